@@ -1,0 +1,21 @@
+// Shared jest settings for every package. ESM + ts-jest in transpile-only mode: `tsc --noEmit` is its own turbo
+// task because ts-jest does not fail a test run on type errors.
+import { fileURLToPath } from 'node:url'
+
+const polyfill = fileURLToPath(new URL('./scripts/polyfill.mjs', import.meta.url))
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  // Resolve workspace packages to their TypeScript sources, so `pnpm --filter <pkg> test` needs no prior build.
+  testEnvironmentOptions: { customExportConditions: ['source', 'node', 'node-addons'] },
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }]
+  },
+  setupFiles: [polyfill],
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2
+}

@@ -1,0 +1,44 @@
+/**
+ * @packageDocumentation
+ *
+ * The shared vocabulary of the Pocket P2P packages: ed25519 identities and pocket addresses, peers and the
+ * peerstore, the self-rotated sorted peers view RainTree walks, the nonce de-duplicator, the wire messages
+ * (generated from `proto/` with `@bufbuild/protobuf`), one error class per condition, the {@link Router} contract
+ * with its compliance suite (`@pokt-p2p/types/compliance`), and the {@link MessageTransport} interface routers use
+ * to move bytes, with an in-process implementation.
+ *
+ * Nothing here opens a socket.
+ *
+ * @example
+ * ```ts
+ * import { testIdentity, createPeer, PeerManager } from '@pokt-p2p/types'
+ *
+ * const ids = [1, 2, 3].map(testIdentity)
+ * const manager = new PeerManager(ids[0].address, ids.map(id => createPeer(id.publicKey, '127.0.0.1:42069')))
+ * manager.view.at(0) === ids[0].address // self first, then the others in address order, wrapping
+ * ```
+ */
+
+export * from './errors.js'
+export * from './identity.js'
+export * from './peer.js'
+export * from './peerstore.js'
+export * from './view.js'
+export * from './peer-manager.js'
+export * from './nonce-deduper.js'
+export * from './events.js'
+export * from './router.js'
+export * from './message-transport.js'
+export * from './wire.js'
+export { bytesToHex, tryHexToBytes } from './hex.js'
+export { RainTreeMessageSchema, type RainTreeMessage } from './gen/pokt/raintree_pb.js'
+export { BackgroundMessageSchema, type BackgroundMessage } from './gen/pokt/background_pb.js'
+export { PocketEnvelopeSchema, type PocketEnvelope } from './gen/pokt/pocket_envelope_pb.js'
+export {
+  ConsensusNewHeightEventSchema, type ConsensusNewHeightEvent,
+  StateMachineTransitionEventSchema, type StateMachineTransitionEvent,
+  NodeStartedEventSchema, type NodeStartedEvent
+} from './gen/pokt/events_pb.js'
+export type { Any } from '@bufbuild/protobuf/wkt'
+export { AnySchema } from '@bufbuild/protobuf/wkt'
+export { create, toBinary, fromBinary } from '@bufbuild/protobuf'
