@@ -58,7 +58,8 @@ export class InProcessNetwork {
 
   /** A transport for `self`; it receives messages addressed to `self.address` until closed. */
   createTransport (self: RemoteSender): InProcessTransport {
-    const t = new InProcessTransport(this, self)
+    // keep only the identity: the sender seen by receivers must not carry whatever else the caller passed
+    const t = new InProcessTransport(this, { address: self.address, publicKey: self.publicKey })
     this.#nodes.set(self.address, t)
     return t
   }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
+import {
+  ConsensusNewHeightEventSchema, InvalidNonceError, MessageDecodeError, PocketEnvelopeSchema, RainTreeMessageSchema,
+  StateMachineTransitionEventSchema, anyMessageName, create, createAny, decodeBackgroundMessage, decodeMessage,
+  decodePocketEnvelope, decodeRainTreeMessage, encodeBackgroundMessage, encodePocketEnvelope, encodeRainTreeMessage,
+  fromBinary, toBinary
+} from '../src/index.js'
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+describe('wire format (reference §2 worked example)', () => {
+  const envelope = encodePocketEnvelope(createAny('test'), 1n)
+
+  it('PocketEnvelope{content: Any{type_url: "test"}, nonce: 1}', () => {
+    expect(hex(envelope)).toBe('0a060a047465737410' + '01')
+  })
+
+  it('RainTreeMessage{level: 3, data}', () => {
+    expect(hex(encodeRainTreeMessage({ level: 3, data: envelope }))).toBe('0803120a' + hex(envelope))
+  })
+
+  it('BackgroundMessage{data}', () => {
+    expect(hex(encodeBackgroundMessage(envelope))).toBe('0a0a' + hex(envelope))
+  })
+
+  it('proto3 defaults are not on the wire: level 0 and empty data encode to nothing', () => {
+    expect(encodeRainTreeMessage({ level: 0, data: new Uint8Array() })).toHaveLength(0)
+    expect(decodeRainTreeMessage(new Uint8Array()).data).toHaveLength(0)
+  })
+
+  it('the complete-mode range field uses a new number and is skipped by reference decoders', () => {
+    const bytes = encodeRainTreeMessage({ level: 2, data: envelope, rangeSize: 7 })
+    expect(hex(bytes)).toBe('0802120a' + hex(envelope) + '1807')
+    const back = decodeRainTreeMessage(bytes)
+    expect(back.level).toBe(2)
+    expect(back.rangeSize).toBe(7)
+  })
+
+  it('round-trips envelopes, and the nonce is a uint64 bigint', () => {
+    const max = (1n << 64n) - 2n
+    const env = decodePocketEnvelope(encodePocketEnvelope(createAny('type.googleapis.com/pocket.Foo', Uint8Array.of(1, 2)), max))
+    expect(env.nonce).toBe(max)
+    expect(env.content?.typeUrl).toBe('type.googleapis.com/pocket.Foo')
+    expect(anyMessageName(env.content!)).toBe('pocket.Foo')
+    expect(decodeBackgroundMessage(encodeBackgroundMessage(Uint8Array.of(9))).data).toEqual(Uint8Array.of(9))
+  })
+
+  it('refuses to encode an invalid nonce', () => {
+    expect(() => encodePocketEnvelope(createAny('x'), 0n)).toThrow(InvalidNonceError)
+  })
+
+  it('events encode as the reference', () => {
+    expect(hex(toBinary(ConsensusNewHeightEventSchema, create(ConsensusNewHeightEventSchema, { height: 1n })))).toBe('0801')
+    const sm = create(StateMachineTransitionEventSchema, { event: 'e', previousState: 'a', newState: 'P2P_Bootstrapping' })
+    expect(fromBinary(StateMachineTransitionEventSchema, toBinary(StateMachineTransitionEventSchema, sm)).newState).toBe('P2P_Bootstrapping')
+  })
+
+  it('garbage gives MessageDecodeError naming the type', () => {
+    expect(() => decodePocketEnvelope(Uint8Array.of(0x0a, 0x05, 0x01))).toThrow(MessageDecodeError)
+    expect(() => decodeRainTreeMessage(Uint8Array.of(0xff, 0xff, 0xff))).toThrow(/raintree.RainTreeMessage/)
+  })
+
+  it('fuzz: random and mutated bytes decode or fail with MessageDecodeError, nothing else', () => {
+    const valid = encodeRainTreeMessage({ level: 3, data: envelope, rangeSize: 9 })
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }))
+      .map(([i, v]) => { const b = valid.slice(); b[i] = v; return b })
+    const input = fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated)
+    fc.assert(fc.property(input, bytes => {
+      for (const schema of [RainTreeMessageSchema, PocketEnvelopeSchema]) {
+        try {
+          decodeMessage(schema, bytes)
+        } catch (err) {
+          expect(err).toBeInstanceOf(MessageDecodeError)
+        }
+      }
+    }), { numRuns: 5000 })
+  })
+})
