@@ -10,4 +10,6 @@ if [[ ! -x "$bin" ]] || [[ "$("$bin" --version)" != "$version" ]]; then
   npm install --silent --no-audit --no-fund --prefix "$root/.tools" "pnpm@$version" >&2
 fi
 export TURBO_TELEMETRY_DISABLED=1
+# turbo locates the package manager on PATH
+export PATH="$root/.tools/node_modules/.bin:$PATH"
 exec "$bin" "$@"
