@@ -1,0 +1,116 @@
+import { InvalidConfigError, MessageTooLargeError, PocketP2PError, TimeoutError, type PocketErrorOptions } from '@pokt-p2p/types'
+
+/** Where inside a JSON document a problem was found: the entry index and the field (either may be absent). */
+export interface JsonLocation {
+  /** index in the `actors` / `validators` array */
+  index?: number
+  /** the field name, e.g. `public_key` */
+  field?: string
+}
+
+function locationPrefix (arrayName: string, location: JsonLocation): string {
+  const { index, field } = location
+  if (index === undefined) return field === undefined ? '' : `${field}: `
+  return `${arrayName}[${index}]${field === undefined ? '' : `.${field}`}: `
+}
+
+/** An RPC request could not be sent or its connection failed (refused, reset, DNS) before a response. */
+export class RpcConnectionError extends PocketP2PError {
+  static override name = 'RpcConnectionError'
+  constructor (readonly url: string, reason: string, options?: PocketErrorOptions) {
+    super(`request to ${url} failed: ${reason}`, options)
+  }
+}
+
+/** An RPC endpoint answered with a non-2xx status. */
+export class RpcHttpError extends PocketP2PError {
+  static override name = 'RpcHttpError'
+  constructor (readonly url: string, readonly status: number, body = '', options?: PocketErrorOptions) {
+    super(`unexpected status code ${status} from ${url}${body === '' ? '' : `: ${body}`}`, options)
+  }
+}
+
+/** An RPC request (connection, headers and body) took longer than its per-request timeout. */
+export class RpcTimeoutError extends TimeoutError {
+  static override name = 'RpcTimeoutError'
+  constructor (readonly url: string, readonly timeoutMs: number, options?: PocketErrorOptions) {
+    super(`request to ${url} timed out after ${timeoutMs} ms`, options)
+  }
+}
+
+/** The caller's `AbortSignal` aborted an RPC request (or the wait before a retry); `cause` is the signal's reason. */
+export class RpcAbortedError extends TimeoutError {
+  static override name = 'RpcAbortedError'
+  constructor (readonly url: string, options?: PocketErrorOptions) {
+    super(`request to ${url} was aborted`, options)
+  }
+}
+
+/** An RPC response was not JSON, or its JSON did not have the expected shape or values. */
+export class RpcResponseError extends PocketP2PError {
+  static override name = 'RpcResponseError'
+  readonly index?: number
+  readonly field?: string
+  constructor (readonly url: string, reason: string, location: JsonLocation = {}, options?: PocketErrorOptions) {
+    super(`invalid response from ${url}: ${locationPrefix('actors', location)}${reason}`, options)
+    if (location.index !== undefined) this.index = location.index
+    if (location.field !== undefined) this.field = location.field
+  }
+}
+
+/** An RPC response body was larger than the configured `maxResponseBytes`; the read was abandoned. */
+export class ResponseTooLargeError extends MessageTooLargeError {
+  static override name = 'ResponseTooLargeError'
+  constructor (readonly url: string, size: number, limit: number) {
+    super(size, limit, `response body from ${url}`)
+  }
+}
+
+/** A height outside [0, 2^63-1] was asked for (the RPC API's heights are int64). */
+export class InvalidHeightError extends PocketP2PError {
+  static override name = 'InvalidHeightError'
+  constructor (readonly height: bigint) {
+    super(`invalid height ${height.toString()}: must be in [0, 2^63-1]`)
+  }
+}
+
+/** A genesis file could not be read, was not JSON, or did not validate; the message names the file, entry and field. */
+export class GenesisFileError extends PocketP2PError {
+  static override name = 'GenesisFileError'
+  readonly index?: number
+  readonly field?: string
+  constructor (readonly path: string, reason: string, location: JsonLocation = {}, options?: PocketErrorOptions) {
+    super(`genesis file ${path}: ${locationPrefix('validators', location)}${reason}`, options)
+    if (location.index !== undefined) this.index = location.index
+    if (location.field !== undefined) this.field = location.field
+  }
+}
+
+/**
+ * A bootstrap node of `bootstrap_nodes_csv` is not `http(s)://host:port` (reference: `"invalid bootstrap node: %s"`),
+ * or the CSV has no record at all (reference: `"error parsing bootstrap nodes: EOF"`).
+ */
+export class InvalidBootstrapNodeError extends InvalidConfigError {
+  static override name = 'InvalidBootstrapNodeError'
+  constructor (readonly node: string, reason: string, options?: PocketErrorOptions) {
+    super('bootstrap_nodes_csv', reason, options)
+    this.message = `invalid bootstrap node ${JSON.stringify(node)}: ${reason}`
+  }
+}
+
+/** One bootstrap node that could not be used, and why. */
+export interface BootstrapFailure {
+  url: string
+  error: Error
+}
+
+/** Every bootstrap node failed; `failures` lists each URL with its error, in the order they were tried. */
+export class BootstrapError extends PocketP2PError {
+  static override name = 'BootstrapError'
+  constructor (readonly failures: BootstrapFailure[]) {
+    super(failures.length === 0
+      ? 'bootstrap failed: no bootstrap nodes given'
+      : `bootstrap failed: all ${failures.length} bootstrap node(s) failed:\n${failures.map(f => `  - ${f.url}: ${f.error.message}`).join('\n')}`,
+    { cause: failures.length === 0 ? undefined : new AggregateError(failures.map(f => f.error)) })
+  }
+}
