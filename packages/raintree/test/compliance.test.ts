@@ -1,0 +1,26 @@
+import { InProcessNetwork, createPeer, generateIdentity, type Peer } from '@pokt-p2p/types'
+import { routerComplianceTests } from '@pokt-p2p/types/compliance'
+import { createRainTreeRouter, type RainTreeMode, type RainTreeRouter } from '../src/index.js'
+
+for (const mode of ['complete', 'reference'] as RainTreeMode[]) {
+  let routers: RainTreeRouter[] = []
+  routerComplianceTests(`raintree (${mode}) over the in-process network`, {
+    async setup (n) {
+      const ids = Array.from({ length: n }, () => generateIdentity())
+      const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
+      const net = new InProcessNetwork()
+      routers = ids.map(id => createRainTreeRouter({
+        mode, selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
+      }))
+      await Promise.all(routers.map(async r => { await r.start() }))
+      return { routers, peers }
+    },
+    async teardown () {
+      await Promise.all(routers.map(async r => { await r.stop() }))
+      routers = []
+    },
+    // the reference's coverage holes start at N = 8; 6 nodes are fully covered in both modes
+    nodes: 6,
+    deliveryTimeoutMs: 2000
+  })
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
+import {
+  InProcessNetwork, createPeer, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
+  type RemoteSender
+} from '@pokt-p2p/types'
+import { createRainTreeRouter, type RainTreeRouter } from '../src/index.js'
+import { envelope, sortedIdentities } from './helpers.js'
+
+/** Captures the router's inbound handler; sends succeed and are counted. */
+class CapturingTransport implements MessageTransport {
+  handler: InboundMessageHandler | undefined
+  sends = 0
+  constructor (readonly localAddress: string) {}
+  handle (_p: string, h: InboundMessageHandler): void { this.handler = h }
+  unhandle (): void { this.handler = undefined }
+  async sendTo (): Promise<void> { this.sends++ }
+}
+
+function accounted (r: RainTreeRouter): number {
+  const d = r.stats.dropped
+  return r.stats.reads + d.decode + d.envelope + d.unknownSender + d.tooLarge
+}
+
+/** Random mutations of a valid message: bit flips, truncation, insertion, splicing, varint bombs. */
+function mutate (base: Uint8Array, rnd: () => number): Uint8Array {
+  const b = Array.from(base)
+  const ops = 1 + Math.floor(rnd() * 4)
+  for (let k = 0; k < ops; k++) {
+    const pos = Math.floor(rnd() * (b.length + 1))
+    switch (Math.floor(rnd() * 6)) {
+      case 0: if (b.length > 0) b[pos % b.length]! ^= 1 << Math.floor(rnd() * 8); break
+      case 1: b.length = pos; break
+      case 2: b.splice(pos, 0, Math.floor(rnd() * 256)); break
+      case 3: b.splice(pos, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01); break
+      case 4: b.splice(pos, 0, 0x12, 0xff, 0xff, 0xff, 0x0f); break // data field claiming ~4 GB
+      default: if (b.length > 0) b[pos % b.length] = Math.floor(rnd() * 256)
+    }
+  }
+  return Uint8Array.from(b)
+}
+
+describe('fuzz: malformed inbound bytes never crash the router', () => {
+  const ids = sortedIdentities(27)
+  const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
+  const senders: RemoteSender[] = ids.map(id => ({ address: id.address, publicKey: id.publicKeyHex }))
+
+  for (const mode of ['complete', 'reference'] as const) {
+    it(`${mode}: 2,500 random byte strings, every one accounted for`, async () => {
+      const t = new CapturingTransport(peers[0]!.address)
+      const r = createRainTreeRouter({ selfAddress: peers[0]!.address, transport: t, peers, mode, maxMessageBytes: 4096 })
+      await r.start()
+      let n = 0
+      await fc.assert(fc.asyncProperty(
+        fc.uint8Array({ maxLength: 600 }), fc.integer({ min: 0, max: 26 }),
+        async (bytes, s) => {
+          await t.handler!(bytes, senders[s]!) // must not throw
+          n++
+          expect(accounted(r)).toBe(n)
+        }
+      ), { numRuns: 2500 })
+      expect(r.stats.dropped.decode + r.stats.dropped.envelope).toBeGreaterThan(0)
+    })
+
+    it(`${mode}: 3,000 mutated valid messages, every one accounted for`, async () => {
+      const t = new CapturingTransport(peers[0]!.address)
+      const r = createRainTreeRouter({ selfAddress: peers[0]!.address, transport: t, peers, mode, maxMessageBytes: 4096 })
+      await r.start()
+      const bases = [
+        encodeRainTreeMessage({ level: 3, data: envelope('a') }),
+        encodeRainTreeMessage({ level: 2, data: envelope('b'), rangeSize: 9 }),
+        encodeRainTreeMessage({ level: 0, data: envelope('c') }),
+        encodeRainTreeMessage({ level: 0xffff_ffff, data: envelope('d'), rangeSize: 0xffff_ffff })
+      ]
+      let seed = 0x9e3779b9
+      const rnd = (): number => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) / 2 ** 32 }
+      for (let i = 0; i < 3000; i++) {
+        const bytes = mutate(bases[i % bases.length]!, rnd)
+        await t.handler!(bytes, senders[i % 27]!)
+        expect(accounted(r)).toBe(i + 1)
+      }
+      // at most one plan per accepted message, each ≤ 2 sends per level over ≤ maxNumLevels + … levels
+      expect(t.sends).toBeLessThanOrEqual(r.stats.reads * 2 * 27)
+      expect(r.stats.reads).toBeGreaterThan(0)
+      expect(r.stats.dropped.decode + r.stats.dropped.envelope).toBeGreaterThan(0)
+    })
+  }
+
+  it('over the in-process network, garbage between real broadcasts changes nothing', async () => {
+    const net = new InProcessNetwork()
+    const transports = senders.slice(0, 9).map(s => net.createTransport(s))
+    const routers = transports.map((transport, i) => createRainTreeRouter({
+      selfAddress: senders[i]!.address, transport, peers: peers.slice(0, 9)
+    }))
+    await Promise.all(routers.map(async r => { await r.start() }))
+    const attacker = transports[1]! // a staked peer sending junk over its real transport
+    for (let i = 0; i < 200; i++) {
+      await attacker.sendTo(peers[[0, 2, 3, 4, 5, 6, 7, 8][i % 8]!]!, 'pokt/raintree/v1.0.0', Uint8Array.of(0x08, i & 0x7f, 0x12, 0x03, 0xff))
+    }
+    await net.idle()
+    expect(routers.reduce((sum, r) => sum + r.stats.dropped.decode + r.stats.dropped.envelope, 0)).toBe(200)
+    const delivered = routers.map(() => 0)
+    routers.forEach((r, i) => r.events.on('message', () => { delivered[i]!++ }))
+    await routers[0]!.broadcast(envelope())
+    await net.idle()
+    expect(delivered).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1])
+  })
+})
