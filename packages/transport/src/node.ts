@@ -1,0 +1,179 @@
+import './polyfill.js'
+import { identify } from '@libp2p/identify'
+import { memory } from '@libp2p/memory'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { InvalidConfigError, type Identity } from '@pokt-p2p/types'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { isIP } from 'node:net'
+import {
+  DEFAULT_MAX_EARLY_STREAMS, DEFAULT_MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_OUTBOUND_CONNECTIONS, DEFAULT_MAX_STREAM_WINDOW_BYTES,
+  DEFAULT_P2P_PORT
+} from './constants.js'
+import { memoryMultiaddr, privateKeyOf } from './peer.js'
+import { serviceUrlToMultiaddr, type HostResolver } from './url.js'
+import type { ConnectionGater } from '@libp2p/interface'
+
+/** Allow-list entries of {@link NodeInit.allowLoopback}. */
+export const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
+
+export interface NodeInit {
+  /** The node's pocket identity; its ed25519 key is the libp2p key, so the peer id is the reference's. */
+  identity: Identity
+  /**
+   * `'memory'` uses `@libp2p/memory` (still noise + yamux) so hundreds of nodes fit in one process; the node
+   * listens on {@link memoryMultiaddr}(identity.address) and can dial only nodes of the same process.
+   * @default 'tcp'
+   */
+  transport?: 'tcp' | 'memory'
+  /**
+   * TCP listen host: an IP literal or a name resolved now (the reference's `P2PConfig.hostname`).
+   * @default '0.0.0.0'
+   */
+  hostname?: string
+  /**
+   * TCP listen port; 0 picks an ephemeral port (read it from `node.getMultiaddrs()` after start).
+   * @default 42069 ({@link DEFAULT_P2P_PORT})
+   */
+  port?: number
+  /** Explicit listen multiaddrs; when given, `hostname` and `port` are ignored. */
+  listen?: string[]
+  /**
+   * Allow-lists 127.0.0.0/8 and ::1 in the connection manager, exempting them from the per-host inbound rate
+   * limit (5/s), the pending-connection limit (10) and pruning. Needed when many nodes of one machine or process
+   * connect to each other (local networks, tests, memory transport, whose connections it exempts too).
+   * Leave it off in production: there it would exempt local attackers from the limits.
+   * @default false
+   */
+  allowLoopback?: boolean
+  /**
+   * Inbound connections accepted at once; further inbound connections are refused before the handshake.
+   * @default 125
+   */
+  maxInboundConnections?: number
+  /**
+   * Outbound connections open at once; further dials fail with a gater error.
+   * @default 125
+   */
+  maxOutboundConnections?: number
+  /**
+   * Extra libp2p services merged with `identify` and `ping` (the background router adds gossipsub and kad-dht,
+   * which need both). An entry with the same name replaces the default.
+   */
+  services?: Record<string, (components: any) => unknown>
+  /**
+   * Largest yamux receive window per stream (yamux grows a stream's window up to this). A frame is at most one
+   * window, so an inbound message is rejected with at most `maxMessageBytes` + this many bytes in memory. Larger
+   * windows help throughput on long fat links only.
+   * @default 4 MiB (yamux's own default is 16 MiB)
+   */
+  maxStreamWindowBytes?: number
+  /** Resolver for a `hostname` that is not an IP literal. @default the system resolver */
+  resolve?: HostResolver
+}
+
+function checkLimit (field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(field, `must be a positive integer, got ${value}`)
+  return value
+}
+
+async function listenAddresses (init: NodeInit): Promise<string[]> {
+  if (init.listen !== undefined) {
+    for (const a of init.listen) {
+      try {
+        multiaddr(a)
+      } catch (err) {
+        throw new InvalidConfigError('listen', `${JSON.stringify(a)} is not a multiaddr`, { cause: err })
+      }
+    }
+    return init.listen
+  }
+  if ((init.transport ?? 'tcp') === 'memory') return [memoryMultiaddr(init.identity.address).toString()]
+  const hostname = init.hostname ?? '0.0.0.0'
+  const port = init.port ?? DEFAULT_P2P_PORT
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidConfigError('port', `must be an integer in [0, 65535], got ${port}`)
+  }
+  // the reference builds the listen address with the same conversion as peer service URLs
+  const hostPort = isIP(hostname) === 6 ? `[${hostname}]:${port}` : `${hostname}:${port}`
+  try {
+    return [(await serviceUrlToMultiaddr(hostPort, { resolve: init.resolve })).toString()]
+  } catch (err) {
+    throw new InvalidConfigError('hostname', `cannot listen on ${JSON.stringify(hostPort)}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/**
+ * Creates (does not start) a libp2p node: TCP or memory transport, noise, yamux, identify and ping, with the
+ * pocket identity's key. Call `node.start()`; wrap it in a {@link Libp2pMessageTransport} to send and receive.
+ *
+ * Connection limits are enforced by a connection gater (libp2p 3 has only a total `maxConnections`, which is set
+ * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open, a
+ * dial is refused when `maxOutboundConnections` outbound ones are. Connections still being set up are not counted.
+ *
+ * @throws {InvalidConfigError} a bad port, limit, listen address or unresolvable hostname
+ */
+export async function createNode (init: NodeInit): Promise<Libp2p> {
+  const maxIn = checkLimit('maxInboundConnections', init.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS)
+  const maxOut = checkLimit('maxOutboundConnections', init.maxOutboundConnections ?? DEFAULT_MAX_OUTBOUND_CONNECTIONS)
+  const transport = init.transport ?? 'tcp'
+  if (transport !== 'tcp' && transport !== 'memory') {
+    throw new InvalidConfigError('transport', `must be 'tcp' or 'memory', got ${JSON.stringify(transport)}`)
+  }
+  let privateKey
+  try {
+    privateKey = privateKeyOf(init.identity)
+  } catch (err) {
+    throw new InvalidConfigError('identity', (err as Error).message, { cause: err })
+  }
+  const listen = await listenAddresses(init)
+  const window = init.maxStreamWindowBytes ?? DEFAULT_MAX_STREAM_WINDOW_BYTES
+  if (!Number.isInteger(window) || window < 256 * 1024 || window > 2 ** 32 - 1) {
+    throw new InvalidConfigError('maxStreamWindowBytes', `must be an integer in [262144, 2^32-1] (yamux's limits), got ${window}`)
+  }
+
+  let node: Libp2p | undefined
+  const count = (direction: 'inbound' | 'outbound'): number =>
+    node?.getConnections().filter(c => c.direction === direction && c.status === 'open').length ?? 0
+  const connectionGater: ConnectionGater = {
+    denyInboundConnection: () => count('inbound') >= maxIn,
+    // called for every address of a new dial; dials that reuse an open connection never reach the gater
+    denyDialMultiaddr: () => count('outbound') >= maxOut
+  }
+
+  node = await createLibp2p({
+    start: false,
+    privateKey,
+    addresses: { listen },
+    transports: [transport === 'memory' ? memory() : tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxEarlyStreams: DEFAULT_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: window } })],
+    connectionGater,
+    connectionManager: {
+      maxConnections: maxIn + maxOut,
+      allow: init.allowLoopback === true ? LOOPBACK_ALLOW_LIST : []
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      ...init.services
+    }
+  })
+  cancelAddressDebounceOnStop(node)
+  return node
+}
+
+/**
+ * Workaround for libp2p 3.3.11: the address manager is not a lifecycle component, so the 1 s debounce timer of its
+ * peer-store update survives `stop()` and keeps a process (or a jest worker) alive for that second. Internal
+ * fields are accessed defensively: when a libp2p release changes them, this does nothing.
+ */
+function cancelAddressDebounceOnStop (node: Libp2p): void {
+  const internals = node as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: () => void } } } }
+  node.addEventListener('stop', () => {
+    internals.components?.addressManager?._updatePeerStoreAddresses?.stop?.()
+  })
+}

@@ -1,0 +1,52 @@
+/** Per-key counting semaphore: at most `limit` holders per key; waiters are served in order. */
+export class KeyedSemaphore {
+  readonly #slots = new Map<string, { active: number, waiters: Array<() => void> }>()
+
+  constructor (private readonly limit: number) {}
+
+  /** Resolves with a release function once a slot for `key` is free; rejects with the signal's reason on abort. */
+  async acquire (key: string, signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted()
+    let entry = this.#slots.get(key)
+    if (entry === undefined) {
+      entry = { active: 0, waiters: [] }
+      this.#slots.set(key, entry)
+    }
+    const e = entry
+    if (e.active < this.limit) {
+      e.active++
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        const onAbort = (): void => {
+          const i = e.waiters.indexOf(wake)
+          if (i >= 0) e.waiters.splice(i, 1)
+          reject(signal?.reason)
+        }
+        e.waiters.push(wake)
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+      // the releaser handed its slot over, so `active` is unchanged
+    }
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = e.waiters.shift()
+      if (next !== undefined) {
+        next()
+        return
+      }
+      e.active--
+      if (e.active === 0) this.#slots.delete(key)
+    }
+  }
+
+  /** Keys with holders or waiters (for tests). */
+  get size (): number {
+    return this.#slots.size
+  }
+}
