@@ -1,0 +1,145 @@
+import { DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError } from '@pokt-p2p/types'
+
+/** Default kad-dht protocol: a pocket namespace, so nodes never join (or answer) the public IPFS DHT. */
+export const DEFAULT_DHT_PROTOCOL = '/pokt/kad/1.0.0'
+
+/**
+ * Options of the background router and of the gossipsub and kad-dht services it needs. The same object goes to
+ * {@link backgroundServices} (service configuration) and to {@link background} (router behaviour).
+ */
+export interface BackgroundInit {
+  /**
+   * Run kad-dht as a client only: the node queries the DHT but does not answer queries and is not added to other
+   * nodes' routing tables. For client-only participants (CLI, light clients) that are not reachable from outside.
+   * The reference used client mode only in client debug mode.
+   * @default false (server: every full participant helps others find peers)
+   */
+  clientMode?: boolean
+  /**
+   * kad-dht protocol id. A private prefix keeps the DHT to pocket nodes: with the libp2p default
+   * (`/ipfs/kad/1.0.0`) nodes would join, and be filled by, the public IPFS DHT.
+   * @default '/pokt/kad/1.0.0'
+   */
+  dhtProtocol?: string
+  /**
+   * Gossipsub heartbeat (mesh maintenance, gossip emission) in ms. Tests use 100–200 ms to form meshes quickly.
+   * @default 1000 (the gossipsub spec value)
+   */
+  heartbeatIntervalMs?: number
+  /**
+   * Largest `BackgroundMessage` accepted, in bytes. Larger gossip messages are rejected by the topic validator
+   * (counted, never forwarded); larger unicast messages are cut off by the transport; larger broadcasts and sends
+   * throw `MessageTooLargeError` locally. Gossipsub's frame limit is set to this plus 64 KiB of RPC overhead, so a
+   * frame beyond that closes the stream.
+   * @default DEFAULT_MAX_MESSAGE_BYTES of @pokt-p2p/types (4 MiB + 64 KiB)
+   */
+  maxMessageBytes?: number
+  /**
+   * Deliver a node's own broadcasts to its own `message` listeners. The reference does (go-libp2p-pubsub delivers
+   * local publishes to local subscriptions) and the p2p module de-duplicates by nonce, so `true` keeps its
+   * behaviour: the originator handles its own broadcast once, like every other node.
+   * @default true
+   */
+  emitSelf?: boolean
+  /**
+   * IP addresses exempt from gossipsub's IP-colocation penalty. The penalty (weight -5 beyond 10 peers per IP)
+   * stops one host from filling a mesh with sybils; but when more than 10 peers share an IP (local networks,
+   * tests on 127.0.0.1) it scores every peer negative and the mesh stays empty. Production keeps the penalty.
+   * @default [] (no exemption)
+   */
+  ipColocationWhitelist?: string[]
+  /**
+   * Let the DHT store and hand out private addresses (127.0.0.1, 10/8, 192.168/16…). kad-dht's default mapper drops
+   * them, which leaves an all-loopback or all-LAN network with empty routing tables. Localnet and tests set it.
+   * @default false (only public addresses are exchanged)
+   */
+  privateAddresses?: boolean
+  /**
+   * Connection attempts per bootstrap peer, including the first (the reference's `connectMaxRetries`, which also
+   * counted attempts). `1` disables retries.
+   * @default 5
+   */
+  bootstrapRetries?: number
+  /**
+   * Wait before the second attempt; each further wait doubles, up to {@link BackgroundInit.bootstrapBackoffMaxMs}.
+   * The reference slept a fixed 2 s, also after the last attempt.
+   * @default 500
+   */
+  bootstrapBackoffMs?: number
+  /**
+   * Upper bound of one backoff wait.
+   * @default 8000
+   */
+  bootstrapBackoffMaxMs?: number
+  /**
+   * Deadline of one dial attempt, ms.
+   * @default 5000
+   */
+  dialTimeoutMs?: number
+  /**
+   * Connections the router tries to keep: while the node has fewer, peers found by the DHT are dialled, and the
+   * periodic discovery runs. Gossipsub wants about `D = 6` mesh peers; 8 leaves room for churn.
+   * @default 8
+   */
+  minConnections?: number
+  /**
+   * Interval of connection maintenance, ms: when below {@link BackgroundInit.minConnections}, a DHT lookup of the
+   * node's own id (and, with no connection at all, one dial to every known peer).
+   * @default 30000
+   */
+  discoveryIntervalMs?: number
+}
+
+export interface ResolvedBackgroundInit {
+  clientMode: boolean
+  dhtProtocol: string
+  heartbeatIntervalMs: number
+  maxMessageBytes: number
+  emitSelf: boolean
+  ipColocationWhitelist: string[]
+  privateAddresses: boolean
+  bootstrapRetries: number
+  bootstrapBackoffMs: number
+  bootstrapBackoffMaxMs: number
+  dialTimeoutMs: number
+  minConnections: number
+  discoveryIntervalMs: number
+}
+
+function positiveInt (field: string, value: number, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new InvalidConfigError(field, `must be an integer >= ${min}, got ${String(value)}`)
+  }
+  return value
+}
+
+/**
+ * Fills in defaults and validates.
+ * @throws {InvalidConfigError} a non-positive or non-integer number, an empty DHT protocol
+ */
+export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackgroundInit {
+  const dhtProtocol = init.dhtProtocol ?? DEFAULT_DHT_PROTOCOL
+  if (typeof dhtProtocol !== 'string' || dhtProtocol.length === 0) {
+    throw new InvalidConfigError('dhtProtocol', 'must be a non-empty string')
+  }
+  return {
+    clientMode: init.clientMode ?? false,
+    dhtProtocol,
+    heartbeatIntervalMs: positiveInt('heartbeatIntervalMs', init.heartbeatIntervalMs ?? 1000),
+    maxMessageBytes: positiveInt('maxMessageBytes', init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+    emitSelf: init.emitSelf ?? true,
+    ipColocationWhitelist: [...(init.ipColocationWhitelist ?? [])],
+    privateAddresses: init.privateAddresses ?? false,
+    bootstrapRetries: positiveInt('bootstrapRetries', init.bootstrapRetries ?? 5),
+    bootstrapBackoffMs: positiveInt('bootstrapBackoffMs', init.bootstrapBackoffMs ?? 500, 0),
+    bootstrapBackoffMaxMs: positiveInt('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, 0),
+    dialTimeoutMs: positiveInt('dialTimeoutMs', init.dialTimeoutMs ?? 5000),
+    minConnections: positiveInt('minConnections', init.minConnections ?? 8, 0),
+    discoveryIntervalMs: positiveInt('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000)
+  }
+}
+
+/** Wait before attempt `attempt + 1` (attempt counts from 1): base·2^(attempt-1), capped. */
+export function backoffDelay (attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import { gossipsub, type GossipSub, type GossipSubComponents, type GossipsubOpts } from '@libp2p/gossipsub'
+import {
+  kadDHT, passthroughMapper, removePrivateAddressesMapper,
+  type KadDHT, type KadDHTComponents, type KadDHTInit
+} from '@libp2p/kad-dht'
+import { BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+import { resolveBackgroundInit, type BackgroundInit } from './options.js'
+
+/** Name of the gossipsub service on the libp2p node (`node.services.pubsub`). */
+export const PUBSUB_SERVICE = 'pubsub'
+/** Name of the kad-dht service on the libp2p node (`node.services.dht`). */
+export const DHT_SERVICE = 'dht'
+
+/**
+ * Room for gossipsub's envelope around one message's data: RPC and message framing, topic, 38-byte `from`,
+ * sequence number, 64-byte signature and 36-byte key, plus control messages piggybacked on the same frame.
+ */
+export const GOSSIPSUB_FRAME_OVERHEAD_BYTES = 64 * 1024
+
+/** The services {@link backgroundServices} adds to a libp2p node. */
+export interface BackgroundServices {
+  pubsub: GossipSub
+  dht: KadDHT
+}
+
+/** Service factories to pass to `createNode({ services })` of `@pokt-p2p/transport`. */
+export interface BackgroundServiceFactories {
+  pubsub: (components: GossipSubComponents) => GossipSub
+  dht: (components: KadDHTComponents) => KadDHT
+}
+
+/**
+ * Backoff a node's PRUNEs carry when it leaves the topic: 5 heartbeats rounded to whole seconds (PRUNE carries
+ * seconds as an integer), at least 1 s.
+ */
+export function unsubscribeBackoffMs (heartbeatIntervalMs: number): number {
+  return Math.max(1, Math.round(5 * heartbeatIntervalMs / 1000)) * 1000
+}
+
+/**
+ * The message id of a background gossip message: sha256 of its data. The data is a `BackgroundMessage` around a
+ * `PocketEnvelope` that carries a random 64-bit nonce, so equal bytes are the same message whoever publishes it;
+ * the gossipsub default (`from ‖ seqno`) would let one envelope re-published by another node circulate twice.
+ */
+export function contentMessageId (data: Uint8Array | undefined): Uint8Array {
+  return createHash('sha256').update(data ?? new Uint8Array()).digest()
+}
+
+/**
+ * The gossipsub options of the background router. Every option that differs from the gossipsub default, and why:
+ *
+ * - `msgIdFn` / `fastMsgIdFn` — content hash ({@link contentMessageId}); the fast id is the same hash as hex, so a
+ *   duplicate is recognised before its signature is verified (gossipsub verifies signatures before `msgIdFn`).
+ * - `allowedTopics: ['pokt/background']` — subscriptions to and messages on other topics are dropped on arrival,
+ *   so peers cannot make the node track arbitrary topics.
+ * - `maxInboundDataLength` — `maxMessageBytes` + {@link GOSSIPSUB_FRAME_OVERHEAD_BYTES}: a frame larger than any
+ *   valid message closes the peer's stream before it is buffered further (messages between `maxMessageBytes` and
+ *   this limit reach the topic validator, which rejects and counts them).
+ * - `allowPublishToZeroTopicPeers: true` — the reference publishes silently with no peers (the first node of a
+ *   network, a node still bootstrapping); the gossipsub default throws `NoPeersSubscribedToTopic`.
+ * - `ignoreDuplicatePublishError: true` — with content ids, broadcasting the same envelope twice is a duplicate;
+ *   the reference published it again and receivers dropped it by nonce, so a silent no-op matches.
+ * - `emitSelf` — `BackgroundInit.emitSelf` (default true): the reference delivers local publishes to itself.
+ * - `heartbeatInterval` — `BackgroundInit.heartbeatIntervalMs` (default 1000 ms, the spec value; tests lower it).
+ * - `unsubcribeBackoff` — {@link unsubscribeBackoffMs}: about 5 heartbeats (whole seconds, the PRUNE field's
+ *   unit) instead of 10 s, so a router stopped and started again rejoins the mesh quickly. A GRAFT inside the
+ *   backoff is answered with a one-minute prune, so `start()` after a recent `stop()` waits the backoff out.
+ * - `scoreParams.IPColocationFactorWhitelist` — `BackgroundInit.ipColocationWhitelist` (default none).
+ *
+ * Kept on purpose: `StrictSign` (every message is signed by its originator, as go-libp2p-pubsub's default),
+ * `floodPublish` (own messages go to every topic peer, not only the mesh), D=6/Dlo=4/Dhi=12, `seenTTL` 2 min.
+ */
+export function backgroundGossipsubOptions (init: BackgroundInit = {}): Partial<GossipsubOpts> {
+  const cfg = resolveBackgroundInit(init)
+  return {
+    msgIdFn: msg => contentMessageId(msg.data),
+    fastMsgIdFn: rpcMsg => Buffer.from(contentMessageId(rpcMsg.data)).toString('hex'),
+    allowedTopics: [BACKGROUND_TOPIC],
+    maxInboundDataLength: cfg.maxMessageBytes + GOSSIPSUB_FRAME_OVERHEAD_BYTES,
+    allowPublishToZeroTopicPeers: true,
+    ignoreDuplicatePublishError: true,
+    emitSelf: cfg.emitSelf,
+    heartbeatInterval: cfg.heartbeatIntervalMs,
+    unsubcribeBackoff: unsubscribeBackoffMs(cfg.heartbeatIntervalMs),
+    scoreParams: { IPColocationFactorWhitelist: new Set(cfg.ipColocationWhitelist) }
+  }
+}
+
+/**
+ * The kad-dht options of the background router:
+ *
+ * - `protocol` — `BackgroundInit.dhtProtocol` (default `/pokt/kad/1.0.0`), a private DHT.
+ * - `clientMode` — explicit (`BackgroundInit.clientMode`, default false = server). kad-dht's automatic mode stays
+ *   a client until libp2p sees a public address, which a node behind NAT or on a LAN never has.
+ * - `peerInfoMapper` — `passthroughMapper` when `BackgroundInit.privateAddresses`, else kad-dht's default
+ *   `removePrivateAddressesMapper`.
+ * - `logPrefix` / `datastorePrefix` / `metricsPrefix` — pocket-specific, so they do not collide with another DHT
+ *   on the same node.
+ */
+export function backgroundDHTOptions (init: BackgroundInit = {}): KadDHTInit {
+  const cfg = resolveBackgroundInit(init)
+  return {
+    protocol: cfg.dhtProtocol,
+    clientMode: cfg.clientMode,
+    peerInfoMapper: cfg.privateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+    logPrefix: 'libp2p:pokt-kad-dht',
+    datastorePrefix: '/pokt-dht',
+    metricsPrefix: 'libp2p_pokt_kad_dht'
+  }
+}
+
+/**
+ * The libp2p services the background router needs, configured from `init`: gossipsub as `pubsub` and kad-dht as
+ * `dht`. Pass them to `createNode({ services })` of `@pokt-p2p/transport` (which adds identify and ping, both
+ * required by these two), then give the node to {@link background}.
+ *
+ * @throws {InvalidConfigError} an invalid option
+ */
+export function backgroundServices (init: BackgroundInit = {}): BackgroundServiceFactories {
+  return {
+    [PUBSUB_SERVICE]: gossipsub(backgroundGossipsubOptions(init)),
+    [DHT_SERVICE]: kadDHT(backgroundDHTOptions(init))
+  } as BackgroundServiceFactories
+}

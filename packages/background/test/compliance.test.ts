@@ -1,0 +1,27 @@
+import { routerComplianceTests } from '@pokt-p2p/types/compliance'
+import { makeRouter, startNode, stopNode, waitFor, type TestNode } from './helpers.js'
+import type { BackgroundRouter } from '../src/index.js'
+
+let nodes: TestNode[] = []
+let routers: BackgroundRouter[] = []
+let seed = 100
+
+routerComplianceTests('background over libp2p TCP on loopback', {
+  async setup (n) {
+    nodes = []
+    for (let i = 0; i < n; i++) nodes.push(await startNode(seed++))
+    const peers = nodes.map(x => x.peer)
+    routers = nodes.map(x => makeRouter(x, peers.filter(p => p.address !== x.peer.address)))
+    await Promise.all(routers.map(async r => { await r.start() }))
+    // every router sees every other one subscribed: floodPublish then reaches all of them directly
+    await waitFor(() => routers.every(r => r.topicPeerCount() >= n - 1), 10_000, 'topic subscriptions')
+    return { routers, peers }
+  },
+  async teardown () {
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    await Promise.all(nodes.map(stopNode))
+    routers = []
+    nodes = []
+  },
+  deliveryTimeoutMs: 10_000
+})

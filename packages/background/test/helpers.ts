@@ -1,0 +1,77 @@
+import { createNode, Libp2pMessageTransport } from '@pokt-p2p/transport'
+import { createAny, createPeer, encodePocketEnvelope, generateNonce, testIdentity, type Identity, type Peer } from '@pokt-p2p/types'
+import { background, backgroundServices, type BackgroundInit, type BackgroundRouter } from '../src/index.js'
+import type { Libp2p } from '@libp2p/interface'
+
+/** Loopback settings every test network needs, plus fast timers. */
+export const TEST_INIT: BackgroundInit = {
+  privateAddresses: true,
+  ipColocationWhitelist: ['127.0.0.1'],
+  heartbeatIntervalMs: 100,
+  discoveryIntervalMs: 1000,
+  bootstrapBackoffMs: 50,
+  bootstrapBackoffMaxMs: 400,
+  dialTimeoutMs: 2000
+}
+
+export interface TestNode {
+  identity: Identity
+  node: Libp2p
+  transport: Libp2pMessageTransport
+  /** this node as a pocket peer, with its real loopback service URL */
+  peer: Peer
+}
+
+/** A started libp2p node on 127.0.0.1 with an ephemeral port, carrying the background services. */
+export async function startNode (seed: number, init: BackgroundInit = TEST_INIT, services?: Record<string, (c: any) => unknown>): Promise<TestNode> {
+  const identity = testIdentity(seed)
+  const node = await createNode({
+    identity, hostname: '127.0.0.1', port: 0, allowLoopback: true, services: services ?? { ...backgroundServices(init) }
+  })
+  await node.start()
+  const port = node.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value
+  if (port === undefined) {
+    await node.stop()
+    throw new Error('node has no TCP listen address')
+  }
+  const transport = new Libp2pMessageTransport(node)
+  return { identity, node, transport, peer: createPeer(identity.publicKey, `127.0.0.1:${port}`) }
+}
+
+export function makeRouter (n: TestNode, peers: Peer[], init: BackgroundInit = TEST_INIT): BackgroundRouter {
+  return background(init)({ node: n.node, transport: n.transport, peers })
+}
+
+export async function stopNode (n: TestNode): Promise<void> {
+  await n.transport.close()
+  await n.node.stop()
+}
+
+/** A valid PocketEnvelope with a fresh random nonce. */
+export function envelope (text: string): Uint8Array {
+  return encodePocketEnvelope(createAny('type.googleapis.com/test.Background', new TextEncoder().encode(text)), generateNonce())
+}
+
+export function same (a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
+}
+
+/** Polls `cond` every 25 ms until it holds; throws with `what` after `timeoutMs`. */
+export async function waitFor (cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+export async function delay (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Resolves with the indices of `routers` that received `data`, once all of `expected` did (or rejects on timeout). */
+export function collect (routers: BackgroundRouter[], data: Uint8Array): { seen: Set<number>, stop: () => void } {
+  const seen = new Set<number>()
+  const offs = routers.map((r, i) => r.events.on('message', m => { if (same(m.data, data)) seen.add(i) }))
+  return { seen, stop: () => { offs.forEach(off => { off() }) } }
+}

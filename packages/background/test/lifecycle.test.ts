@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { createNode, Libp2pMessageTransport } from '@pokt-p2p/transport'
+import { createPeer, generateIdentity, InvalidConfigError, testIdentity, type Peer } from '@pokt-p2p/types'
+import { background, backgroundServices, BACKGROUND_TOPIC, type BackgroundRouter, type GossipSubLike } from './lifecycle-types.js'
+import { envelope, makeRouter, same, startNode, stopNode, TEST_INIT, waitFor, type TestNode } from './helpers.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+async function node (seed: number): Promise<TestNode> {
+  const n = await startNode(seed)
+  cleanup.push(async () => { await stopNode(n) })
+  return n
+}
+
+function router (n: TestNode, peers: Peer[], init = TEST_INIT): BackgroundRouter {
+  const r = makeRouter(n, peers, init)
+  cleanup.push(async () => { await r.stop() })
+  return r
+}
+
+/** A peer nobody listens for: port 1 on loopback refuses at once. */
+function unreachable (): Peer {
+  return createPeer(generateIdentity().publicKey, '127.0.0.1:1')
+}
+
+describe('lifecycle', () => {
+  it('survives stop/start cycles and works after each restart', async () => {
+    const a = await node(4001); const b = await node(4002)
+    const ra = router(a, [b.peer]); const rb = router(b, [a.peer])
+    await rb.start()
+    const pubsub = (a.node.services as { pubsub: GossipSubLike }).pubsub
+    for (let cycle = 0; cycle < 3; cycle++) {
+      await ra.start()
+      await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, 10_000, `mesh after restart ${cycle}`)
+      const data = envelope(`cycle ${cycle}`)
+      const got = ra.events.once('message', { signal: AbortSignal.timeout(5000), filter: m => same(m.data, data) })
+      await rb.broadcast(data)
+      expect((await got).from).toBe(b.peer.address)
+      await ra.stop()
+      expect(ra.isStarted()).toBe(false)
+      // everything the router installed is gone; the node (owned by the test) keeps running
+      expect(pubsub.getTopics()).not.toContain(BACKGROUND_TOPIC)
+      expect(pubsub.topicValidators.has(BACKGROUND_TOPIC)).toBe(false)
+      expect(a.node.status).toBe('started')
+    }
+    expect(ra.stats.delivered).toBe(3)
+  }, 40_000)
+
+  it('starts and stops a node it was given unstarted', async () => {
+    const identity = testIdentity(4010)
+    const n = await createNode({ identity, hostname: '127.0.0.1', port: 0, allowLoopback: true, services: { ...backgroundServices(TEST_INIT) } })
+    const transport = new Libp2pMessageTransport(n)
+    const r = background(TEST_INIT)({ node: n, transport })
+    cleanup.push(async () => { await r.stop(); await n.stop() })
+    const started = r.events.once('bootstrap:succeeded')
+    await r.start()
+    expect(n.status).toBe('started')
+    expect(await started).toMatchObject({ connected: [], failed: [] }) // nothing to dial: the first node of a network
+    await r.stop()
+    expect(n.status).toBe('stopped')
+  })
+
+  it('dials every initial peer with bounded retries and reports each failure', async () => {
+    const a = await node(4020); const b = await node(4021)
+    const rb = router(b, [])
+    await rb.start()
+    const down = [unreachable(), unreachable()]
+    const init = { ...TEST_INIT, bootstrapRetries: 3, bootstrapBackoffMs: 20 }
+    // self first: the reference stopped at self and never dialled the rest
+    const ra = router(a, [a.peer, ...down, b.peer], init)
+    const events: string[] = []
+    ra.events.on('bootstrap:started', e => { events.push(`started ${e.peers.length}`) })
+    const outcome = ra.events.once('bootstrap:succeeded')
+    await ra.start()
+    const result = await outcome
+    expect(events).toEqual(['started 3'])
+    expect(result.connected).toEqual([b.peer.address])
+    expect(result.failed.map(f => f.address).sort()).toEqual(down.map(p => p.address).sort())
+    expect(result.failed.every(f => f.attempts === 3 && f.reason.length > 0)).toBe(true)
+    expect(ra.stats.bootstrapDialFailures).toBe(6)
+    // B learned A from the connection
+    await waitFor(() => rb.getPeerstore().has(a.peer.address), 5000, 'B to add A')
+  })
+
+  it('reports bootstrap failure when no peer is reachable, without failing start', async () => {
+    const a = await node(4030)
+    const down = [unreachable(), createPeer(generateIdentity().publicKey, 'no-such-host.invalid:42069')]
+    const ra = router(a, down, { ...TEST_INIT, bootstrapRetries: 2, bootstrapBackoffMs: 10 })
+    const failed = ra.events.once('bootstrap:failed')
+    await ra.start()
+    expect(ra.isStarted()).toBe(true)
+    const { failed: reasons } = await failed
+    expect(reasons).toHaveLength(2)
+    for (const f of reasons) expect(f.attempts).toBe(2)
+  })
+
+  it('stop aborts a bootstrap that is still backing off', async () => {
+    const a = await node(4040)
+    const ra = router(a, [unreachable()], { ...TEST_INIT, bootstrapRetries: 5, bootstrapBackoffMs: 10_000, bootstrapBackoffMaxMs: 10_000 })
+    const starting = ra.start()
+    await waitFor(() => ra.stats.bootstrapDialFailures === 1, 5000, 'first attempt to fail')
+    const t0 = performance.now()
+    await ra.stop()
+    await starting
+    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(ra.isStarted()).toBe(false)
+  })
+
+  it('rejects bad options and nodes without the background services', async () => {
+    expect(() => background({ bootstrapRetries: 0 })).toThrow(InvalidConfigError)
+    expect(() => background({ heartbeatIntervalMs: 1.5 })).toThrow(InvalidConfigError)
+    expect(() => background({ dhtProtocol: '' })).toThrow(InvalidConfigError)
+    const n = await createNode({ identity: testIdentity(4050), hostname: '127.0.0.1', port: 0 })
+    expect(() => background()({ node: n, transport: new Libp2pMessageTransport(n) })).toThrow(InvalidConfigError)
+  })
+
+  it('broadcast and send need a started router', async () => {
+    const a = await node(4060)
+    const ra = router(a, [])
+    await expect(ra.broadcast(envelope('x'))).rejects.toThrow('not started')
+  })
+})
