@@ -43,5 +43,6 @@ export {
   resolveBackgroundInit, backoffDelay, DEFAULT_DHT_PROTOCOL,
   type BackgroundInit, type ResolvedBackgroundInit
 } from './options.js'
+export { gossipTrafficCounter, type GossipTraffic } from './metrics.js'
 export { checkBackgroundMessage, INVALID_REASONS, type InvalidReason, type BackgroundMessageCheck } from './validator.js'
 export { BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'

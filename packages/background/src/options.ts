@@ -1,3 +1,4 @@
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import { DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError } from '@pokt-p2p/types'
 
 /** Default kad-dht protocol: a pocket namespace, so nodes never join (or answer) the public IPFS DHT. */
@@ -8,6 +9,12 @@ export const DEFAULT_DHT_PROTOCOL = '/pokt/kad/1.0.0'
  * {@link backgroundServices} (service configuration) and to {@link background} (router behaviour).
  */
 export interface BackgroundInit {
+  /**
+   * Gossipsub metrics, injected (gossipsub keeps no counters without a register). {@link gossipTrafficCounter}
+   * is a minimal one counting sent messages and bytes.
+   * @default none
+   */
+  metricsRegister?: MetricsRegister
   /**
    * Run kad-dht as a client only: the node queries the DHT but does not answer queries and is not added to other
    * nodes' routing tables. For client-only participants (CLI, light clients) that are not reachable from outside.
@@ -55,6 +62,13 @@ export interface BackgroundInit {
    */
   privateAddresses?: boolean
   /**
+   * Dial at most this many initial peers at bootstrap: the ones following this node in address order (wrapping),
+   * so that every node's choice together forms a connected ring; the DHT and gossipsub find the rest. Unlimited
+   * dials every initial peer, which costs N² handshakes when N nodes share one process (local networks).
+   * @default Infinity (every initial peer)
+   */
+  bootstrapPeerLimit?: number
+  /**
    * Connection attempts per bootstrap peer, including the first (the reference's `connectMaxRetries`, which also
    * counted attempts). `1` disables retries.
    * @default 5
@@ -99,6 +113,7 @@ export interface ResolvedBackgroundInit {
   ipColocationWhitelist: string[]
   privateAddresses: boolean
   bootstrapRetries: number
+  bootstrapPeerLimit: number
   bootstrapBackoffMs: number
   bootstrapBackoffMaxMs: number
   dialTimeoutMs: number
@@ -131,6 +146,9 @@ export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackg
     ipColocationWhitelist: [...(init.ipColocationWhitelist ?? [])],
     privateAddresses: init.privateAddresses ?? false,
     bootstrapRetries: positiveInt('bootstrapRetries', init.bootstrapRetries ?? 5),
+    bootstrapPeerLimit: init.bootstrapPeerLimit === undefined || init.bootstrapPeerLimit === Infinity
+      ? Infinity
+      : positiveInt('bootstrapPeerLimit', init.bootstrapPeerLimit),
     bootstrapBackoffMs: positiveInt('bootstrapBackoffMs', init.bootstrapBackoffMs ?? 500, 0),
     bootstrapBackoffMaxMs: positiveInt('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, 0),
     dialTimeoutMs: positiveInt('dialTimeoutMs', init.dialTimeoutMs ?? 5000),

@@ -26,7 +26,15 @@ export interface BackgroundComponents {
   selfAddress?: Address
   /** Initial peers: the staked set at the current height plus configured bootstrap peers; all are dialled. */
   peers?: Iterable<Peer>
+  /**
+   * Where a peer listens. Pass the same function as the transport's `resolveAddresses` (a memory network passes
+   * `p => [memoryMultiaddr(p.address)]`). @default the multiaddr of the peer's service URL (none when it is empty)
+   */
+  resolveAddresses?: (peer: Peer) => Promise<Multiaddr[]> | Multiaddr[]
 }
+
+const serviceUrlAddresses = async (peer: Peer): Promise<Multiaddr[]> =>
+  peer.serviceUrl === '' ? [] : [await serviceUrlToMultiaddr(peer.serviceUrl)]
 
 /** Why one bootstrap peer could not be connected. */
 export interface BootstrapFailure {
@@ -181,6 +189,7 @@ export class BackgroundRouter implements Router {
   readonly #self: Address
   readonly #cfg: ResolvedBackgroundInit
   readonly #peerstore: Peerstore
+  readonly #resolveAddresses: (peer: Peer) => Promise<Multiaddr[]> | Multiaddr[]
 
   #started = false
   #stoppedAt = -Infinity
@@ -206,6 +215,7 @@ export class BackgroundRouter implements Router {
     this.#pubsub = pubsub
     this.#transport = components.transport
     this.#self = components.selfAddress ?? components.transport.localAddress
+    this.#resolveAddresses = components.resolveAddresses ?? serviceUrlAddresses
     this.#peerstore = new Peerstore()
     for (const p of components.peers ?? []) {
       if (!this.#peerstore.has(p.address)) this.#peerstore.addPeer(p)
@@ -455,24 +465,27 @@ export class BackgroundRouter implements Router {
     this.#track(this.#dialOnce(peer, id, signal).finally(() => { this.#dialing.delete(peer.address) }))
   }
 
-  /** Registers the peer's service-URL address with libp2p (when it has one) and dials it once. */
+  /** Registers the peer's addresses with libp2p (when it has any) and dials it once. */
   async #dialOnce (peer: Peer, id: PeerId, signal: AbortSignal): Promise<void> {
     await withDeadline(signal, this.#cfg.dialTimeoutMs, `dial ${peer.address}`, async s => {
-      if (peer.serviceUrl !== '') {
-        const ma = await serviceUrlToMultiaddr(peer.serviceUrl)
-        s.throwIfAborted()
-        await this.#node.peerStore.merge(id, { multiaddrs: [ma] })
-      }
+      const multiaddrs = await this.#resolveAddresses(peer)
+      s.throwIfAborted()
+      if (multiaddrs.length > 0) await this.#node.peerStore.merge(id, { multiaddrs })
       await this.#node.dial(id, { signal: s })
     })
   }
 
   /**
-   * Dials every initial peer except self, in parallel, each with up to `bootstrapRetries` attempts and exponential
-   * backoff. The reference stopped at self and failed the module after one unreachable peer.
+   * Dials every initial peer except self (or the `bootstrapPeerLimit` following self in address order), in
+   * parallel, each with up to `bootstrapRetries` attempts and exponential backoff. The reference stopped at self and
+   * failed the module after one unreachable peer.
    */
   async #bootstrap (signal: AbortSignal): Promise<void> {
-    const targets = this.#peerstore.getPeerList().filter(p => p.address !== this.#self)
+    const others = this.#peerstore.getPeerList().filter(p => p.address !== this.#self)
+      .sort((a, b) => a.address < b.address ? -1 : 1)
+    const after = others.findIndex(p => p.address > this.#self)
+    const ring = after <= 0 ? others : [...others.slice(after), ...others.slice(0, after)]
+    const targets = ring.slice(0, Math.min(ring.length, this.#cfg.bootstrapPeerLimit))
     const t0 = performance.now()
     this.events.dispatch('bootstrap:started', { peers: targets.map(p => p.address) })
     const results = await Promise.all(targets.map(async p => await this.#connectWithRetry(p, signal)))

@@ -83,7 +83,10 @@ export function backgroundGossipsubOptions (init: BackgroundInit = {}): Partial<
     emitSelf: cfg.emitSelf,
     heartbeatInterval: cfg.heartbeatIntervalMs,
     unsubcribeBackoff: unsubscribeBackoffMs(cfg.heartbeatIntervalMs),
-    scoreParams: { IPColocationFactorWhitelist: new Set(cfg.ipColocationWhitelist) }
+    scoreParams: { IPColocationFactorWhitelist: new Set(cfg.ipColocationWhitelist) },
+    ...(init.metricsRegister === undefined
+      ? {}
+      : { metricsRegister: init.metricsRegister, metricsTopicStrToLabel: new Map([[BACKGROUND_TOPIC, BACKGROUND_TOPIC]]) })
   }
 }
 

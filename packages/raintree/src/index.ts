@@ -32,3 +32,4 @@
  */
 export * from './core/index.js'
 export * from './router.js'
+export { RAINTREE_PROTOCOL_ID } from '@pokt-p2p/types'

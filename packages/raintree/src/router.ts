@@ -1,5 +1,5 @@
 import {
-  DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError, NotStartedError, PeerManager, PocketP2PError, TypedEventTarget,
+  DEFAULT_MAX_MESSAGE_BYTES, RAINTREE_PROTOCOL_ID, MessageTooLargeError, NotStartedError, PeerManager, PocketP2PError, TypedEventTarget,
   UnknownPeerError, decodePocketEnvelope, decodeRainTreeMessage, encodeRainTreeMessage
 } from '@pokt-p2p/types'
 import type {
@@ -9,8 +9,6 @@ import {
   forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type RainTreeMode, type SendSink
 } from './core/index.js'
 
-/** The reference's RainTree protocol ID (no leading slash, as in Go). */
-export const RAINTREE_PROTOCOL = 'pokt/raintree/v1.0.0'
 
 /** Why an inbound message was dropped. */
 export type RainTreeDropReason =
@@ -125,7 +123,7 @@ export class RainTreeRouter implements Router {
     if (this.mode !== 'complete' && this.mode !== 'reference') {
       throw new PocketP2PError(`unknown RainTree mode ${JSON.stringify(this.mode)}`)
     }
-    this.protocol = init.protocol ?? RAINTREE_PROTOCOL
+    this.protocol = init.protocol ?? RAINTREE_PROTOCOL_ID
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
     this.#maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.selfAddress = init.selfAddress

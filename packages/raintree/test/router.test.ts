@@ -3,7 +3,7 @@ import {
   InProcessNetwork, NotStartedError, PeerUnreachableError, UnknownPeerError, createPeer, encodeRainTreeMessage,
   generateIdentity, testIdentity, type InboundMessageHandler, type MessageTransport, type Peer, type RemoteSender
 } from '@pokt-p2p/types'
-import { RAINTREE_PROTOCOL, createRainTreeRouter, maxNumLevels, rainTree, type RainTreeRouter } from '../src/index.js'
+import { RAINTREE_PROTOCOL_ID, createRainTreeRouter, maxNumLevels, rainTree, type RainTreeRouter } from '../src/index.js'
 import { envelope, inProcessRainTree, loadReferenceTables, sortedIdentities } from './helpers.js'
 
 /** A transport that records sends and exposes the registered handler, for white-box tests. */
@@ -223,8 +223,8 @@ describe('router API', () => {
     expect(t.handler).toBeUndefined()
     await r.stop()
     expect(r.isStarted()).toBe(false)
-    expect(r.protocol).toBe(RAINTREE_PROTOCOL)
-    expect(RAINTREE_PROTOCOL).toBe('pokt/raintree/v1.0.0')
+    expect(r.protocol).toBe(RAINTREE_PROTOCOL_ID)
+    expect(RAINTREE_PROTOCOL_ID).toBe('pokt/raintree/v1.0.0')
   })
 
   it('a failed send is counted and reported, not thrown from broadcast', async () => {

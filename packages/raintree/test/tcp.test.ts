@@ -1,47 +1,27 @@
-/**
- * End-to-end over real libp2p TCP loopback nodes from `@pokt-p2p/transport` (noise + yamux, one stream per
- * message). The transport is loaded through its published contract only — `createNode`, `Libp2pMessageTransport`,
- * `RAINTREE_PROTOCOL_ID` — so this file type-checks independently of that package's internals.
- */
+/** End-to-end over real libp2p TCP loopback nodes from `@pokt-p2p/transport` (noise + yamux, one stream per message). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createPeer, type Identity, type MessageTransport, type Peer } from '@pokt-p2p/types'
+import { createPeer, type Identity, type Peer } from '@pokt-p2p/types'
+import { Libp2pMessageTransport, createNode, multiaddrToServiceUrl, type Libp2p } from '@pokt-p2p/transport'
 import { createRainTreeRouter, type RainTreeMode, type RainTreeRouter } from '../src/index.js'
 import { envelope, loadReferenceTables, referenceKeys, sortedIdentities } from './helpers.js'
 
-interface Libp2pLike {
-  start (): Promise<void>
-  stop (): Promise<void>
-  getMultiaddrs (): unknown[]
-}
-interface TransportContract {
-  createNode (init: { identity: Identity, transport?: 'tcp' | 'memory', hostname?: string, port?: number, allowLoopback?: boolean }): Promise<Libp2pLike>
-  Libp2pMessageTransport: new (node: Libp2pLike, init?: { maxMessageBytes?: number, readTimeoutMs?: number }) => MessageTransport & { close?: () => Promise<void> | void }
-  RAINTREE_PROTOCOL_ID: string
-  multiaddrToServiceUrl (ma: unknown): string
-}
-
-const specifier: string = '@pokt-p2p/transport'
-const transportModule = await import(specifier).then(m => m as TransportContract, () => undefined)
-const describeTcp = transportModule?.createNode !== undefined ? describe : describe.skip
-
-interface TcpNode { identity: Identity, node: Libp2pLike, transport: MessageTransport & { close?: () => Promise<void> | void }, peer: Peer }
+interface TcpNode { identity: Identity, node: Libp2p, transport: Libp2pMessageTransport, peer: Peer }
 
 /** Starts one node per identity, appending to `out` as they start (so a failure still leaves them stoppable). */
 async function startTcpNodes (ids: Identity[], out: TcpNode[]): Promise<void> {
-  const t = transportModule as TransportContract
   await Promise.all(ids.map(async identity => {
-    const node = await t.createNode({ identity, transport: 'tcp', hostname: '127.0.0.1', port: 0, allowLoopback: true })
+    const node = await createNode({ identity, transport: 'tcp', hostname: '127.0.0.1', port: 0, allowLoopback: true })
     await node.start()
-    const transport = new t.Libp2pMessageTransport(node)
+    const transport = new Libp2pMessageTransport(node)
     out.push({ identity, node, transport, peer: createPeer(identity.publicKey, '') })
   }))
   // the service URL is the real listen address; keep `out` in identity (= address) order
   out.sort((a, b) => ids.indexOf(a.identity) - ids.indexOf(b.identity))
-  for (const n of out) n.peer = createPeer(n.identity.publicKey, t.multiaddrToServiceUrl(n.node.getMultiaddrs()[0]))
+  for (const n of out) n.peer = createPeer(n.identity.publicKey, multiaddrToServiceUrl(n.node.getMultiaddrs()[0]!))
 }
 
 async function stopTcpNodes (nodes: TcpNode[]): Promise<void> {
-  await Promise.all(nodes.map(async n => { await n.transport.close?.(); await n.node.stop() }))
+  await Promise.all(nodes.map(async n => { await n.transport.close(); await n.node.stop() }))
 }
 
 function routersOver (nodes: TcpNode[], mode: RainTreeMode): { routers: RainTreeRouter[], delivered: number[] } {
@@ -69,13 +49,12 @@ async function quiescence (routers: RainTreeRouter[], expectedMessages: number, 
   }
 }
 
-describeTcp('reference mode over TCP: per-node {reads, writes} = the reference tables', () => {
+describe('reference mode over TCP: per-node {reads, writes} = the reference tables', () => {
   const nodes: TcpNode[] = []
   beforeAll(async () => { await startTcpNodes(referenceKeys().slice(0, 27), nodes) }, 30_000)
   afterAll(async () => { await stopTcpNodes(nodes) }, 30_000)
 
   it.each(loadReferenceTables().map(t => [t.nodes, t] as const))('N=%i', async (n, table) => {
-    expect(transportModule?.RAINTREE_PROTOCOL_ID).toBe('pokt/raintree/v1.0.0')
     const { routers } = routersOver(nodes.slice(0, n), 'reference')
     await Promise.all(routers.map(async r => { await r.start() }))
     try {
@@ -89,7 +68,7 @@ describeTcp('reference mode over TCP: per-node {reads, writes} = the reference t
   }, 30_000)
 })
 
-describeTcp('complete mode over TCP: every node exactly once', () => {
+describe('complete mode over TCP: every node exactly once', () => {
   const nodes: TcpNode[] = []
   beforeAll(async () => { await startTcpNodes(sortedIdentities(100), nodes) }, 30_000)
   afterAll(async () => { await stopTcpNodes(nodes) }, 30_000)
@@ -108,9 +87,3 @@ describeTcp('complete mode over TCP: every node exactly once', () => {
     }
   }, 30_000)
 })
-
-if (describeTcp === describe.skip) {
-  describe('TCP end-to-end', () => {
-    it.todo('skipped: @pokt-p2p/transport does not export createNode yet')
-  })
-}

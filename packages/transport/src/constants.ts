@@ -1,13 +1,6 @@
 /** Protocol ids and defaults shared with the Go reference (`p2p/protocol/protocol.go`, `runtime/defaults`). */
 
-/** Stream protocol of RainTree unicast messages (reference `RaintreeProtocolID`, no leading slash). */
-export const RAINTREE_PROTOCOL_ID = 'pokt/raintree/v1.0.0'
-
-/** Stream protocol of background-router unicast messages (reference `BackgroundProtocolID`). */
-export const BACKGROUND_PROTOCOL_ID = 'pokt/background/v1.0.0'
-
-/** Gossipsub topic of the background router (reference `BackgroundTopicStr`). */
-export const BACKGROUND_TOPIC = 'pokt/background'
+export { RAINTREE_PROTOCOL_ID, BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/types'
 
 /** Default P2P listen port (reference `DefaultP2PPort`). */
 export const DEFAULT_P2P_PORT = 42069

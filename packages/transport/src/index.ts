@@ -38,6 +38,9 @@
 import './polyfill.js'
 
 export * from './constants.js'
+/** The libp2p node type `createNode` returns, so dependants need not import libp2p themselves. */
+export type { Libp2p } from 'libp2p'
+export type { Multiaddr } from '@multiformats/multiaddr'
 export * from './errors.js'
 export { createNode, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
 export {

@@ -83,6 +83,8 @@ export interface TransportStats {
   rejectedOther: number
   /** handlers that threw or rejected (the message had been received; not a rejection) */
   handlerErrors: number
+  /** sends retried once on a fresh stream because the first was closed before anything was written */
+  retries: number
 }
 
 function positive (field: string, value: number): number {
@@ -100,7 +102,7 @@ function positive (field: string, value: number): number {
 export class Libp2pMessageTransport implements MessageTransport {
   readonly localAddress: Address
   readonly stats: TransportStats = {
-    received: 0, sent: 0, bytesReceived: 0, bytesSent: 0, rejectedOversize: 0, rejectedTimeout: 0, rejectedOther: 0, handlerErrors: 0
+    received: 0, sent: 0, bytesReceived: 0, bytesSent: 0, rejectedOversize: 0, rejectedTimeout: 0, rejectedOther: 0, handlerErrors: 0, retries: 0
   }
 
   readonly #node: Libp2p
@@ -207,21 +209,29 @@ export class Libp2pMessageTransport implements MessageTransport {
 
   async #send (peer: Peer, peerId: PeerId, protocol: string, bytes: Uint8Array, signal: AbortSignal,
     fail: (stage: string, err: unknown) => Error): Promise<Stream> {
-    let stream: Stream
-    try {
-      signal.throwIfAborted()
-      if (!this.#node.getConnections(peerId).some(c => c.status === 'open')) await this.#connect(peer, peerId, signal)
-      stream = await this.#node.dialProtocol(peerId, protocol, { signal })
-    } catch (err) {
-      throw fail(`opening a ${protocol} stream`, err)
-    }
+    for (let attempt = 1; ; attempt++) {
+      let stream: Stream
+      try {
+        signal.throwIfAborted()
+        if (!this.#node.getConnections(peerId).some(c => c.status === 'open')) await this.#connect(peer, peerId, signal)
+        stream = await this.#node.dialProtocol(peerId, protocol, { signal })
+      } catch (err) {
+        throw fail(`opening a ${protocol} stream`, err)
+      }
 
-    try {
-      await writeMessage(stream, bytes, signal)
-    } catch (err) {
-      throw fail(`writing ${bytes.byteLength} bytes (a reset may mean the peer rejected the message, e.g. over its size limit)`, err)
+      try {
+        await writeMessage(stream, bytes, signal)
+        return stream
+      } catch (err) {
+        // A stream closed before its first byte (e.g. libp2p closing one of two connections that crossed while
+        // both peers dialled) delivered nothing, so one retry on a fresh stream cannot duplicate the message.
+        if (attempt === 1 && !signal.aborted && isClosedBeforeWrite(err)) {
+          this.stats.retries++
+          continue
+        }
+        throw fail(`writing ${bytes.byteLength} bytes (a reset may mean the peer rejected the message, e.g. over its size limit)`, err)
+      }
     }
-    return stream
   }
 
   #releaseWhenClosed (stream: Stream, release: () => void): void {
@@ -343,4 +353,9 @@ async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal): Promise<
   } finally {
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
   }
+}
+
+/** The stream refused the first write: it was already closed, so nothing reached the peer. */
+function isClosedBeforeWrite (err: unknown): boolean {
+  return err instanceof Error && err.name === 'StreamStateError' && err.message.startsWith('Cannot write to a stream that is')
 }

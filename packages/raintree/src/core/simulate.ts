@@ -29,6 +29,8 @@ export interface SimulateOptions {
   maxLevels?: number
   /** stop (throw) beyond this many messages, a guard for experiments. @default 64·n + 64 */
   maxMessages?: number
+  /** called for every message, in send order (e.g. to pre-connect the edges a real broadcast will use) */
+  onSend?: (from: number, to: number, level: number) => void
 }
 
 /**
@@ -46,6 +48,7 @@ export function simulateBroadcast (
   }
   const maxLevels = options.maxLevels ?? maxNumLevels(n)
   const maxMessages = options.maxMessages ?? 64 * n + 64
+  const onSend = options.onSend
   const reads = new Uint32Array(n)
   const writes = new Uint32Array(n)
   const hops = new Int32Array(n).fill(-1)
@@ -80,6 +83,7 @@ export function simulateBroadcast (
     let receiver = sender + index
     if (receiver >= n) receiver -= n
     writes[sender]!++
+    onSend?.(sender, receiver, level)
     messages++
     if (messages > maxMessages) throw new RangeError(`simulation exceeded ${maxMessages} messages`)
     if (tail === cap) grow()

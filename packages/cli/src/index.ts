@@ -1,0 +1,23 @@
+/**
+ * @packageDocumentation
+ *
+ * The `pokt-p2p` command line: `localnet` (a local network demo with a propagation report), `node` (one
+ * long-lived node from a JSON config), `keygen` and `genesis`. The commands are also callable as functions.
+ *
+ * @example
+ * ```ts
+ * import { runLocalnet, parseLocalnetOptions } from '@pokt-p2p/cli'
+ *
+ * const report = await runLocalnet(parseLocalnetOptions(['--nodes', '9', '--transport', 'memory']), {
+ *   out: console.log, log: console.error, interactive: false, signal: new AbortController().signal
+ * })
+ * console.log(report.raintree.reached) // 9
+ * ```
+ */
+export { main, usage } from './main.js'
+export { UsageError } from './args.js'
+export type { CommandContext } from './context.js'
+export { runLocalnet, parseLocalnetOptions, localnetHelp, type LocalnetOptions } from './commands/localnet.js'
+export { parseNodeFileConfig, type NodeFileConfig } from './commands/node.js'
+export { localnetIdentities } from './keys.js'
+export { renderReport, renderTree, type LocalnetReport, type PerNodeReport } from './report.js'
