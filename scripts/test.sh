@@ -8,6 +8,6 @@ export TURBO_TELEMETRY_DISABLED=1
 rm -f packages/*/test-results.json
 status=0
 bash scripts/pnpm.sh install --frozen-lockfile --reporter=append-only || exit 1
-bash scripts/pnpm.sh exec turbo run build typecheck test --continue --output-logs=errors-only "$@" || status=$?
+bash scripts/pnpm.sh exec turbo run build typecheck test --continue --concurrency=1 --output-logs=errors-only "$@" || status=$?
 node scripts/summarize-tests.mjs || status=1
 exit $status

@@ -121,7 +121,7 @@ export class P2PModule {
   }
 
   isStarted (): boolean {
-    return this.#node !== undefined && this.#starting === undefined
+    return this.#node !== undefined && this.#starting === undefined && this.#stopping === undefined
   }
 
   /** Whether this node was in the staked set at the last height it looked at. */
@@ -144,15 +144,14 @@ export class P2PModule {
     return this.#transport
   }
 
+  /** Starts the node and its routers. Concurrent and repeated calls share one start. */
   async start (): Promise<void> {
-    await this.#stopping
-    if (this.#node !== undefined) return await this.#starting
-    this.#starting = this.#start()
-    try {
-      await this.#starting
-    } finally {
-      this.#starting = undefined
-    }
+    if (this.#starting !== undefined) return await this.#starting
+    await this.#stopping?.catch(() => {})
+    if (this.#starting !== undefined) return await this.#starting
+    if (this.#node !== undefined) return
+    this.#starting = this.#start().finally(() => { this.#starting = undefined })
+    await this.#starting
   }
 
   async #start (): Promise<void> {
@@ -228,24 +227,28 @@ export class P2PModule {
     selfAddress: c.selfAddress, transport: c.transport, peers: c.stakedPeers
   })
 
+  /** Stops the routers and the node. Concurrent and repeated calls share one stop. */
   async stop (): Promise<void> {
+    if (this.#stopping !== undefined) return await this.#stopping
     await this.#starting?.catch(() => {})
-    if (this.#node === undefined) return await this.#stopping
-    const node = this.#node
-    this.#stopping = (async () => {
-      this.#listeners?.abort()
-      const results = await Promise.allSettled([this.#staked, this.#unstaked].map(async r => { await r?.stop() }))
-      await Promise.resolve(this.#transport?.close()).catch(() => {})
-      await node.stop()
-      this.#node = this.#transport = this.#staked = this.#unstaked = undefined
-      const failed = results.find(r => r.status === 'rejected')
-      if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
-    })()
+    if (this.#stopping !== undefined) return await this.#stopping
+    if (this.#node === undefined) return
+    this.#stopping = this.#stop().finally(() => { this.#stopping = undefined })
+    await this.#stopping
+  }
+
+  async #stop (): Promise<void> {
+    const node = this.#node as Libp2p
+    this.#listeners?.abort()
+    const results = await Promise.allSettled([this.#staked, this.#unstaked].map(async r => { await r?.stop() }))
+    await Promise.resolve(this.#transport?.close()).catch(() => {})
     try {
-      await this.#stopping
+      await node.stop()
     } finally {
-      this.#stopping = undefined
+      this.#node = this.#transport = this.#staked = this.#unstaked = undefined
     }
+    const failed = results.find(r => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
   }
 
   #requireStarted (what: string): { routers: Router[], unstaked?: Router } {

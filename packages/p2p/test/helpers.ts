@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto'
+import { createPeer, identityFromSeed, type Identity, type Peer } from '@pokt-p2p/types'
+import { staticProviders, type StaticProviders } from '@pokt-p2p/providers'
+import { createP2P, type P2PInit, type P2PModule } from '../src/index.js'
+
+/** Deterministic identities sorted by address (index i = val_{i+1}). */
+export function identities (n: number, tag = 'p2p-test'): Identity[] {
+  return Array.from({ length: n }, (_, i) => identityFromSeed(Uint8Array.from(createHash('sha256').update(`${tag}:${i}`).digest())))
+    .sort((a, b) => a.address < b.address ? -1 : 1)
+}
+
+export interface TestNetwork {
+  modules: P2PModule[]
+  ids: Identity[]
+  peers: Peer[]
+  providers: StaticProviders
+  stop: () => Promise<void>
+}
+
+/**
+ * `staked + unstaked` modules on the libp2p memory transport; the first `staked` identities are the staked set.
+ * `overrides(i)` adds init options per module.
+ */
+export async function memoryNetwork (staked: number, unstaked = 0, overrides: (i: number) => Partial<P2PInit> = () => ({})): Promise<TestNetwork> {
+  const ids = identities(staked + unstaked)
+  const peers = ids.map(id => createPeer(id.publicKey, ''))
+  const stakedSet = new Set(ids.slice(0, staked).map(id => id.address))
+  const providers = staticProviders({ height: 1n, staked: peers.filter(p => stakedSet.has(p.address)) })
+  // every participant (staked or not) bootstraps its background router from the staked set
+  const modules = ids.map((id, i) => createP2P({
+    config: { private_key: id.privateKeyHex, connection_type: 'memory', allow_loopback: true },
+    currentHeightProvider: providers,
+    peerstoreProvider: providers,
+    background: { heartbeatIntervalMs: 100 },
+    ...overrides(i)
+  }))
+  await Promise.all(modules.map(async m => { await m.start() }))
+  return {
+    modules,
+    ids,
+    peers,
+    providers,
+    stop: async () => { await Promise.all(modules.map(async m => { await m.stop() })) }
+  }
+}
+
+export async function until (condition: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+/** Waits until every module's background router has at least `min` topic peers (a gossipsub mesh can form). */
+export async function meshReady (modules: P2PModule[], min = 1, timeoutMs = 20_000): Promise<void> {
+  await until(() => modules.every(m => {
+    const bg = m.routers.unstaked as unknown as { topicPeerCount?: () => number } | undefined
+    return (bg?.topicPeerCount?.() ?? 0) >= min
+  }), timeoutMs, 'gossipsub topic peers')
+  await new Promise(resolve => setTimeout(resolve, 300))
+}

@@ -1,0 +1,264 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import {
+  ConsensusNewHeightEventSchema, InvalidConfigError, InvalidNonceError, NotStartedError, Peerstore,
+  StateMachineTransitionEventSchema, TypedEventTarget, UnknownPeerError, create, createAny, createPeer,
+  encodePocketEnvelope, toBinary, type P2PMessage, type Peer, type Router, type RouterEvents
+} from '../src/index.js'
+import { createP2P, anyOf, NoRouterError, StartError, UnknownEventTypeError, parseP2PConfig, type P2PModule, type RouterFactory } from '../src/index.js'
+import { staticProviders, createRpcServer } from '@pokt-p2p/providers'
+import { identities, meshReady, memoryNetwork, until, type TestNetwork } from './helpers.js'
+
+const text = (s: string): ReturnType<typeof anyOf> => anyOf('pocket.DebugMessage', new TextEncoder().encode(s))
+const received = (m: P2PModule): P2PMessage[] => {
+  const list: P2PMessage[] = []
+  m.events.on('message', msg => list.push(msg))
+  return list
+}
+
+let net: TestNetwork | undefined
+afterEach(async () => { await net?.stop(); net = undefined })
+
+describe('broadcast and de-duplication', () => {
+  it('a staked broadcast reaches every other node exactly once, although RainTree and gossip both deliver it', async () => {
+    net = await memoryNetwork(6)
+    await meshReady(net.modules)
+    const inboxes = net.modules.map(received)
+    await net.modules[0]!.broadcast(text('hello'))
+    await until(() => inboxes.slice(1).every(i => i.length >= 1), 15_000, 'every node to receive')
+    // both routers deliver a copy to each node: wait until both did, then check nothing was delivered twice
+    await until(() => net!.modules.slice(1).every(m => m.stats.duplicates >= 1), 15_000, 'the second copies')
+    for (const [i, inbox] of inboxes.entries()) {
+      if (i === 0) {
+        expect(inbox).toHaveLength(0) // own broadcasts are not delivered back by default
+        continue
+      }
+      expect(inbox).toHaveLength(1)
+      expect(new TextDecoder().decode(inbox[0]!.content.value)).toBe('hello')
+      expect(inbox[0]!.content.typeUrl).toBe('type.googleapis.com/pocket.DebugMessage')
+    }
+  }, 60_000)
+
+  it('an unstaked node receives broadcasts through the background router, and its own broadcasts reach everyone', async () => {
+    net = await memoryNetwork(4, 1)
+    const unstaked = net.modules[4]!
+    expect(unstaked.isStaked()).toBe(false)
+    expect(unstaked.routers.staked).toBeUndefined()
+    expect(net.modules[0]!.isStaked()).toBe(true)
+    await meshReady(net.modules)
+    const inbox = received(unstaked)
+    await net.modules[1]!.broadcast(text('to all'))
+    await until(() => inbox.length === 1, 15_000, 'the unstaked node to receive')
+    expect(inbox[0]!.router).toBe('background')
+
+    const stakedInboxes = net.modules.slice(0, 4).map(received)
+    await unstaked.broadcast(text('from outside'))
+    await until(() => stakedInboxes.every(i => i.length === 1), 15_000, 'staked nodes to receive the unstaked broadcast')
+  }, 60_000)
+
+  it('deliverOwnBroadcasts delivers the broadcaster its own message exactly once', async () => {
+    net = await memoryNetwork(3, 0, i => i === 0 ? { deliverOwnBroadcasts: true } : {})
+    await meshReady(net.modules)
+    const own = received(net.modules[0]!)
+    const other = received(net.modules[1]!)
+    await net.modules[0]!.broadcast(text('mine'))
+    await until(() => other.length === 1)
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(own).toHaveLength(1)
+    expect(own[0]!.router).toBe('self')
+  }, 60_000)
+})
+
+describe('send', () => {
+  it('goes through RainTree between staked nodes, and falls back to background only for unknown peers', async () => {
+    net = await memoryNetwork(3, 1)
+    await meshReady(net.modules)
+    const [a, b, , outsider] = net.modules
+    const atB = received(b!)
+    await a!.send(b!.getAddress(), text('direct'))
+    await until(() => atB.length === 1)
+    expect(atB[0]!.router).toBe('raintree')
+    expect(atB[0]!.from).toBe(a!.getAddress())
+
+    // the outsider is not staked: RainTree says UnknownPeerError, the background router delivers
+    await a!.routers.unstaked!.addPeer(net.peers[3]!)
+    const atOutsider = received(outsider!)
+    await a!.send(outsider!.getAddress(), text('fallback'))
+    await until(() => atOutsider.length === 1)
+    expect(atOutsider[0]!.router).toBe('background')
+  }, 60_000)
+
+  it('an address no router knows is an UnknownPeerError for the caller', async () => {
+    net = await memoryNetwork(2)
+    const stranger = identities(1, 'stranger')[0]!
+    await expect(net.modules[0]!.send(stranger.address, text('x'))).rejects.toMatchObject({ name: UnknownPeerError.name })
+  }, 30_000)
+
+  it('other staked-router errors reach the caller (no silent fallback)', async () => {
+    const failing: RouterFactory = c => {
+      const r = fakeRouter(c.stakedPeers)
+      r.send = async () => { throw new Error('disk on fire') }
+      return r
+    }
+    net = await memoryNetwork(2, 0, () => ({ stakedRouter: failing }))
+    await expect(net.modules[0]!.send(net.modules[1]!.getAddress(), text('x'))).rejects.toThrow('disk on fire')
+  }, 30_000)
+})
+
+describe('inbound envelopes', () => {
+  it('nonce 0 and garbage are rejected and counted; a nonce is delivered once', async () => {
+    let inject: ((data: Uint8Array) => void) | undefined
+    const capture: RouterFactory = c => {
+      const r = fakeRouter(c.stakedPeers)
+      inject = data => { r.events.dispatch('message', { data, router: 'fake' }) }
+      return r
+    }
+    net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null }))
+    const m = net.modules[0]!
+    const inbox = received(m)
+    const invalid: Error[] = []
+    m.events.on('invalid', e => invalid.push(e.error))
+    // nonce 0 cannot be built with the encoder (it validates), so hand-encode the reference's example with nonce 0
+    inject!(Uint8Array.from([0x0a, 0x06, 0x0a, 0x04, 0x74, 0x65, 0x73, 0x74]))
+    inject!(Uint8Array.from([0xff, 0xff, 0xff]))
+    const env = encodePocketEnvelope(createAny('type.googleapis.com/x.Y', Uint8Array.of(7)), 42n)
+    inject!(env)
+    inject!(env)
+    expect(invalid.map(e => e.name)).toEqual([InvalidNonceError.name, 'MessageDecodeError'])
+    expect(inbox).toHaveLength(1)
+    expect(m.stats).toMatchObject({ invalid: 2, delivered: 1, duplicates: 1 })
+  }, 30_000)
+
+  it('max_nonces bounds the memory of seen nonces (FIFO)', async () => {
+    let inject: ((data: Uint8Array) => void) | undefined
+    const capture: RouterFactory = c => {
+      const r = fakeRouter(c.stakedPeers)
+      inject = data => { r.events.dispatch('message', { data, router: 'fake' }) }
+      return r
+    }
+    net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: identities(1)[0]!.privateKeyHex, connection_type: 'memory', max_nonces: 2 } }))
+    const m = net.modules[0]!
+    const env = (n: bigint): Uint8Array => encodePocketEnvelope(createAny('t'), n)
+    for (const n of [1n, 2n, 3n, 1n]) inject!(env(n))
+    expect(m.stats.delivered).toBe(4) // 1 was evicted by 3, so it is new again
+    inject!(env(3n))
+    expect(m.stats.duplicates).toBe(1)
+  }, 30_000)
+})
+
+describe('handleEvent', () => {
+  it('a new height applies the staked-set delta to RainTree', async () => {
+    net = await memoryNetwork(3)
+    const m = net.modules[0]!
+    const extra = createPeer(identities(1, 'newcomer')[0]!.publicKey, '')
+    net.providers.setStaked(h => h >= 2n ? [...net!.peers.slice(0, 2), extra] : net!.peers)
+    const updates: Array<{ added: Peer[], removed: Peer[] }> = []
+    m.events.on('peers:updated', u => updates.push(u))
+    await m.handleEvent(createAny('type.googleapis.com/pocket.ConsensusNewHeightEvent', toBinary(ConsensusNewHeightEventSchema, create(ConsensusNewHeightEventSchema, { height: 2n }))))
+    const staked = m.routers.staked!.getPeerstore()
+    expect(staked.has(extra.address)).toBe(true)
+    expect(staked.has(net.peers[2]!.address)).toBe(false)
+    expect(updates).toEqual([{ height: 2n, added: [extra], removed: [net.peers[2]] }])
+  }, 30_000)
+
+  it('P2P_Bootstrapping with an empty peerstore bootstraps over RPC from a real server, then emits bootstrapped', async () => {
+    const [self, other] = identities(2, 'boot')
+    const otherPeer = createPeer(other!.publicKey, '127.0.0.1:1')
+    const source = staticProviders({ height: 5n, staked: [otherPeer] })
+    const server = createRpcServer({ heightProvider: source, peerstoreProvider: source })
+    const url = await server.listen(0, '127.0.0.1')
+    const empty = staticProviders({ height: 1n })
+    const m = createP2P({
+      config: { private_key: self!.privateKeyHex, connection_type: 'memory', bootstrap_nodes_csv: url.replace('localhost', '127.0.0.1') },
+      currentHeightProvider: empty,
+      peerstoreProvider: empty
+    })
+    try {
+      await m.start()
+      const done = m.events.once('bootstrapped', { signal: AbortSignal.timeout(10_000) })
+      await m.handleEvent(createAny('type.googleapis.com/pocket.StateMachineTransitionEvent',
+        toBinary(StateMachineTransitionEventSchema, create(StateMachineTransitionEventSchema, { newState: 'P2P_Bootstrapping' }))))
+      expect(await done).toEqual({ stakedPeers: 1, source: url.replace('localhost', '127.0.0.1') })
+      expect(m.routers.unstaked!.getPeerstore().has(otherPeer.address)).toBe(true)
+    } finally {
+      await m.stop()
+      await server.close()
+    }
+  }, 30_000)
+
+  it('other event types are an UnknownEventTypeError', async () => {
+    net = await memoryNetwork(1)
+    await expect(net.modules[0]!.handleEvent(createAny('type.googleapis.com/pocket.Nope'))).rejects.toThrow(UnknownEventTypeError)
+  }, 30_000)
+})
+
+describe('lifecycle and configuration', () => {
+  it('start and stop are idempotent; use before start is a NotStartedError', async () => {
+    const [id] = identities(1)
+    const p = staticProviders({ height: 1n, staked: [createPeer(id!.publicKey, '')] })
+    const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: p, peerstoreProvider: p })
+    await expect(m.broadcast(text('x'))).rejects.toThrow(NotStartedError)
+    await Promise.all([m.start(), m.start()])
+    expect(m.isStarted()).toBe(true)
+    await m.start()
+    await Promise.all([m.stop(), m.stop()])
+    expect(m.isStarted()).toBe(false)
+    await m.stop()
+    await m.start()
+    expect(m.isStarted()).toBe(true)
+    await m.stop()
+  }, 30_000)
+
+  it('a failing provider makes start fail cleanly with StartError', async () => {
+    const [id] = identities(1)
+    const p = staticProviders({ height: 1n, staked: () => { throw new Error('no database') } })
+    const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: p, peerstoreProvider: p })
+    await expect(m.start()).rejects.toThrow(StartError)
+    expect(m.isStarted()).toBe(false)
+  })
+
+  it('an unstaked node without a background router has nothing to send with', async () => {
+    net = await memoryNetwork(1, 1, i => i === 1 ? { unstakedRouter: null } : {})
+    await expect(net.modules[1]!.broadcast(text('x'))).rejects.toThrow(NoRouterError)
+  }, 30_000)
+
+  it('bad configs are rejected up front, naming the field', () => {
+    const key = identities(1)[0]!.privateKeyHex
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /invalid config: must be an object/],
+      [{}, /invalid private_key: is required/],
+      [{ private_key: 'zz' }, /invalid private_key: .*not valid hex/],
+      [{ private_key: key.slice(0, 64) }, /invalid private_key: the private key length is not valid, expected length 64, actual length 32/],
+      [{ private_key: key, port: 70000 }, /invalid port: must be an integer in \[0, 65535\], got 70000/],
+      [{ private_key: key, port: '42069' }, /invalid port/],
+      [{ private_key: key, max_nonces: 0 }, /invalid max_nonces/],
+      [{ private_key: key, connection_type: 'udp' }, /invalid connection_type: must be "tcp" or "memory"/],
+      [{ private_key: key, raintree_mode: 'fast' }, /invalid raintree_mode/],
+      [{ private_key: key, hostname: '' }, /invalid hostname/],
+      [{ private_key: key, is_client_only: 'yes' }, /invalid is_client_only: must be true or false/],
+      [{ private_key: key, prot: 1 }, /invalid prot: unknown field/]
+    ]
+    for (const [input, message] of cases) {
+      expect(() => parseP2PConfig(input)).toThrow(InvalidConfigError)
+      expect(() => parseP2PConfig(input)).toThrow(message)
+    }
+    expect(parseP2PConfig({ private_key: key })).toMatchObject({ port: 42069, max_nonces: 100000, raintree_mode: 'complete', hostname: '0.0.0.0' })
+  })
+})
+
+/** A do-nothing router with a real peerstore, for injecting behaviour. */
+function fakeRouter (peers: Peer[]): Router & { events: TypedEventTarget<RouterEvents> } {
+  const store = new Peerstore(peers)
+  let started = false
+  return {
+    name: 'fake',
+    events: new TypedEventTarget<RouterEvents>(),
+    isStarted: () => started,
+    start: async () => { started = true },
+    stop: async () => { started = false },
+    broadcast: async () => {},
+    send: async (_data, address) => { if (!store.has(address)) throw new UnknownPeerError(address) },
+    addPeer: async p => { if (!store.has(p.address)) store.addPeer(p) },
+    removePeer: async a => { store.removePeer(a) },
+    getPeerstore: () => store
+  }
+}
