@@ -106,41 +106,31 @@ describe('send', () => {
 
 describe('inbound envelopes', () => {
   it('nonce 0 and garbage are rejected and counted; a nonce is delivered once', async () => {
-    let inject: ((data: Uint8Array) => void) | undefined
-    const capture: RouterFactory = c => {
-      const r = fakeRouter(c.stakedPeers)
-      inject = data => { r.events.dispatch('message', { data, router: 'fake' }) }
-      return r
-    }
+    const { capture, inject } = injectingRouter()
     net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null }))
     const m = net.modules[0]!
     const inbox = received(m)
     const invalid: Error[] = []
     m.events.on('invalid', e => invalid.push(e.error))
     // nonce 0 cannot be built with the encoder (it validates), so hand-encode the reference's example with nonce 0
-    inject!(Uint8Array.from([0x0a, 0x06, 0x0a, 0x04, 0x74, 0x65, 0x73, 0x74]))
-    inject!(Uint8Array.from([0xff, 0xff, 0xff]))
+    inject(Uint8Array.from([0x0a, 0x06, 0x0a, 0x04, 0x74, 0x65, 0x73, 0x74]))
+    inject(Uint8Array.from([0xff, 0xff, 0xff]))
     const env = encodePocketEnvelope(createAny('type.googleapis.com/x.Y', Uint8Array.of(7)), 42n)
-    inject!(env)
-    inject!(env)
+    inject(env)
+    inject(env)
     expect(invalid.map(e => e.name)).toEqual([InvalidNonceError.name, 'MessageDecodeError'])
     expect(inbox).toHaveLength(1)
     expect(m.stats).toMatchObject({ invalid: 2, delivered: 1, duplicates: 1 })
   }, 30_000)
 
   it('max_nonces bounds the memory of seen nonces (FIFO)', async () => {
-    let inject: ((data: Uint8Array) => void) | undefined
-    const capture: RouterFactory = c => {
-      const r = fakeRouter(c.stakedPeers)
-      inject = data => { r.events.dispatch('message', { data, router: 'fake' }) }
-      return r
-    }
+    const { capture, inject } = injectingRouter()
     net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: identities(1)[0]!.privateKeyHex, connection_type: 'memory', max_nonces: 2 } }))
     const m = net.modules[0]!
     const env = (n: bigint): Uint8Array => encodePocketEnvelope(createAny('t'), n)
-    for (const n of [1n, 2n, 3n, 1n]) inject!(env(n))
+    for (const n of [1n, 2n, 3n, 1n]) inject(env(n))
     expect(m.stats.delivered).toBe(4) // 1 was evicted by 3, so it is new again
-    inject!(env(3n))
+    inject(env(3n))
     expect(m.stats.duplicates).toBe(1)
   }, 30_000)
 })
@@ -244,6 +234,15 @@ describe('lifecycle and configuration', () => {
     expect(parseP2PConfig({ private_key: key })).toMatchObject({ port: 42069, max_nonces: 100000, raintree_mode: 'complete', hostname: '0.0.0.0' })
   })
 })
+
+/** A fake staked router whose `inject(bytes)` makes it deliver `bytes` to the module as if from the network. */
+function injectingRouter (): { capture: RouterFactory, inject: (data: Uint8Array) => void } {
+  let router: ReturnType<typeof fakeRouter> | undefined
+  return {
+    capture: c => { router = fakeRouter(c.stakedPeers); return router },
+    inject: data => { router?.events.dispatch('message', { data, router: 'fake' }) }
+  }
+}
 
 /** A do-nothing router with a real peerstore, for injecting behaviour. */
 function fakeRouter (peers: Peer[]): Router & { events: TypedEventTarget<RouterEvents> } {
