@@ -85,6 +85,19 @@ describe('lifecycle', () => {
     await waitFor(() => rb.getPeerstore().has(a.peer.address), 5000, 'B to add A')
   })
 
+  it('bootstrapPeerLimit dials only the peers following self in address order, wrapping', async () => {
+    const a = await node(4040)
+    const others = Array.from({ length: 5 }, unreachable)
+    const ring = [...others, a.peer].sort((x, y) => x.address < y.address ? -1 : 1)
+    const self = ring.findIndex(p => p.address === a.peer.address)
+    const expected = [1, 2].map(k => ring[(self + k) % ring.length]!.address)
+    const ra = router(a, others, { ...TEST_INIT, bootstrapPeerLimit: 2, bootstrapRetries: 1 })
+    const started = ra.events.once('bootstrap:started')
+    await ra.start()
+    expect((await started).peers).toEqual(expected)
+    expect(() => router(a, others, { ...TEST_INIT, bootstrapPeerLimit: 0 })).toThrow(InvalidConfigError)
+  })
+
   it('reports bootstrap failure when no peer is reachable, without failing start', async () => {
     const a = await node(4030)
     const down = [unreachable(), createPeer(generateIdentity().publicKey, 'no-such-host.invalid:42069')]
