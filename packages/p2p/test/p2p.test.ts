@@ -150,6 +150,17 @@ describe('handleEvent', () => {
     expect(updates).toEqual([{ height: 2n, added: [extra], removed: [net.peers[2]] }])
   }, 30_000)
 
+  it('a node staked at a new height joins RainTree', async () => {
+    net = await memoryNetwork(2, 1)
+    const late = net.modules[2]!
+    expect(late.isStaked()).toBe(false)
+    net.providers.setStaked(net.peers)
+    await late.handleEvent(createAny('type.googleapis.com/pocket.ConsensusNewHeightEvent', toBinary(ConsensusNewHeightEventSchema, create(ConsensusNewHeightEventSchema, { height: 2n }))))
+    expect(late.isStaked()).toBe(true)
+    expect(late.routers.staked?.name).toBe('raintree')
+    expect(late.routers.staked?.getPeerstore().size).toBe(3)
+  }, 30_000)
+
   it('P2P_Bootstrapping with an empty peerstore bootstraps over RPC from a real server, then emits bootstrapped', async () => {
     const [self, other] = identities(2, 'boot')
     const otherPeer = createPeer(other!.publicKey, '127.0.0.1:1')
