@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { InvalidConfigError } from '@pokt-p2p/types'
 import {
   BootstrapError, DEFAULT_BOOTSTRAP_NODES_CSV, InvalidBootstrapNodeError, RpcAbortedError, RpcConnectionError, RpcHttpError,
   RpcResponseError, RpcTimeoutError, bootstrap, createRpcServer, parseBootstrapNodes, staticProviders
 } from '../src/index.js'
-import { fakeNode, json, rejection, startServer, testPeers, type TestServer } from './helpers.js'
+import { fakeNode, json, rejection, serverPool, startServer, testPeers } from './helpers.js'
 
 describe('parseBootstrapNodes (reference Test_Create_configureBootstrapNodes)', () => {
   const defaults = ['http://validator1:50832', 'http://validator-001-pocket:50832']
@@ -53,15 +53,7 @@ describe('parseBootstrapNodes (reference Test_Create_configureBootstrapNodes)', 
 })
 
 describe('bootstrap', () => {
-  const servers: TestServer[] = []
-  async function serve (...args: Parameters<typeof startServer>): Promise<TestServer> {
-    const s = await startServer(...args)
-    servers.push(s)
-    return s
-  }
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map(async s => { await s.close() }))
-  })
+  const serve = serverPool()
   const peers = testPeers(4)
   const fast = { timeoutMs: 1000, retries: 0 }
 

@@ -1,3 +1,4 @@
+import { afterEach } from '@jest/globals'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createPeer, testIdentity, type Peer } from '@pokt-p2p/types'
@@ -66,4 +67,19 @@ export async function rejection (p: Promise<unknown>): Promise<Error> {
     return err as Error
   }
   throw new Error('expected a rejection')
+}
+
+/**
+ * `serve(handler)` starts a real test server that is closed after each test of the calling describe block (or file).
+ */
+export function serverPool (): (handler: (req: IncomingMessage, res: ServerResponse) => void) => Promise<TestServer> {
+  const servers: TestServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map(async s => { await s.close() }))
+  })
+  return async handler => {
+    const s = await startServer(handler)
+    servers.push(s)
+    return s
+  }
 }

@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { InvalidConfigError, PocketP2PError, TimeoutError } from '@pokt-p2p/types'
 import {
   InvalidHeightError, ResponseTooLargeError, RpcAbortedError, RpcConnectionError, RpcHttpError, RpcResponseError,
   RpcTimeoutError, checkHealth, createRpcServer, rpcCurrentHeightProvider, rpcPeerstoreProvider, staticProviders
 } from '../src/index.js'
-import { addressBook, json, rejection, startServer, testPeers, type TestServer } from './helpers.js'
+import { addressBook, json, rejection, serverPool, startServer, testPeers } from './helpers.js'
 
-const servers: TestServer[] = []
-async function serve (...args: Parameters<typeof startServer>): Promise<TestServer> {
-  const s = await startServer(...args)
-  servers.push(s)
-  return s
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map(async s => { await s.close() }))
-})
+const serve = serverPool()
 
 const fast = { timeoutMs: 1000, retries: 0 }
 
