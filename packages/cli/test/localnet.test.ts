@@ -6,7 +6,7 @@ const ctx: CommandContext = { out: () => {}, log: () => {}, interactive: false, 
 const localnet = async (argv: string[]): Promise<LocalnetReport> => await runLocalnet(parseLocalnetOptions(argv), ctx)
 
 interface Table { nodes: number, originator: number, perNode: Array<{ index: number, reads: number, writes: number }> }
-const tables = (JSON.parse(readFileSync(new URL('../../../../shared/reference/raintree-reference-tables.json', import.meta.url), 'utf8')) as { tables: Table[] }).tables
+const tables = (JSON.parse(readFileSync(new URL('../../raintree/test/fixtures/raintree-reference-tables.json', import.meta.url), 'utf8')) as { tables: Table[] }).tables
 
 describe('localnet', () => {
   it('27 nodes over TCP in complete mode: 27/27 via RainTree (26 messages, depth 3) and 27/27 via background', async () => {

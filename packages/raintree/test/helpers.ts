@@ -12,9 +12,9 @@ export interface ReferenceTable {
   perNode: Array<{ index: number, reads: number, writes: number }>
 }
 
-/** The reference's per-node tables (shared/reference beside the repo clone). */
+/** The reference's per-node tables: the Go implementation's test data, kept as a fixture of this package. */
 export function loadReferenceTables (): ReferenceTable[] {
-  const url = new URL('../../../../shared/reference/raintree-reference-tables.json', import.meta.url)
+  const url = new URL('./fixtures/raintree-reference-tables.json', import.meta.url)
   return (JSON.parse(readFileSync(url, 'utf8')) as { tables: ReferenceTable[] }).tables
 }
 
