@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# The project's one test command: install (frozen lockfile), type-check and test every package, then print one
-# summary line `N passed, N failed` summed over every package's jest results.
+# The project's one test command (`npm test`): install the pinned pnpm and the locked dependencies, then
+# scripts/test.mjs builds, type-checks and tests every package on this Node and on the current LTS, and ends with
+# the line `N passed, N failed`. Options go to scripts/test.mjs (e.g. `npm test -- --filter @pokt-p2p/types`).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export TURBO_TELEMETRY_DISABLED=1
-rm -f packages/*/test-results.json
-status=0
-bash scripts/pnpm.sh install --frozen-lockfile --reporter=append-only || exit 1
-bash scripts/pnpm.sh exec turbo run build typecheck test --continue --concurrency=1 --output-logs=errors-only "$@" || status=$?
-node scripts/summarize-tests.mjs || status=1
-exit $status
+echo "installing dependencies (pnpm, frozen lockfile)"
+bash scripts/pnpm.sh install --frozen-lockfile --reporter=append-only --loglevel=warn || { echo "0 passed, 1 failed"; exit 1; }
+exec node scripts/test.mjs "$@"
