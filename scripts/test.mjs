@@ -117,7 +117,10 @@ async function testRun (label, turboTasks, nodeBinDir) {
 async function checks () {
   const result = { label: 'workspace checks', passed: 0, failed: 0, problems: [] }
   const list = [
-    ['dependencies match what each package imports', ['node', 'scripts/check-deps.mjs']]
+    ['dependencies are exactly what each package imports', ['node', 'scripts/check-deps.mjs']],
+    ['API reference builds with every export documented, zero warnings', ['node', 'scripts/check-docs.mjs']],
+    // needs the npm registry, like the install; about a minute
+    ['each packed package installs alone, imports and type-checks', ['node', 'scripts/check-pack.mjs', '--skip-build']]
   ]
   for (const [name, [command, ...commandArgs]] of list) {
     console.log(`\ncheck: ${name}`)

@@ -26,7 +26,12 @@ const silent = { inc: noop, set: noop, addCollect: noop, startTimer: () => noop,
  * traffic.counts.messagesSent
  * ```
  */
-export function gossipTrafficCounter (): { register: MetricsRegister, counts: GossipTraffic } {
+export function gossipTrafficCounter (): {
+  /** the register to pass as `BackgroundInit.metricsRegister` */
+  register: MetricsRegister
+  /** the live counts (updated in place) */
+  counts: GossipTraffic
+} {
   const counts: GossipTraffic = { messagesSent: 0, rpcBytesSent: 0, rpcsSent: 0 }
   const counters: Record<string, keyof GossipTraffic> = {
     gossipsub_rpc_sent_message_total: 'messagesSent',

@@ -104,20 +104,35 @@ export interface BackgroundInit {
   discoveryIntervalMs?: number
 }
 
+/** {@link BackgroundInit} with every default filled in and every value validated (see {@link resolveBackgroundInit}). */
 export interface ResolvedBackgroundInit {
+  /** {@inheritDoc BackgroundInit.clientMode} */
   clientMode: boolean
+  /** {@inheritDoc BackgroundInit.dhtProtocol} */
   dhtProtocol: string
+  /** {@inheritDoc BackgroundInit.heartbeatIntervalMs} */
   heartbeatIntervalMs: number
+  /** {@inheritDoc BackgroundInit.maxMessageBytes} */
   maxMessageBytes: number
+  /** {@inheritDoc BackgroundInit.emitSelf} */
   emitSelf: boolean
+  /** {@inheritDoc BackgroundInit.ipColocationWhitelist} */
   ipColocationWhitelist: string[]
+  /** {@inheritDoc BackgroundInit.privateAddresses} */
   privateAddresses: boolean
+  /** {@inheritDoc BackgroundInit.bootstrapRetries} */
   bootstrapRetries: number
+  /** {@inheritDoc BackgroundInit.bootstrapPeerLimit} */
   bootstrapPeerLimit: number
+  /** {@inheritDoc BackgroundInit.bootstrapBackoffMs} */
   bootstrapBackoffMs: number
+  /** {@inheritDoc BackgroundInit.bootstrapBackoffMaxMs} */
   bootstrapBackoffMaxMs: number
+  /** {@inheritDoc BackgroundInit.dialTimeoutMs} */
   dialTimeoutMs: number
+  /** {@inheritDoc BackgroundInit.minConnections} */
   minConnections: number
+  /** {@inheritDoc BackgroundInit.discoveryIntervalMs} */
   discoveryIntervalMs: number
 }
 

@@ -38,6 +38,7 @@ const serviceUrlAddresses = async (peer: Peer): Promise<Multiaddr[]> =>
 
 /** Why one bootstrap peer could not be connected. */
 export interface BootstrapFailure {
+  /** the pocket address of the peer */
   address: Address
   /** attempts made (at most `bootstrapRetries`) */
   attempts: number
@@ -51,18 +52,47 @@ export type DiscoverySource = 'dht' | 'connection' | 'unicast'
 /** Events of the background router: the router `message` event plus bootstrap, discovery and rejection. */
 export interface BackgroundEvents extends RouterEvents {
   /** bootstrap began; `peers` are the addresses it dials (every initial peer except self) */
-  'bootstrap:started': { peers: Address[] }
+  'bootstrap:started': {
+    /** the pocket addresses to dial */
+    peers: Address[]
+  }
   /**
    * at least one bootstrap peer is connected (or there was none to dial: the first node of a network). Peers that
    * failed are listed too.
    */
-  'bootstrap:succeeded': { connected: Address[], failed: BootstrapFailure[], durationMs: number }
+  'bootstrap:succeeded': {
+    /** the peers connected */
+    connected: Address[]
+    /** the peers that could not be connected, and why */
+    failed: BootstrapFailure[]
+    /** how long bootstrap took, in ms */
+    durationMs: number
+  }
   /** no bootstrap peer could be connected after all retries; the reason per peer */
-  'bootstrap:failed': { failed: BootstrapFailure[], durationMs: number }
+  'bootstrap:failed': {
+    /** every peer dialled, and why it could not be connected */
+    failed: BootstrapFailure[]
+    /** how long bootstrap took, in ms */
+    durationMs: number
+  }
   /** a peer entered the background peerstore through the DHT, an inbound/outbound connection or a unicast message */
-  'peer:discovered': { peer: Peer, source: DiscoverySource }
+  'peer:discovered': {
+    /** the new peer */
+    peer: Peer
+    /** how it was found */
+    source: DiscoverySource
+  }
   /** an invalid message was refused (gossip: by the topic validator at the first hop; unicast: on arrival) */
-  'message:rejected': { reason: InvalidReason, via: 'gossip' | 'unicast', from?: Address, error: Error }
+  'message:rejected': {
+    /** why it was refused */
+    reason: InvalidReason
+    /** how it arrived */
+    via: 'gossip' | 'unicast'
+    /** the authenticated sender, when known (the gossip hop it came from, or the unicast sender) */
+    from?: Address
+    /** the error describing the problem */
+    error: Error
+  }
 }
 
 /** Counters since construction (they survive stop/start). */
@@ -168,6 +198,7 @@ function addressOfPeerId (peerId: PeerId): Address | undefined {
 export class BackgroundRouter implements Router {
   readonly name = 'background'
   readonly events = new TypedEventTarget<BackgroundEvents>()
+  /** Live counters (the same object is updated in place). */
   readonly stats: BackgroundStats = {
     published: 0,
     publishRejected: 0,

@@ -20,13 +20,20 @@ export const GOSSIPSUB_FRAME_OVERHEAD_BYTES = 64 * 1024
 
 /** The services {@link backgroundServices} adds to a libp2p node. */
 export interface BackgroundServices {
+  /** gossipsub, carrying broadcasts on the `pokt/background` topic */
   pubsub: GossipSub
+  /** kad-dht, for peer discovery */
   dht: KadDHT
 }
 
-/** Service factories to pass to `createNode({ services })` of `@pokt-p2p/transport`. */
-export interface BackgroundServiceFactories {
+/**
+ * Service factories to pass to `createNode({ services })` of `@pokt-p2p/transport`. A type alias, not an interface:
+ * only an alias is assignable to `createNode`'s `Record<string, …>` as it is, without spreading it into a new object.
+ */
+export type BackgroundServiceFactories = {
+  /** creates the gossipsub service */
   pubsub: (components: GossipSubComponents) => GossipSub
+  /** creates the kad-dht service */
   dht: (components: KadDHTComponents) => KadDHT
 }
 

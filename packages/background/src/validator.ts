@@ -6,11 +6,25 @@ import {
 /** Why a background message was refused. */
 export type InvalidReason = 'oversize' | 'decode' | 'empty' | 'envelope' | 'nonce'
 
+/** Every {@link InvalidReason}, in check order (e.g. to initialise per-reason counters). */
 export const INVALID_REASONS: readonly InvalidReason[] = ['oversize', 'decode', 'empty', 'envelope', 'nonce']
 
+/** Result of {@link checkBackgroundMessage}: the envelope bytes, or why the message is refused. */
 export type BackgroundMessageCheck =
-  | { ok: true, data: Uint8Array }
-  | { ok: false, reason: InvalidReason, error: Error }
+  | {
+    /** the message is valid */
+    ok: true
+    /** the PocketEnvelope bytes it carries */
+    data: Uint8Array
+  }
+  | {
+    /** the message is refused */
+    ok: false
+    /** which check failed */
+    reason: InvalidReason
+    /** the error describing the problem */
+    error: Error
+  }
 
 /**
  * The topic validator's rule, as a pure function: `bytes` must be at most `maxBytes`, decode as

@@ -16,9 +16,9 @@ describe('resources', () => {
     const ra = makeRouter(a, [b.peer])
     const rb = makeRouter(b, [a.peer])
     await Promise.all([ra.start(), rb.start()])
-    await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, 10_000, 'mesh')
+    await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, 20_000, 'mesh')
     const data = envelope('handles')
-    const got = rb.events.once('message', { signal: AbortSignal.timeout(5000), filter: m => same(m.data, data) })
+    const got = rb.events.once('message', { signal: AbortSignal.timeout(15_000), filter: m => same(m.data, data) })
     await ra.broadcast(data)
     await got
     await ra.send(envelope('direct'), b.peer.address)
@@ -28,7 +28,7 @@ describe('resources', () => {
     await waitFor(() => {
       const now = count()
       return ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every(k => (now[k] ?? 0) <= (before[k] ?? 0))
-    }, 5_000, `resources back to ${JSON.stringify(before)}, now ${JSON.stringify(count())}`)
+    }, 15_000, `resources back to ${JSON.stringify(before)}, now ${JSON.stringify(count())}`)
     expect((count().TCPServerWrap ?? 0)).toBeLessThanOrEqual(before.TCPServerWrap ?? 0)
-  }, 30_000)
+  }, 60_000)
 })

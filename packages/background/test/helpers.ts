@@ -3,7 +3,11 @@ import { createAny, createPeer, encodePocketEnvelope, generateNonce, testIdentit
 import { background, backgroundServices, type BackgroundInit, type BackgroundRouter } from '../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 
-/** Loopback settings every test network needs, plus fast timers. */
+/**
+ * Loopback settings every test network needs, plus fast timers. The dial deadline stays generous: on a loaded 2-core
+ * machine a hub answering a dozen noise handshakes at once takes seconds per dial, and a dial that times out fails
+ * the bootstrap the tests check (unreachable test peers refuse at once, so they do not wait for it).
+ */
 export const TEST_INIT: BackgroundInit = {
   privateAddresses: true,
   ipColocationWhitelist: ['127.0.0.1'],
@@ -11,7 +15,7 @@ export const TEST_INIT: BackgroundInit = {
   discoveryIntervalMs: 1000,
   bootstrapBackoffMs: 50,
   bootstrapBackoffMaxMs: 400,
-  dialTimeoutMs: 2000
+  dialTimeoutMs: 15_000
 }
 
 export interface TestNode {
@@ -56,17 +60,13 @@ export function same (a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
 }
 
-/** Polls `cond` every 25 ms until it holds; throws with `what` after `timeoutMs`. */
-export async function waitFor (cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/** Polls `cond` every 25 ms until it holds; throws with `what` (evaluated then, when a function) after `timeoutMs`. */
+export async function waitFor (cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
     await new Promise(resolve => setTimeout(resolve, 25))
   }
-}
-
-export async function delay (ms: number): Promise<void> {
-  await new Promise(resolve => setTimeout(resolve, ms))
 }
 
 /** Resolves with the indices of `routers` that received `data`, once all of `expected` did (or rejects on timeout). */

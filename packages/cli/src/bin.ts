@@ -1,16 +1,15 @@
 #!/usr/bin/env node
 // The polyfill must load before libp2p (Node 20 lacks Promise.withResolvers).
 import '@pokt-p2p/transport/polyfill'
+import { InterruptedError, SIGNAL_NUMBERS, type StopSignal } from './errors.js'
 import { main } from './main.js'
 
 const controller = new AbortController()
-let signals = 0
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of Object.keys(SIGNAL_NUMBERS) as StopSignal[]) {
   process.on(sig, () => {
-    signals++
     // a second signal means "now": do not wait for a clean shutdown
-    if (signals > 1) process.exit(130)
-    controller.abort(new Error(`received ${sig}`))
+    if (controller.signal.aborted) process.exit(128 + SIGNAL_NUMBERS[sig])
+    controller.abort(new InterruptedError(sig))
   })
 }
 

@@ -14,10 +14,11 @@
  * console.log(report.raintree.reached) // 9
  * ```
  */
-export { main, usage } from './main.js'
-export { UsageError } from './args.js'
+export { main, usage, version } from './main.js'
+export { UsageError, InterruptedError, PortInUseError, interruptedExitCode, type StopSignal } from './errors.js'
+export { parseOptions, closest } from './args.js'
 export type { CommandContext } from './context.js'
 export { runLocalnet, parseLocalnetOptions, localnetHelp, type LocalnetOptions } from './commands/localnet.js'
 export { parseNodeFileConfig, type NodeFileConfig } from './commands/node.js'
 export { localnetIdentities } from './keys.js'
-export { renderReport, renderTree, type LocalnetReport, type PerNodeReport } from './report.js'
+export { renderReport, renderTree, timingNote, type LocalnetReport, type PerNodeReport } from './report.js'

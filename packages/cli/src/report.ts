@@ -3,6 +3,7 @@
 export interface PerNodeReport {
   /** 1-based, in address order (val_i is the i-th smallest address) */
   index: number
+  /** the node's pocket address */
   address: string
   /** RainTree messages received over the network (every copy; demotes excluded) */
   reads: number
@@ -16,24 +17,54 @@ export interface PerNodeReport {
   from: number | null
 }
 
+/** What `pokt-p2p localnet` measured (printed as JSON with `--json`). */
 export interface LocalnetReport {
+  /** how many staked nodes ran */
   nodes: number
+  /** 1-based index of the node that broadcast */
   originator: number
+  /** RainTree targeting rules */
   mode: 'reference' | 'complete'
+  /** libp2p transport between the nodes */
   transport: 'tcp' | 'memory'
+  /** the reference's `maxNumLevels` for this many nodes */
   maxLevels: number
+  /** size of the broadcast payload in bytes */
   payloadBytes: number
+  /** the RainTree broadcast */
   raintree: {
+    /** RainTree messages sent, summed over the nodes */
     messages: number
+    /** bytes the nodes' unicast transports wrote */
     bytes: number
+    /** nodes that got the payload over RainTree, originator included */
     reached: number
+    /** largest hop count of a first copy */
     depth: number
+    /** ms from the broadcast call until the last node had its first copy; null unless every node was reached */
     fullCoverageMs: number | null
+    /** per node, in address order */
     perNode: PerNodeReport[]
   }
-  background: { reached: number, fullCoverageMs: number | null, messages: number, bytes: number } | null
+  /** the same broadcast over the background router's gossip; null with `--background off` */
+  background: {
+    /** nodes that got the payload by gossip, originator included */
+    reached: number
+    /** ms from the broadcast call until the last node had it; null unless every node was reached */
+    fullCoverageMs: number | null
+    /** gossipsub messages sent for it, summed over the nodes */
+    messages: number
+    /** bytes of the gossipsub RPCs sent for it */
+    bytes: number
+  } | null
   /** the application-level view: nodes whose p2p module delivered the message exactly once */
-  delivered: { exactlyOnce: number, duplicates: number }
+  delivered: {
+    /** nodes (originator excluded) whose p2p module delivered it exactly once */
+    exactlyOnce: number
+    /** deliveries beyond the first, summed over the nodes (0 when de-duplication works) */
+    duplicates: number
+  }
+  /** ms to start every node and let the gossip mesh form, before the broadcast */
   setupMs: number
 }
 
@@ -64,6 +95,7 @@ export function renderTree (report: LocalnetReport): string[] {
   return lines
 }
 
+/** The human-readable report: header, propagation tree, per-node table and totals. */
 export function renderReport (report: LocalnetReport): string {
   const r = report.raintree
   const out: string[] = []
@@ -79,6 +111,9 @@ export function renderReport (report: LocalnetReport): string {
   for (const n of r.perNode) {
     out.push(`  ${`val_${n.index}`.padEnd(8)} ${n.address}  ${String(n.reads).padStart(5)} ${String(n.writes).padStart(6)}  ${String(n.hops ?? '—').padStart(4)}  ${ms(n.firstReceiptMs)}`)
   }
+  out.push('  reads: RainTree copies the node received (every copy, as the reference tests count them; a target slot that')
+  out.push('  falls on the node itself, a demote, is not a read). writes: RainTree messages it sent. hops: how far its first')
+  out.push('  copy travelled from the originator. first copy: ms from the broadcast call to that copy.')
   out.push('')
   out.push(`RainTree:   reached ${r.reached}/${report.nodes}, depth ${r.depth}, ${r.messages} messages, ${r.bytes} bytes, ` +
     `full coverage ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}`)
@@ -89,5 +124,13 @@ export function renderReport (report: LocalnetReport): string {
       `full coverage ${b.fullCoverageMs === null ? 'not reached' : ms(b.fullCoverageMs)}`)
   out.push(`Delivered to the application: ${report.delivered.exactlyOnce}/${report.nodes - 1} nodes exactly once` +
     (report.delivered.duplicates > 0 ? `, ${report.delivered.duplicates} duplicates (a bug)` : ''))
+  out.push('')
+  out.push(timingNote(report.nodes))
   return out.join('\n')
+}
+
+/** What the timings measure when every node runs in one process. */
+export function timingNote (nodes: number): string {
+  return `Timings: all ${nodes} nodes share this process and its one event loop, so latency is CPU-bound: every hop costs\n` +
+    'noise decryption and encryption, protobuf coding and signature checks, run one after another on one core.'
 }

@@ -1,79 +1,233 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { main, type CommandContext } from '../src/index.js'
 
+/** The built entry point, and the repository root. */
 export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+/** What `pnpm install` links from the package's `bin` field: the command the READMEs tell users to run. */
+export const LINKED_BIN = fileURLToPath(new URL('../../../node_modules/.bin/pokt-p2p', import.meta.url))
 
 /** Runs the CLI in this process; returns exit code and what it wrote. */
-export async function run (argv: string[]): Promise<{ code: number, out: string, err: string }> {
+export async function run (argv: string[], signal = new AbortController().signal): Promise<{ code: number, out: string, err: string }> {
   let out = ''
   let err = ''
   const ctx: CommandContext = {
     out: t => { out += t + '\n' },
     log: t => { err += t + '\n' },
     interactive: false,
-    signal: new AbortController().signal
+    signal
   }
   const code = await main(argv, ctx)
   return { code, out, err }
 }
 
-/** Runs the built binary as a real process to completion. */
-export async function runBin (argv: string[], timeoutMs = 60_000): Promise<{ code: number | null, out: string, err: string }> {
-  const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-  const code = await new Promise<number | null>(resolve => child.on('exit', c => { resolve(c) }))
-  clearTimeout(timer)
-  return { code, out, err }
-}
+/** How a process ended. */
+export interface Exit { code: number | null, signal: NodeJS.Signals | null }
 
-/** A long-running binary whose stdout lines (JSON events) can be awaited. */
-export function startBin (argv: string[]): { child: ChildProcess, lines: string[], err: () => string, waitFor: (pred: (line: string) => boolean, timeoutMs?: number) => Promise<string>, exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const lines: string[] = []
-  let err = ''
-  let partial = ''
-  const waiters: Array<() => void> = []
-  child.stdout!.on('data', (d: Buffer) => {
-    partial += d.toString()
-    const parts = partial.split('\n')
-    partial = parts.pop() ?? ''
-    lines.push(...parts)
-    for (const w of waiters.splice(0)) w()
-  })
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
-  const exit = new Promise<number | null>(resolve => child.on('exit', c => { resolve(c); for (const w of waiters.splice(0)) w() }))
-  const waitFor = async (pred: (line: string) => boolean, timeoutMs = 30_000): Promise<string> => {
-    const deadline = Date.now() + timeoutMs
+/**
+ * A spawned process whose output lines can be awaited. Waits end on a matching line or on the process's end,
+ * never on a timer: when the expected line never comes, the process ending (or the test's timeout) says so.
+ */
+export class Proc {
+  readonly child: ChildProcess
+  readonly out: string[] = []
+  readonly err: string[] = []
+  /** resolves once the process has exited and its output streams are closed */
+  readonly exit: Promise<Exit>
+  #ended: Exit | undefined
+  readonly #waiters = new Set<() => void>()
+  /** what a `line()` call is waiting for, if one is (reported when a test times out) */
+  waitingFor: string | undefined
+  readonly command: string
+
+  constructor (command: string, args: string[], options: { cwd?: string, stdin?: 'ignore' | 'pipe' } = {}) {
+    this.command = [command, ...args].join(' ')
+    this.child = spawn(command, args, { cwd: options.cwd ?? ROOT, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] })
+    live.add(this)
+    this.#collect(this.child.stdout!, this.out)
+    this.#collect(this.child.stderr!, this.err)
+    this.exit = new Promise<Exit>(resolve => {
+      this.child.on('close', (code, signal) => {
+        this.#ended = { code, signal }
+        live.delete(this)
+        this.#notify()
+        resolve(this.#ended)
+      })
+    })
+  }
+
+  get pid (): number {
+    return this.child.pid as number
+  }
+
+  #collect (stream: NodeJS.ReadableStream, lines: string[]): void {
+    let partial = ''
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n')
+      partial = parts.pop() ?? ''
+      lines.push(...parts)
+      this.#notify()
+    })
+    stream.on('end', () => { if (partial !== '') lines.push(partial); partial = ''; this.#notify() })
+  }
+
+  #notify (): void {
+    for (const w of [...this.#waiters]) w()
+  }
+
+  /** Both streams so far, for failure messages. */
+  describe (): string {
+    return `stdout:\n${this.out.join('\n')}\nstderr:\n${this.err.join('\n')}`
+  }
+
+  /** The first line of `stream` that satisfies `pred`, waiting for it; rejects if the process ends first. */
+  async line (stream: 'out' | 'err', pred: (line: string) => boolean, what = 'the expected line'): Promise<string> {
     for (;;) {
-      const hit = lines.find(pred)
+      const hit = this[stream].find(pred)
       if (hit !== undefined) return hit
-      if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) first; stderr:\n${err}`)
-      if (Date.now() > deadline) throw new Error(`timed out; stdout:\n${lines.join('\n')}\nstderr:\n${err}`)
-      await new Promise<void>(resolve => { waiters.push(resolve); setTimeout(resolve, 200) })
+      if (this.#ended !== undefined) throw new Error(`process ${this.pid} ended (${JSON.stringify(this.#ended)}) before ${what}\n${this.describe()}`)
+      this.waitingFor = what
+      await new Promise<void>(resolve => {
+        const w = (): void => { this.#waiters.delete(w); resolve() }
+        this.#waiters.add(w)
+      })
+      this.waitingFor = undefined
     }
   }
-  return { child, lines, err: () => err, waitFor, exit }
+
+  /** The first JSON line of `stream` whose `event` is `event` (and that satisfies `pred`), parsed. */
+  async event (stream: 'out' | 'err', event: string, pred: (record: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown>> {
+    const line = await this.line(stream, l => {
+      const r = parseJson(l)
+      return r !== undefined && r.event === event && pred(r)
+    }, `a ${JSON.stringify(event)} event on std${stream}`)
+    return parseJson(line) as Record<string, unknown>
+  }
+
+  /** Every JSON line of `stream` whose `event` is `event`, parsed. */
+  events (stream: 'out' | 'err', event: string): Array<Record<string, unknown>> {
+    return this[stream].map(parseJson).filter((r): r is Record<string, unknown> => r !== undefined && r.event === event)
+  }
+}
+
+function parseJson (line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined
+  try {
+    return JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+const live = new Set<Proc>()
+
+/**
+ * SIGKILLs every process a test started and left running (call from afterEach). A process still running here
+ * means the test failed or timed out: its output, and what the test was waiting for, go to stderr.
+ */
+export async function killAll (): Promise<void> {
+  const procs = [...live]
+  for (const p of procs) {
+    console.error(`left running: ${p.command} (pid ${p.pid})${p.waitingFor === undefined ? '' : `, the test waiting for ${p.waitingFor}`}\n${p.describe()}`)
+  }
+  for (const p of procs) {
+    for (const pid of [...descendants(p.pid), p.pid]) {
+      try { process.kill(pid, 'SIGKILL') } catch { /* gone already */ }
+    }
+  }
+  await Promise.all(procs.map(async p => await p.exit))
+}
+
+/** The built binary as a process (`node dist/bin.js ...`). */
+export function startBin (argv: string[]): Proc {
+  return new Proc(process.execPath, [BIN, ...argv])
+}
+
+/** Runs the built binary to completion. */
+export async function runBin (argv: string[]): Promise<{ code: number | null, signal: NodeJS.Signals | null, out: string, err: string }> {
+  const p = startBin(argv)
+  const { code, signal } = await p.exit
+  return { code, signal, out: p.out.join('\n'), err: p.err.join('\n') }
+}
+
+/** A shell command line exactly as a README shows it, run by bash from the repository root. */
+export function startShell (line: string, options: { stdin?: 'ignore' | 'pipe' } = {}): Proc {
+  return new Proc('bash', ['-c', line], options)
+}
+
+/** Whether a process with this id exists (a zombie counts as gone). */
+export function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true // no /proc (macOS): kill(0) succeeded
+  }
+}
+
+/** Every process descended from `pid` (children, grandchildren, ...), from `ps`. */
+export function descendants (pid: number): number[] {
+  let table: string
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+  } catch {
+    return []
+  }
+  const children = new Map<number, number[]>()
+  for (const row of table.trim().split('\n')) {
+    const [child, parent] = row.trim().split(/\s+/).map(Number) as [number, number]
+    const list = children.get(parent) ?? []
+    list.push(child)
+    children.set(parent, list)
+  }
+  const found: number[] = []
+  const visit = (p: number): void => {
+    for (const c of children.get(p) ?? []) { found.push(c); visit(c) }
+  }
+  visit(pid)
+  return found
+}
+
+async function listen (port: number, host: string): Promise<Server> {
+  return await new Promise<Server>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(port, host, () => { resolve(s) })
+  })
+}
+
+/** Whether `port` on `host` can be listened on (nothing holds it). */
+export async function portIsFree (port: number, host = '127.0.0.1'): Promise<boolean> {
+  try {
+    const s = await listen(port, host)
+    await new Promise(resolve => s.close(resolve))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Holds `port` until the returned function is called. */
+export async function holdPort (port: number, host = '127.0.0.1'): Promise<() => Promise<void>> {
+  const s = await listen(port, host)
+  return async () => { await new Promise(resolve => s.close(resolve)) }
 }
 
 /** `count` consecutive free loopback ports. */
 export async function freePortRange (count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 40_000)
-    const servers = []
+    const servers: Server[] = []
     try {
-      for (let i = 0; i < count; i++) {
-        servers.push(await new Promise<import('node:net').Server>((resolve, reject) => {
-          const s = createServer()
-          s.once('error', reject)
-          s.listen(base + i, '127.0.0.1', () => { resolve(s) })
-        }))
-      }
+      for (let i = 0; i < count; i++) servers.push(await listen(base + i, '127.0.0.1'))
       return base
     } catch {
       // taken: try another range
@@ -82,4 +236,19 @@ export async function freePortRange (count: number): Promise<number> {
     }
   }
   throw new Error('no free port range')
+}
+
+/** The linked command must exist: it is what the READMEs run. */
+export function assertLinkedBin (): void {
+  if (!existsSync(LINKED_BIN)) throw new Error(`${LINKED_BIN} is missing: run 'bash scripts/pnpm.sh install' (the root package depends on @pokt-p2p/cli)`)
+}
+
+/** The lines of the first ```sh block after `heading` in a markdown file (comments and blank lines dropped). */
+export function shellBlock (markdownFile: string, heading: string): string[] {
+  const text = readFileSync(markdownFile, 'utf8')
+  const at = text.indexOf(heading)
+  if (at === -1) throw new Error(`${markdownFile} has no ${JSON.stringify(heading)}`)
+  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(at))
+  if (block === null) throw new Error(`no sh block after ${JSON.stringify(heading)} in ${markdownFile}`)
+  return (block[1] as string).split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('#'))
 }

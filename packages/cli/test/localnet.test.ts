@@ -1,16 +1,21 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
-import { parseLocalnetOptions, runLocalnet, type CommandContext, type LocalnetReport } from '../src/index.js'
+import { InterruptedError, parseLocalnetOptions, renderReport, runLocalnet, type CommandContext, type LocalnetReport } from '../src/index.js'
+import { run } from './helpers.js'
 
-const ctx: CommandContext = { out: () => {}, log: () => {}, interactive: false, signal: new AbortController().signal }
-const localnet = async (argv: string[]): Promise<LocalnetReport> => await runLocalnet(parseLocalnetOptions(argv), ctx)
+/** Runs localnet in this process; returns the report and the log lines. */
+const localnet = async (argv: string[], signal = new AbortController().signal): Promise<{ report: LocalnetReport, log: string[] }> => {
+  const log: string[] = []
+  const ctx: CommandContext = { out: () => {}, log: t => { log.push(t) }, interactive: false, signal }
+  return { report: await runLocalnet(parseLocalnetOptions(argv), ctx), log }
+}
 
 interface Table { nodes: number, originator: number, perNode: Array<{ index: number, reads: number, writes: number }> }
 const tables = (JSON.parse(readFileSync(new URL('../../raintree/test/fixtures/raintree-reference-tables.json', import.meta.url), 'utf8')) as { tables: Table[] }).tables
 
 describe('localnet', () => {
   it('27 nodes over TCP in complete mode: 27/27 via RainTree (26 messages, depth 3) and 27/27 via background', async () => {
-    const r = await localnet(['--json'])
+    const { report: r, log } = await localnet(['--json'])
     expect(r.nodes).toBe(27)
     expect(r.transport).toBe('tcp')
     expect(r.raintree).toMatchObject({ reached: 27, messages: 26, depth: 3 })
@@ -19,17 +24,53 @@ describe('localnet', () => {
     expect(r.background).toMatchObject({ reached: 27 })
     expect(r.background!.messages).toBeGreaterThanOrEqual(26)
     expect(r.delivered).toEqual({ exactlyOnce: 26, duplicates: 0 })
-  }, 120_000)
+    // the mesh line states what is true: ready, or a warning, never both
+    const mesh = log.filter(l => /gossipsub topic peers/.test(l))
+    expect(mesh).toHaveLength(1)
+    expect(mesh[0]).toMatch(/^background mesh ready in \d+\.\d s: every node sees 4\+ gossipsub topic peers$|^warning: only \d+\/27 nodes have 4 gossipsub topic peers/)
+  }, 300_000)
 
   it.each(tables.map(t => [t.nodes, t] as const))('--mode reference --transport memory reproduces the reference table per node, N=%i', async (n, table) => {
-    const r = await localnet(['--mode', 'reference', '--transport', 'memory', '--background', 'off', '--nodes', String(n), '--originator', String(table.originator), '--quiet-ms', '200'])
+    const { report: r } = await localnet(['--mode', 'reference', '--transport', 'memory', '--background', 'off', '--nodes', String(n), '--originator', String(table.originator), '--quiet-ms', '200'])
     expect(r.raintree.perNode.map(p => ({ index: p.index, reads: p.reads, writes: p.writes }))).toEqual(table.perNode)
-  }, 60_000)
+  }, 120_000)
 
   it('another originator and seed still reach everyone once in complete mode (memory)', async () => {
-    const r = await localnet(['--nodes', '40', '--originator', '17', '--seed', 'other', '--transport', 'memory', '--background', 'off'])
+    const { report: r } = await localnet(['--nodes', '40', '--originator', '17', '--seed', 'other', '--transport', 'memory', '--background', 'off'])
     expect(r.raintree).toMatchObject({ reached: 40, messages: 39 })
     expect(r.raintree.depth).toBeLessThanOrEqual(4)
     expect(r.raintree.perNode[16]).toMatchObject({ hops: 0, reads: 0 })
-  }, 60_000)
+  }, 120_000)
+
+  it('--background off says the background router is off (no mesh line) and the report has no background', async () => {
+    const { report: r, log } = await localnet(['--nodes', '5', '--transport', 'memory', '--background', 'off'])
+    expect(log).toContain('background router off: RainTree only')
+    expect(log.filter(l => /mesh/.test(l))).toEqual([])
+    expect(r.background).toBeNull()
+    expect(renderReport(r)).toMatch(/^Background: off$/m)
+  }, 120_000)
+
+  it('the report explains its columns and what dominates its timings', async () => {
+    const r = await run(['localnet', '--nodes', '4', '--transport', 'memory', '--background', 'off'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^ {2}node +address +reads writes +hops +first copy$/m)
+    expect(r.out).toMatch(/^ {2}reads: RainTree copies the node received[^]*writes: RainTree messages it sent/m)
+    expect(r.out).toMatch(/^Timings: all 4 nodes share this process and its one event loop, so latency is CPU-bound: every hop costs\nnoise decryption and encryption, protobuf coding and signature checks, run one after another on one core\.$/m)
+  }, 120_000)
+
+  it('an abort before the broadcast stops every node and throws the abort reason', async () => {
+    const controller = new AbortController()
+    const log: string[] = []
+    const ctx: CommandContext = {
+      out: () => {},
+      // abort as soon as the nodes have started: the run must not go on to the broadcast
+      log: t => { log.push(t); if (t.startsWith('started ')) controller.abort(new InterruptedError('SIGINT')) },
+      interactive: false,
+      signal: controller.signal
+    }
+    const outcome = await runLocalnet(parseLocalnetOptions(['--nodes', '6', '--transport', 'memory']), ctx).then(() => 'finished', (err: unknown) => err)
+    expect(outcome).toBeInstanceOf(InterruptedError)
+    expect(log.filter(l => l.startsWith('broadcasting'))).toEqual([])
+    expect(log.at(-1)).toBe('stopping 6 nodes (interrupted by SIGINT)')
+  }, 120_000)
 })

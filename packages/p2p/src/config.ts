@@ -3,7 +3,9 @@ import { DEFAULT_P2P_PORT } from '@pokt-p2p/transport'
 /** Reference `DefaultP2PMaxNonces`: enough to remember every nonce of many blocks of gossip. */
 export const DEFAULT_MAX_NONCES = 100_000
 
+/** How the node connects: TCP, or libp2p's in-process memory transport (simulations). See {@link P2PConfig.connection_type}. */
 export type ConnectionType = 'tcp' | 'memory'
+/** RainTree targeting rules. See {@link P2PConfig.raintree_mode}. */
 export type RainTreeModeOption = 'reference' | 'complete'
 
 /**
@@ -34,6 +36,7 @@ export interface P2PConfig {
   allow_loopback: boolean
 }
 
+/** The default of every {@link P2PConfig} field but `private_key`. */
 export const DEFAULT_P2P_CONFIG: Omit<P2PConfig, 'private_key'> = {
   hostname: '0.0.0.0',
   port: DEFAULT_P2P_PORT,

@@ -3,6 +3,7 @@ import { PocketP2PError } from '@pokt-p2p/types'
 /** `handleEvent` got an event type the module does not handle (reference "unknown event type"). */
 export class UnknownEventTypeError extends PocketP2PError {
   static override name = 'UnknownEventTypeError'
+  /** @param typeUrl - the event's `Any` type URL */
   constructor (readonly typeUrl: string) {
     super(`unknown event type: ${typeUrl}`)
   }

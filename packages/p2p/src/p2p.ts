@@ -19,7 +19,9 @@ export interface RouterComponents {
   node: Libp2p
   /** unicast over `node`, with the module's size and time limits */
   transport: MessageTransport
+  /** this node's identity */
   identity: Identity
+  /** this node's pocket address */
   selfAddress: Address
   /** the staked set at the start height (includes self when this node is staked) */
   stakedPeers: Peer[]
@@ -30,10 +32,16 @@ export interface RouterComponents {
 /** Builds a router; the module starts and stops it. */
 export type RouterFactory = (components: RouterComponents) => Router
 
+/** Everything {@link P2PModule} (and `createP2P`) needs: the configuration, the providers and optional routers. */
 export interface P2PInit {
   /** reference `P2PConfig` fields (snake_case) plus ours; validated with `parseP2PConfig` */
-  config: Partial<P2PConfig> & { private_key: string }
+  config: Partial<P2PConfig> & {
+    /** 128 hex characters: ed25519 seed ‖ public key (the only required field) */
+    private_key: string
+  }
+  /** tells the current height at start and announces new heights */
   currentHeightProvider: CurrentHeightProvider
+  /** tells the staked set at a height */
   peerstoreProvider: PeerstoreProvider
   /** the staked-actor router. @default RainTree (`@pokt-p2p/raintree`) in `config.raintree_mode` */
   stakedRouter?: RouterFactory
@@ -57,6 +65,7 @@ export interface P2PInit {
 
 /** A message delivered to the application: the envelope's content, nonce stripped, exactly once per nonce. */
 export interface P2PMessage {
+  /** the envelope's content: an `Any` whose type URL says what it is */
   content: Any
   /** router that delivered the first copy */
   router: string
@@ -64,23 +73,72 @@ export interface P2PMessage {
   from?: Address
 }
 
+/** Events of a {@link P2PModule}, by type: the `detail` each carries. */
 export interface P2PEvents extends Record<string, unknown> {
+  /** a message for the application, once per nonce */
   message: P2PMessage
   /** a copy of an already delivered nonce arrived (reference: redundancy telemetry) */
-  duplicate: { nonce: bigint, router: string }
+  duplicate: {
+    /** the envelope's nonce */
+    nonce: bigint
+    /** the router the copy came from */
+    router: string
+    /** sender of the copy's last hop, when the router knows it (this node, for the echo of its own broadcast) */
+    from?: Address
+  }
   /** an envelope from a router was rejected */
-  invalid: { router: string, error: Error }
+  invalid: {
+    /** the router it came from */
+    router: string
+    /** why it was rejected (e.g. `MessageDecodeError`, `InvalidNonceError`) */
+    error: Error
+  }
   /** `P2P_Bootstrapping` was handled (reference: `P2P_IsBootstrapped` to the state machine) */
-  bootstrapped: { stakedPeers: number, source: string }
+  bootstrapped: {
+    /** size of the staked peerstore afterwards */
+    stakedPeers: number
+    /** where the peers came from: `peerstore` when the router already had some, else the bootstrap RPC URL */
+    source: string
+  }
   /** a new height changed the staked set */
-  'peers:updated': { height: bigint, added: Peer[], removed: Peer[] }
+  'peers:updated': {
+    /** the new height */
+    height: bigint
+    /** peers staked at it that were not before */
+    added: Peer[]
+    /** peers no longer staked at it */
+    removed: Peer[]
+  }
+  /**
+   * a router was created and is about to start: listen to its own events here to see them from the beginning
+   * (e.g. the background router's bootstrap events, which fire before `start()` resolves)
+   */
+  'router:created': {
+    /** which of the module's routers it is */
+    role: 'staked' | 'unstaked'
+    /** the router */
+    router: Router
+  }
+  /** one router's broadcast failed while another's succeeded (when all fail, `broadcast()` throws instead) */
+  'broadcast:failed': {
+    /** the router whose broadcast failed */
+    router: string
+    /** its error */
+    error: Error
+  }
 }
 
+/** Counters of a {@link P2PModule} (the same object is updated in place). */
 export interface P2PStats {
+  /** `broadcast()` calls */
   broadcasts: number
+  /** `send()` calls */
   sends: number
+  /** messages delivered to the application (`message` events) */
   delivered: number
+  /** copies of already delivered nonces dropped */
   duplicates: number
+  /** envelopes rejected (`invalid` events) */
   invalid: number
 }
 
@@ -94,9 +152,13 @@ const STATE_TRANSITION_EVENT = 'pocket.StateMachineTransitionEvent'
  * nodes, the unstaked-actor router (background) for everyone, envelopes with nonces, and de-duplication.
  */
 export class P2PModule {
+  /** The validated configuration, defaults filled in. */
   readonly config: P2PConfig
+  /** This node's identity, from `config.private_key`. */
   readonly identity: Identity
+  /** `message`, `duplicate`, `invalid`, bootstrap and router events (see {@link P2PEvents}). */
   readonly events = new TypedEventTarget<P2PEvents>()
+  /** Live counters. */
   readonly stats: P2PStats = { broadcasts: 0, sends: 0, delivered: 0, duplicates: 0, invalid: 0 }
   readonly #init: P2PInit
   readonly #deduper: NonceDeduper
@@ -109,6 +171,11 @@ export class P2PModule {
   #stopping: Promise<void> | undefined
   #listeners: AbortController | undefined
 
+  /**
+   * Validates the configuration; nothing runs until {@link P2PModule.start}.
+   * @param init - configuration, providers and routers
+   * @throws {InvalidConfigError} for an invalid configuration or private key
+   */
   constructor (init: P2PInit) {
     this.config = parseP2PConfig(init.config)
     this.identity = identityFromPrivateKeyHex(this.config.private_key)
@@ -116,10 +183,12 @@ export class P2PModule {
     this.#init = init
   }
 
+  /** This node's pocket address. */
   getAddress (): Address {
     return this.identity.address
   }
 
+  /** Whether the module is running: started, and neither starting nor stopping. */
   isStarted (): boolean {
     return this.#node !== undefined && this.#starting === undefined && this.#stopping === undefined
   }
@@ -130,7 +199,12 @@ export class P2PModule {
   }
 
   /** The running routers (undefined before start; `staked` is undefined on unstaked nodes). */
-  get routers (): { staked?: Router, unstaked?: Router } {
+  get routers (): {
+    /** the staked-actor router (RainTree by default), on staked nodes */
+    staked?: Router
+    /** the router for every participant (background by default) */
+    unstaked?: Router
+  } {
     return { staked: this.#staked, unstaked: this.#unstaked }
   }
 
@@ -190,7 +264,7 @@ export class P2PModule {
       this.#listeners = new AbortController()
       if (unstakedFactory !== null) {
         this.#unstaked = unstakedFactory(components)
-        await this.#attach(this.#unstaked)
+        await this.#attach(this.#unstaked, 'unstaked')
       }
       if (this.#isStaked) await this.#startStakedRouter(stakedPeers)
     } catch (err) {
@@ -203,8 +277,9 @@ export class P2PModule {
     }
   }
 
-  async #attach (router: Router): Promise<void> {
+  async #attach (router: Router, role: 'staked' | 'unstaked'): Promise<void> {
     router.events.on('message', m => { this.#handleRouterMessage(m) }, { signal: this.#listeners?.signal })
+    this.events.dispatch('router:created', { role, router })
     await router.start()
   }
 
@@ -215,7 +290,7 @@ export class P2PModule {
     const factory = this.#init.stakedRouter ?? this.#defaultStakedRouter
     const router = factory({ node, transport, identity, selfAddress: identity.address, stakedPeers, resolveAddresses: this.#resolveAddresses })
     this.#staked = router
-    await this.#attach(router)
+    await this.#attach(router, 'staked')
     return router
   }
 
@@ -278,6 +353,9 @@ export class P2PModule {
     if (errors.length === targets.length) {
       throw errors.length === 1 ? errors[0] : new AggregateError(errors, `broadcast failed on every router: ${errors.map(e => e.message).join('; ')}`)
     }
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') this.events.dispatch('broadcast:failed', { router: (targets[i] as Router).name, error: r.reason instanceof Error ? r.reason : new Error(String(r.reason)) })
+    })
   }
 
   /**
@@ -371,7 +449,7 @@ export class P2PModule {
     // check and insert are one synchronous call: no other message can interleave
     if (!this.#deduper.checkAndInsert(nonce)) {
       this.stats.duplicates++
-      this.events.dispatch('duplicate', { nonce, router: m.router })
+      this.events.dispatch('duplicate', { nonce, router: m.router, from: m.from })
       return
     }
     this.#deliver(content, m.router, m.from)

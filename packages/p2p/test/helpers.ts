@@ -44,19 +44,26 @@ export async function memoryNetwork (staked: number, unstaked = 0, overrides: (i
   }
 }
 
-export async function until (condition: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+/** Polls `condition` until it holds; throws naming `what` (evaluated then, when a function) after `timeoutMs`. */
+export async function until (condition: () => boolean, timeoutMs = 15_000, what: string | (() => string) = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
 
-/** Waits until every module's background router has at least `min` topic peers (a gossipsub mesh can form). */
-export async function meshReady (modules: P2PModule[], min = 1, timeoutMs = 20_000): Promise<void> {
+/**
+ * Waits until gossip can reach everyone: every module's background router sees each peer its node is connected to
+ * (and at least `min`) subscribed to the topic, and has a gossipsub mesh (which forwards what others publish).
+ */
+export async function meshReady (modules: P2PModule[], min = 1, timeoutMs = 30_000): Promise<void> {
+  const state = (m: P2PModule): { topic: number, mesh: number, connected: number } => {
+    const bg = m.routers.unstaked as unknown as { topicPeerCount?: () => number, meshPeerCount?: () => number } | undefined
+    return { topic: bg?.topicPeerCount?.() ?? 0, mesh: bg?.meshPeerCount?.() ?? 0, connected: m.node?.getPeers().length ?? 0 }
+  }
   await until(() => modules.every(m => {
-    const bg = m.routers.unstaked as unknown as { topicPeerCount?: () => number } | undefined
-    return (bg?.topicPeerCount?.() ?? 0) >= min
-  }), timeoutMs, 'gossipsub topic peers')
-  await new Promise(resolve => setTimeout(resolve, 300))
+    const { topic, mesh, connected } = state(m)
+    return topic >= Math.max(min, connected) && mesh >= 1
+  }), timeoutMs, () => `gossipsub topic peers and meshes (${modules.map(m => JSON.stringify(state(m))).join(', ')})`)
 }

@@ -15,6 +15,7 @@ export interface GenesisValidatorJson {
 
 /** The JSON document of a genesis file. */
 export interface GenesisFileJson {
+  /** the staked validators */
   validators: GenesisValidatorJson[]
   /** the height this validator set starts at */
   height?: number
@@ -113,6 +114,7 @@ export async function writeGenesisFile (path: string, peers: Iterable<Peer>, opt
   await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`, 'utf8')
 }
 
+/** Where a genesis peerstore provider gets its genesis: a file path or a loaded genesis. */
 export interface GenesisPeerstoreProviderInit {
   /** Path of the genesis file (read once, on first use). Exactly one of `path` and `genesis`. */
   path?: string

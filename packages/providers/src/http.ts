@@ -4,8 +4,11 @@ import { clip } from './validate.js'
 
 /** Reference RPC client timeout. */
 export const DEFAULT_TIMEOUT_MS = 5000
+/** Default {@link RpcClientOptions.retries}. */
 export const DEFAULT_RETRIES = 2
+/** Default {@link RpcClientOptions.retryDelayMs}, in milliseconds. */
 export const DEFAULT_RETRY_DELAY_MS = 100
+/** Default {@link RpcClientOptions.maxResponseBytes}: 16 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 /** Options of every RPC client call. */

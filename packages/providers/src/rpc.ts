@@ -5,9 +5,13 @@ import { actorEntriesToPeers, describe, MAX_HEIGHT } from './validate.js'
 
 /** Paths of the reference RPC API used here. */
 export const RPC_PATHS = {
+  /** answers 2xx when the node is up */
   health: '/v1/health',
+  /** the consensus state, whose `height` is the current height */
   consensusState: '/v1/consensus/state',
+  /** the current height, as a body with `height` */
   queryHeight: '/v1/query/height',
+  /** the staked actors (with their service URLs) at a height */
   stakedActorsAddressBook: '/v1/p2p/staked_actors_address_book'
 } as const
 
@@ -58,6 +62,7 @@ export function parseAddressBookResponse (json: unknown, url: string): Peer[] {
 
 /** A {@link CurrentHeightProvider} reading `GET /v1/consensus/state` of a node. */
 export interface RpcCurrentHeightProvider extends CurrentHeightProvider {
+  /** the node's RPC base URL, normalised (no trailing slash) */
   readonly url: string
   /** Stops polling (if any) and aborts an in-flight poll. Idempotent. */
   stop (): void
@@ -137,6 +142,7 @@ export function rpcCurrentHeightProvider (init: RpcCurrentHeightProviderInit): R
 
 /** A {@link PeerstoreProvider} reading a node's staked actors address book. */
 export interface RpcPeerstoreProvider extends PeerstoreProvider {
+  /** the node's RPC base URL, normalised (no trailing slash) */
   readonly url: string
 }
 

@@ -7,6 +7,7 @@ import { MAX_HEIGHT } from './validate.js'
 /** Actor types the reference address-book endpoint accepts. Only `validator` is staked here (reference #818). */
 export const ACTOR_TYPES = ['validator', 'servicer', 'fisherman', 'application'] as const
 
+/** What the RPC handler answers from, and its limits. */
 export interface RpcHandlerInit {
   /** Answers `/v1/consensus/state`, `/v1/query/height`, and the address book when no `height` is given. */
   heightProvider: CurrentHeightProvider

@@ -3,6 +3,7 @@ import { Peerstore, TypedEventTarget, type AbortOptions, type CurrentHeightEvent
 /** The staked set: the same peers at every height, or a function of the height. */
 export type StakedPeers = Iterable<Peer> | ((height: bigint) => Iterable<Peer> | Promise<Iterable<Peer>>)
 
+/** Options of `staticProviders`: a fixed height and staked set (tests, local networks). */
 export interface StaticProvidersInit {
   /**
    * The current height.

@@ -59,6 +59,15 @@ export function fakeNode (peers: Peer[], height = 7): (req: IncomingMessage, res
   }
 }
 
+/** Polls `condition` until it holds; rejects naming `what` after `timeoutMs` (a safety net, not a budget). */
+export async function until (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
 /** Rejection of `p` (fails the test if it resolves). */
 export async function rejection (p: Promise<unknown>): Promise<Error> {
   try {

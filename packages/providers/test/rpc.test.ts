@@ -4,11 +4,37 @@ import {
   InvalidHeightError, ResponseTooLargeError, RpcAbortedError, RpcConnectionError, RpcHttpError, RpcResponseError,
   RpcTimeoutError, checkHealth, createRpcServer, rpcCurrentHeightProvider, rpcPeerstoreProvider, staticProviders
 } from '../src/index.js'
-import { addressBook, json, rejection, serverPool, startServer, testPeers } from './helpers.js'
+import { addressBook, json, rejection, serverPool, startServer, testPeers, until } from './helpers.js'
 
 const serve = serverPool()
 
-const fast = { timeoutMs: 1000, retries: 0 }
+// one attempt; the timeout only guards against a hang (a local server answering slowly on a loaded machine must not
+// turn into an RpcTimeoutError)
+const fast = { timeoutMs: 10_000, retries: 0 }
+
+/**
+ * A provider polling its own server every 10 ms, as a clock that runs at the machine's pace: once it polled `n`
+ * more times, any other 10 ms poller had as many chances to poll.
+ */
+async function pollsOfAControl (serve: ReturnType<typeof serverPool>, n: number, during: () => Promise<void> | void): Promise<void> {
+  const control = await serve((_req, res) => { json(res, { height: 1 }) })
+  const chp = rpcCurrentHeightProvider({ url: control.url, ...fast, pollIntervalMs: 10 })
+  try {
+    await during()
+    const start = control.requests.length
+    await until(() => control.requests.length >= start + n, `${n} polls of the control provider`)
+  } finally {
+    chp.stop()
+  }
+}
+
+/** Counts `addEventListener` calls on `signal` (each RPC attempt and each wait before a retry adds one abort listener). */
+function listenerAdds (signal: AbortSignal): () => number {
+  let n = 0
+  const add = signal.addEventListener.bind(signal)
+  signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => { n++; add(...args) }) as AbortSignal['addEventListener']
+  return () => n
+}
 
 describe('rpcCurrentHeightProvider', () => {
   it('reads the height from GET /v1/consensus/state', async () => {
@@ -42,21 +68,21 @@ describe('rpcCurrentHeightProvider', () => {
     const s = await serve((_req, res) => { json(res, { height: height++ }) })
     const chp = rpcCurrentHeightProvider({ url: s.url, ...fast, pollIntervalMs: 10 })
     try {
-      const h = await chp.events.once('height', { filter: h => h >= 3n, signal: AbortSignal.timeout(5000) })
+      const h = await chp.events.once('height', { filter: h => h >= 3n, signal: AbortSignal.timeout(15_000) })
       expect(h).toBeGreaterThanOrEqual(3n)
     } finally {
       chp.stop()
     }
-    await new Promise(resolve => setTimeout(resolve, 20))
     const count = s.requests.length
-    await new Promise(resolve => setTimeout(resolve, 80))
-    expect(s.requests.length).toBe(count)
+    // while a control poller polls 10 times, a poller that was not stopped would too; a request already on its way
+    // when stop() aborted it may still arrive
+    await pollsOfAControl(serve, 10, () => {})
+    expect(s.requests.length - count).toBeLessThanOrEqual(1)
   })
 
   it('does not poll by default', async () => {
     const s = await serve((_req, res) => { json(res, { height: 1 }) })
-    rpcCurrentHeightProvider({ url: s.url, ...fast })
-    await new Promise(resolve => setTimeout(resolve, 50))
+    await pollsOfAControl(serve, 5, () => { rpcCurrentHeightProvider({ url: s.url, ...fast }) })
     expect(s.requests).toEqual([])
   })
 
@@ -66,7 +92,7 @@ describe('rpcCurrentHeightProvider', () => {
     const errors: Error[] = []
     const chp = rpcCurrentHeightProvider({ url: s.url, ...fast, pollIntervalMs: 10, onPollError: e => errors.push(e) })
     try {
-      expect(await chp.events.once('height', { signal: AbortSignal.timeout(5000) })).toBe(9n)
+      expect(await chp.events.once('height', { signal: AbortSignal.timeout(15_000) })).toBe(9n)
     } finally {
       chp.stop()
     }
@@ -101,7 +127,7 @@ describe('rpcCurrentHeightProvider', () => {
 
   it('a 500 is an RpcHttpError with the status, after the configured retries', async () => {
     const s = await serve((_req, res) => { res.writeHead(500, { 'content-type': 'text/plain' }).end('database on fire') })
-    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 1000, retries: 2, retryDelayMs: 1 }).currentHeight())
+    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 10_000, retries: 2, retryDelayMs: 1 }).currentHeight())
     expect(err).toBeInstanceOf(RpcHttpError)
     expect((err as RpcHttpError).status).toBe(500)
     expect(err.message).toContain(`${s.url}/v1/consensus/state`)
@@ -111,7 +137,7 @@ describe('rpcCurrentHeightProvider', () => {
 
   it('does not retry a 404', async () => {
     const s = await serve((_req, res) => { res.writeHead(404).end() })
-    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 1000, retries: 3, retryDelayMs: 1 }).currentHeight())
+    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 10_000, retries: 3, retryDelayMs: 1 }).currentHeight())
     expect((err as RpcHttpError).status).toBe(404)
     expect(s.requests).toHaveLength(1)
   })
@@ -122,7 +148,7 @@ describe('rpcCurrentHeightProvider', () => {
       times.push(Date.now())
       if (times.length < 3) res.writeHead(503).end(); else json(res, { height: 3 })
     })
-    expect(await rpcCurrentHeightProvider({ url: s.url, timeoutMs: 1000, retries: 2, retryDelayMs: 20 }).currentHeight()).toBe(3n)
+    expect(await rpcCurrentHeightProvider({ url: s.url, timeoutMs: 10_000, retries: 2, retryDelayMs: 20 }).currentHeight()).toBe(3n)
     expect(times).toHaveLength(3)
     expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(15)
     expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(35) // doubled
@@ -132,10 +158,12 @@ describe('rpcCurrentHeightProvider', () => {
     const s = await serve(() => { /* never answers */ })
     const start = Date.now()
     const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 200, retries: 0 }).currentHeight())
+    // only the request's own timer makes an RpcTimeoutError, so this proves the timeout ended it (the test's timeout
+    // catches a request that never ends)
     expect(err).toBeInstanceOf(RpcTimeoutError)
     expect(err).toBeInstanceOf(TimeoutError)
     expect(err.message).toBe(`request to ${s.url}/v1/consensus/state timed out after 200 ms`)
-    expect(Date.now() - start).toBeLessThan(2000)
+    expect(Date.now() - start).toBeGreaterThanOrEqual(190)
   })
 
   it('times out a server that sends headers but stalls the body', async () => {
@@ -156,29 +184,34 @@ describe('rpcCurrentHeightProvider', () => {
   it('a refused connection is an RpcConnectionError', async () => {
     const s = await startServer(() => {})
     await s.close()
-    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 1000, retries: 1, retryDelayMs: 1 }).currentHeight())
+    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 10_000, retries: 1, retryDelayMs: 1 }).currentHeight())
     expect(err).toBeInstanceOf(RpcConnectionError)
     expect(err.message).toContain(`request to ${s.url}/v1/consensus/state failed`)
     expect(err.message).toContain('ECONNREFUSED')
   })
 
   it('the caller signal aborts a pending request and the wait before a retry', async () => {
+    // a request the server holds: abort once it arrived (an RpcAbortedError, not the RpcTimeoutError of the long
+    // timeout, shows the abort is what ended it)
     const s = await serve(() => {})
     const controller = new AbortController()
-    setTimeout(() => { controller.abort(new Error('bye')) }, 50)
-    const start = Date.now()
-    const err = await rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 5000, retries: 0 }).currentHeight({ signal: controller.signal }))
+    const pending = rejection(rpcCurrentHeightProvider({ url: s.url, timeoutMs: 60_000, retries: 0 }).currentHeight({ signal: controller.signal }))
+    await until(() => s.requests.length === 1, 'the request to arrive')
+    controller.abort(new Error('bye'))
+    const err = await pending
     expect(err).toBeInstanceOf(RpcAbortedError)
     expect((err.cause as Error).message).toBe('bye')
-    expect(Date.now() - start).toBeLessThan(2000)
 
+    // a 500, then a 60 s wait before the retry: abort once the wait began (its abort listener is the second one;
+    // the request's was the first), and no retry is made
     const s2 = await serve((_req, res) => { res.writeHead(500).end() })
     const c2 = new AbortController()
-    const p = rpcCurrentHeightProvider({ url: s2.url, timeoutMs: 1000, retries: 5, retryDelayMs: 10_000 }).currentHeight({ signal: c2.signal })
-    setTimeout(() => { c2.abort() }, 50)
-    const start2 = Date.now()
-    expect(await rejection(p)).toBeInstanceOf(RpcAbortedError)
-    expect(Date.now() - start2).toBeLessThan(2000)
+    const adds = listenerAdds(c2.signal)
+    const p = rejection(rpcCurrentHeightProvider({ url: s2.url, timeoutMs: 10_000, retries: 5, retryDelayMs: 60_000 }).currentHeight({ signal: c2.signal }))
+    await until(() => adds() === 2, 'the wait before the retry')
+    expect(s2.requests).toHaveLength(1)
+    c2.abort()
+    expect(await p).toBeInstanceOf(RpcAbortedError)
     expect(s2.requests).toHaveLength(1)
   })
 

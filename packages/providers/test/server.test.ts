@@ -2,7 +2,7 @@ import { request } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { NotStartedError, Peerstore, TypedEventTarget, type CurrentHeightEvents } from '@pokt-p2p/types'
 import { createRpcHandler, createRpcServer, staticProviders, type RpcServer, type StaticProviders } from '../src/index.js'
-import { startServer, testPeers } from './helpers.js'
+import { startServer, testPeers, until } from './helpers.js'
 
 interface Reply { status: number, body: string, type: string | undefined }
 
@@ -137,13 +137,15 @@ describe('createRpcServer', () => {
   })
 
   it('close() does not wait for hanging requests', async () => {
+    let asked = false
     const s = createRpcServer({
-      heightProvider: { events: new TypedEventTarget<CurrentHeightEvents>(), currentHeight: async () => await new Promise<bigint>(() => {}) },
+      heightProvider: { events: new TypedEventTarget<CurrentHeightEvents>(), currentHeight: async () => { asked = true; return await new Promise<bigint>(() => {}) } },
       peerstoreProvider: providers
     })
     const u = await s.listen()
     const pending = get(`${u}/v1/consensus/state`).catch(err => err as Error)
-    await new Promise(resolve => setTimeout(resolve, 50))
+    // close once the request is hanging in the server
+    await until(() => asked, 'the request to reach the height provider')
     await s.close()
     expect(await pending).toMatchObject({ code: 'ECONNRESET' })
   })

@@ -21,6 +21,7 @@ export type RainTreeDropReason =
   /** larger than `maxMessageBytes` */
   | 'tooLarge'
 
+/** Options of {@link RainTreeRouter} (and of `rainTree`). */
 export interface RainTreeInit {
   /**
    * `'complete'` reaches every node exactly once (N − 1 messages); `'reference'` sends exactly what the Go
@@ -34,12 +35,13 @@ export interface RainTreeInit {
    * @default false
    */
   acceptFromUnknownPeers?: boolean
-  /** @default 'pokt/raintree/v1.0.0' */
+  /** The protocol id messages are sent and received on. @default 'pokt/raintree/v1.0.0' */
   protocol?: string
   /** Inbound messages larger than this are dropped. @default DEFAULT_MAX_MESSAGE_BYTES (4 MiB + 64 KiB) */
   maxMessageBytes?: number
 }
 
+/** What a {@link RainTreeRouter} runs on: who it is, how it sends, and the staked set. */
 export interface RainTreeComponents {
   /** this node's pocket address */
   selfAddress: Address
@@ -49,18 +51,27 @@ export interface RainTreeComponents {
   peers: Iterable<Peer>
 }
 
+/** `detail` of a `drop` event: an inbound message that was rejected. */
 export interface RainTreeDropEvent {
+  /** why it was rejected */
   reason: RainTreeDropReason
+  /** the authenticated sender of the message */
   from: Address
+  /** a {@link RainTreeDropError} with the details (and the decoder's error as `cause`) */
   error: Error
 }
 
+/** `detail` of a `send-error` event: a send that failed. */
 export interface RainTreeSendErrorEvent {
+  /** the pocket address of the target */
   to: Address
+  /** the RainTree level of the message */
   level: number
+  /** the transport's error */
   error: Error
 }
 
+/** Events of a {@link RainTreeRouter}, by type: the `detail` each carries. */
 export interface RainTreeEvents extends RouterEvents {
   /** an inbound message was rejected (also counted in `stats.dropped`) */
   drop: RainTreeDropEvent
@@ -68,6 +79,7 @@ export interface RainTreeEvents extends RouterEvents {
   'send-error': RainTreeSendErrorEvent
 }
 
+/** Counters of a {@link RainTreeRouter} (the same object is updated in place). */
 export interface RainTreeStats {
   /** valid RainTree messages received over the network (every copy) */
   reads: number
@@ -86,6 +98,11 @@ export interface RainTreeStats {
 /** An inbound message was rejected; `reason` says why. */
 export class RainTreeDropError extends PocketP2PError {
   static override name = 'RainTreeDropError'
+  /**
+   * @param reason - why the message was rejected
+   * @param message - the error message
+   * @param options - `cause`: the underlying error
+   */
   constructor (readonly reason: RainTreeDropReason, message: string, options?: { cause?: unknown }) {
     super(message, options)
   }
@@ -100,9 +117,13 @@ interface Outgoing { index: number, level: number, rangeSize: number }
 export class RainTreeRouter implements Router {
   readonly name = 'raintree'
   readonly events = new TypedEventTarget<RainTreeEvents>()
+  /** The targeting rules of this node's broadcasts (see {@link RainTreeInit.mode}). */
   readonly mode: RainTreeMode
+  /** The protocol id it sends and receives on. */
   readonly protocol: string
+  /** This node's pocket address. */
   readonly selfAddress: Address
+  /** Live counters. */
   readonly stats: RainTreeStats = {
     reads: 0, writes: 0, demotes: 0, delivered: 0, sendFailures: 0,
     dropped: { decode: 0, envelope: 0, unknownSender: 0, tooLarge: 0 }
@@ -118,6 +139,10 @@ export class RainTreeRouter implements Router {
   readonly #plan: Outgoing[] = []
   readonly #sink: SendSink = (index, level, rangeSize) => { this.#plan.push({ index, level, rangeSize }) }
 
+  /**
+   * @param init - options and components (the `rainTree` factory takes them separately)
+   * @throws {PocketP2PError} for an unknown `mode`
+   */
   constructor (init: RainTreeInit & RainTreeComponents) {
     this.mode = init.mode ?? 'complete'
     if (this.mode !== 'complete' && this.mode !== 'reference') {

@@ -4,11 +4,12 @@ import { createRainTreeRouter, type RainTreeMode, type RainTreeRouter } from '..
 
 for (const mode of ['complete', 'reference'] as RainTreeMode[]) {
   let routers: RainTreeRouter[] = []
+  let net = new InProcessNetwork()
   routerComplianceTests(`raintree (${mode}) over the in-process network`, {
     async setup (n) {
       const ids = Array.from({ length: n }, () => generateIdentity())
       const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
-      const net = new InProcessNetwork()
+      net = new InProcessNetwork()
       routers = ids.map(id => createRainTreeRouter({
         mode, selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
       }))
@@ -19,8 +20,8 @@ for (const mode of ['complete', 'reference'] as RainTreeMode[]) {
       await Promise.all(routers.map(async r => { await r.stop() }))
       routers = []
     },
+    async idle () { await net.idle() },
     // the reference's coverage holes start at N = 8; 6 nodes are fully covered in both modes
-    nodes: 6,
-    deliveryTimeoutMs: 2000
+    nodes: 6
   })
 }

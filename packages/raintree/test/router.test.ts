@@ -1,9 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   InProcessNetwork, NotStartedError, PeerUnreachableError, UnknownPeerError, createPeer, encodeRainTreeMessage,
-  generateIdentity, testIdentity, type InboundMessageHandler, type MessageTransport, type Peer, type RemoteSender
+  generateIdentity, testIdentity, type InboundMessageHandler, type MessageTransport, type Peer, type RemoteSender,
+  type RouterMessage
 } from '@pokt-p2p/types'
-import { RAINTREE_PROTOCOL_ID, createRainTreeRouter, maxNumLevels, rainTree, type RainTreeRouter } from '../src/index.js'
+import {
+  RAINTREE_PROTOCOL_ID, createRainTreeRouter, maxNumLevels, rainTree, type RainTreeDropEvent, type RainTreeRouter,
+  type RainTreeSendErrorEvent
+} from '../src/index.js'
 import { envelope, inProcessRainTree, loadReferenceTables, sortedIdentities } from './helpers.js'
 
 /** A transport that records sends and exposes the registered handler, for white-box tests. */
@@ -105,10 +109,11 @@ describe('receive path', () => {
     const t = new FakeTransport(peers[0]!.address)
     const r = createRainTreeRouter({ selfAddress: peers[0]!.address, transport: t, peers })
     await r.start()
-    let got = 0
-    r.events.on('message', m => { got++; expect(m.from).toBe(senders[4]!.address); expect(m.router).toBe('raintree') })
+    const got: RouterMessage[] = []
+    r.events.on('message', m => { got.push(m) })
     await t.handler!(encodeRainTreeMessage({ level: 0, data: envelope() }), senders[4]!)
-    expect(got).toBe(1)
+    expect(got).toHaveLength(1)
+    expect(got[0]).toMatchObject({ from: senders[4]!.address, router: 'raintree' })
     expect(t.sent).toHaveLength(0)
   })
 
@@ -119,12 +124,12 @@ describe('receive path', () => {
     await r.start()
     const before = r.view.toArray()
     const stranger = generateIdentity()
-    const drops: string[] = []
-    r.events.on('drop', d => { drops.push(d.reason); expect(d.error.name).toBe('RainTreeDropError') })
+    const drops: RainTreeDropEvent[] = []
+    r.events.on('drop', d => { drops.push(d) })
     let delivered = 0
     r.events.on('message', () => { delivered++ })
     await t.handler!(encodeRainTreeMessage({ level: 2, data: envelope() }), { address: stranger.address, publicKey: stranger.publicKeyHex })
-    expect(drops).toEqual(['unknownSender'])
+    expect(drops.map(d => [d.reason, d.from, d.error.name])).toEqual([['unknownSender', stranger.address, 'RainTreeDropError']])
     expect(r.stats.dropped.unknownSender).toBe(1)
     expect(r.stats.reads).toBe(0)
     expect(delivered).toBe(0)
@@ -230,10 +235,10 @@ describe('router API', () => {
   it('a failed send is counted and reported, not thrown from broadcast', async () => {
     const { r, t, peers } = await two()
     t.failFor.add(peers[1]!.address)
-    const errors: string[] = []
-    r.events.on('send-error', e => { errors.push(e.to); expect(e.error.name).toBe('PeerUnreachableError') })
+    const errors: RainTreeSendErrorEvent[] = []
+    r.events.on('send-error', e => { errors.push(e) })
     await r.broadcast(envelope())
-    expect(errors).toEqual([peers[1]!.address])
+    expect(errors.map(e => [e.to, e.error.name])).toEqual([[peers[1]!.address, 'PeerUnreachableError']])
     expect(r.stats).toMatchObject({ writes: 1, sendFailures: 1 })
     await expect(r.send(envelope(), peers[1]!.address)).rejects.toBeInstanceOf(PeerUnreachableError)
     expect(r.stats.sendFailures).toBe(2)

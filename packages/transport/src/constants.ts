@@ -5,8 +5,9 @@ export { RAINTREE_PROTOCOL_ID, BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '
 /** Default P2P listen port (reference `DefaultP2PPort`). */
 export const DEFAULT_P2P_PORT = 42069
 
-/** Default connection limits of the spec. */
+/** Default inbound connection limit of the spec. */
 export const DEFAULT_MAX_INBOUND_CONNECTIONS = 125
+/** Default outbound connection limit of the spec. */
 export const DEFAULT_MAX_OUTBOUND_CONNECTIONS = 125
 
 /** The reference's `readStreamTimeout`: a whole inbound message must arrive within this many ms. */
@@ -20,6 +21,7 @@ export const DEFAULT_SEND_TIMEOUT_MS = 10_000
  * bounds the memory one connection can pin: `maxInboundStreams × maxMessageBytes`.
  */
 export const DEFAULT_MAX_INBOUND_STREAMS = 32
+/** Concurrent outbound streams per connection and protocol; a send beyond them fails. */
 export const DEFAULT_MAX_OUTBOUND_STREAMS = 64
 
 /** Largest yamux receive window per stream; bounds how far past the cap an oversize message is buffered. */

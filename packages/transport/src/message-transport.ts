@@ -17,10 +17,13 @@ import type { Libp2p } from 'libp2p'
 
 /** Where a receive error happened; `from` is set once the remote key was authenticated. */
 export interface InboundErrorContext {
+  /** the protocol the stream was opened on */
   protocol: string
+  /** the authenticated sender, when known */
   from?: RemoteSender
 }
 
+/** Options of {@link Libp2pMessageTransport}. */
 export interface Libp2pTransportInit {
   /**
    * Largest message sent or accepted. Inbound streams are reset once they pass it; sends over it fail locally.
@@ -73,7 +76,9 @@ export interface TransportStats {
   received: number
   /** messages fully written */
   sent: number
+  /** payload bytes of the messages delivered to a handler */
   bytesReceived: number
+  /** payload bytes of the messages fully written */
   bytesSent: number
   /** inbound messages reset for exceeding `maxMessageBytes` */
   rejectedOversize: number
@@ -100,7 +105,9 @@ function positive (field: string, value: number): number {
  * Handlers may be registered before or after the node starts.
  */
 export class Libp2pMessageTransport implements MessageTransport {
+  /** The pocket address of the node's key. */
   readonly localAddress: Address
+  /** Live counters (the same object is updated in place). */
   readonly stats: TransportStats = {
     received: 0, sent: 0, bytesReceived: 0, bytesSent: 0, rejectedOversize: 0, rejectedTimeout: 0, rejectedOther: 0, handlerErrors: 0, retries: 0
   }
@@ -118,6 +125,11 @@ export class Libp2pMessageTransport implements MessageTransport {
   readonly #dials = new Map<Address, Promise<void>>()
   #closed = false
 
+  /**
+   * @param node - a libp2p node with an ed25519 key (see `createNode`); started before or after
+   * @param init - limits, timeouts, address resolution and the error callback
+   * @throws {InvalidConfigError} when an option is not a positive integer or the node's key is not ed25519
+   */
   constructor (node: Libp2p, init: Libp2pTransportInit = {}) {
     this.#node = node
     this.#maxMessageBytes = positive('maxMessageBytes', init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)

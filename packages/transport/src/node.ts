@@ -20,6 +20,7 @@ import type { ConnectionGater } from '@libp2p/interface'
 /** Allow-list entries of {@link NodeInit.allowLoopback}. */
 export const LOOPBACK_ALLOW_LIST = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
 
+/** Options of `createNode`. */
 export interface NodeInit {
   /** The node's pocket identity; its ed25519 key is the libp2p key, so the peer id is the reference's. */
   identity: Identity

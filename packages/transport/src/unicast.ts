@@ -2,6 +2,7 @@ import { MessageTooLargeError } from '@pokt-p2p/types'
 import { ReadTimeoutError, StreamAbortedError } from './errors.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
+/** Limits of `readMessage`. */
 export interface ReadMessageOptions {
   /** Largest message accepted; one more byte resets the stream. */
   maxBytes: number

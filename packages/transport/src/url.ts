@@ -10,6 +10,7 @@ import {
 /** Resolves a host name to IP address strings (A and AAAA); non-IP entries are ignored. */
 export type HostResolver = (hostname: string) => Promise<string[]>
 
+/** Options of the service URL → multiaddr conversion: how host names are resolved and which address is used. */
 export interface ServiceUrlOptions {
   /**
    * Resolves host names that are not IP literals. Inject one in tests, or to use a custom DNS.

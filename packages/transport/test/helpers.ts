@@ -44,8 +44,8 @@ export async function stopAll (nodes: TestNode[]): Promise<void> {
   await Promise.all(nodes.map(async n => { await n.transport.close(); await n.node.stop() }))
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-export async function waitFor (predicate: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+/** Resolves when `predicate` holds, polling; rejects after `ms` (a safety net: generous, so load cannot trip it). */
+export async function waitFor (predicate: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

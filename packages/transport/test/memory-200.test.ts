@@ -21,7 +21,7 @@ it('200 memory-transport nodes in one process: every message arrives once, with 
       }))
     }
   }
-  await waitFor(() => inbox.every(box => box.length === 2), 20_000, 'all messages')
+  await waitFor(() => inbox.every(box => box.length === 2), 60_000, 'all messages')
   nodes.forEach((_, j) => {
     const i = (j - 1 + N) % N
     const got = inbox[j]!.map(m => [m.from, new TextDecoder().decode(m.bytes)]).sort()
@@ -29,4 +29,4 @@ it('200 memory-transport nodes in one process: every message arrives once, with 
   })
   // one connection per link: the second round reused it
   expect(nodes.reduce((sum, n) => sum + n.node.getConnections().length, 0)).toBe(2 * N)
-}, 120_000)
+}, 300_000) // ~20 s unloaded; 90 s seen on a loaded 2-core machine: the timeout only catches a hang

@@ -38,13 +38,13 @@ describe('Libp2pMessageTransport over TCP loopback', () => {
         if (i !== j) await a.transport.sendTo(b.peer, RAINTREE_PROTOCOL_ID, payload(i, j))
       }
     }))
-    await waitFor(() => inbox.every(box => box.length === 9), 10_000, 'all 90 messages')
+    await waitFor(() => inbox.every(box => box.length === 9), 30_000, 'all 90 messages')
     nodes.forEach((b, j) => {
       const got = inbox[j]!.map(m => `${m.from}:${new TextDecoder().decode(m.bytes)}`).sort()
       const want = nodes.flatMap((a, i) => i === j ? [] : [`${a.identity.address}:${i}->${j}`]).sort()
       expect(got).toEqual(want)
     })
-  })
+  }, 120_000) // 90 sends (10 dials in flight): seconds unloaded, several times that on a loaded 2-core machine
 
   it('delivers an empty message and a message of exactly the cap', async () => {
     nodes = await startNodes(2, { init: { maxMessageBytes: 100_000 } })
@@ -156,15 +156,17 @@ describe('inbound limits', () => {
     nodes = await startNodes(2, { init: i => i === 1 ? { readTimeoutMs: 300, onError: e => errors.push(e) } : {} })
     const [a, b] = nodes as [TestNode, TestNode]
     const atB = collect(b, RAINTREE_PROTOCOL_ID)
-    const stream = await a.node.dialProtocol(await dialTarget(b), RAINTREE_PROTOCOL_ID)
-    stream.send(new Uint8Array(1000)) // and never close
+    const target = await dialTarget(b)
+    // the receiver's deadline starts after the dial started: the error comes at least 300 ms (less timer rounding) later
     const started = Date.now()
-    await waitFor(() => errors.length === 1, 3000)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    const stream = await a.node.dialProtocol(target, RAINTREE_PROTOCOL_ID)
+    stream.send(new Uint8Array(1000)) // and never close
+    await waitFor(() => errors.length === 1, 15_000, 'the read timeout')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
     expect(errors[0]).toBeInstanceOf(ReadTimeoutError)
     expect((errors[0] as ReadTimeoutError).bytesRead).toBe(1000)
     expect(b.transport.stats).toMatchObject({ rejectedTimeout: 1, received: 0 })
-    await waitFor(() => isReset(stream), 3000, 'sender stream reset')
+    await waitFor(() => isReset(stream), 15_000, 'sender stream reset')
     expect(atB).toHaveLength(0)
   })
 
@@ -176,7 +178,7 @@ describe('inbound limits', () => {
     const stream = await a.node.dialProtocol(await dialTarget(b), RAINTREE_PROTOCOL_ID)
     const trickle = setInterval(() => { if (stream.writeStatus === 'writable') stream.send(Uint8Array.of(1)) }, 20)
     try {
-      await waitFor(() => errors.length === 1, 3000)
+      await waitFor(() => errors.length === 1, 15_000, 'the read timeout')
     } finally {
       clearInterval(trickle)
     }
@@ -191,7 +193,9 @@ describe('inbound limits', () => {
     const atB = collect(b, RAINTREE_PROTOCOL_ID)
     const stream = await a.node.dialProtocol(await dialTarget(b), RAINTREE_PROTOCOL_ID)
     stream.send(new Uint8Array(500))
-    await new Promise(resolve => setTimeout(resolve, 50))
+    // reset only once B has negotiated the stream: from then on its handler runs and reads, whatever the timing
+    await waitFor(() => b.node.getConnections(a.node.peerId).some(c => c.streams.some(st => st.direction === 'inbound' && st.protocol === RAINTREE_PROTOCOL_ID)),
+      15_000, 'B to accept the stream')
     stream.abort(new Error('sender gave up'))
     await waitFor(() => errors.length === 1)
     expect(errors[0]).toBeInstanceOf(StreamAbortedError)
@@ -222,8 +226,10 @@ describe('send failures', () => {
     const target = createPeer(freshIdentity().publicKey, `127.0.0.1:${port}`)
     const started = Date.now()
     const err = await nodes[0]!.transport.sendTo(target, RAINTREE_PROTOCOL_ID, Uint8Array.of(1)).catch((e: unknown) => e)
+    // the send timer, not anything else, ended it: a SendTimeoutError is only thrown once that timer fired
     expect(err).toBeInstanceOf(SendTimeoutError)
-    expect(Date.now() - started).toBeLessThan(3000)
+    expect((err as SendTimeoutError).timeoutMs).toBe(300)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290)
   })
 
   it('stops when the caller\'s signal aborts, with SendAbortedError', async () => {
@@ -231,8 +237,11 @@ describe('send failures', () => {
     const port = await blackHole()
     const target = createPeer(freshIdentity().publicKey, `127.0.0.1:${port}`)
     const controller = new AbortController()
-    setTimeout(() => { controller.abort(new Error('caller stop')) }, 100)
-    const err = await nodes[0]!.transport.sendTo(target, RAINTREE_PROTOCOL_ID, Uint8Array.of(1), { signal: controller.signal }).catch((e: unknown) => e)
+    const sending = nodes[0]!.transport.sendTo(target, RAINTREE_PROTOCOL_ID, Uint8Array.of(1), { signal: controller.signal }).catch((e: unknown) => e)
+    // abort mid-handshake: once the black hole accepted the connection
+    await waitFor(() => sockets.length === 1, 15_000, 'the dial to reach the black hole')
+    controller.abort(new Error('caller stop'))
+    const err = await sending
     expect(err).toBeInstanceOf(SendAbortedError)
     expect((err as Error).cause).toEqual(new Error('caller stop'))
     // an already-aborted signal fails at once

@@ -10,6 +10,14 @@
  *   async teardown () { ... }
  * })
  * ```
+ *
+ * Beyond the {@link Router} interface, the suite requires that a message received through `send` carries the
+ * authenticated sender's address in `from` (every `MessageTransport` hands it to the router).
+ *
+ * "Nothing else arrived" is proven without sleeping: after the message under test, the suite sends markers along the
+ * same paths (`send`, and `broadcast` where the message under test could have leaked into it) and waits until they
+ * arrived, so anything sent before them had its chance to arrive first. Factories over an `InProcessNetwork`
+ * also pass `idle`, which makes the check exact.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createAny, encodePocketEnvelope } from './wire.js'
@@ -18,6 +26,7 @@ import { createPeer, type Peer } from './peer.js'
 import type { Router, RouterMessage } from './router.js'
 import { UnknownPeerError } from './errors.js'
 
+/** The routers a {@link RouterComplianceFactory} set up, and who each is. */
 export interface RouterNetwork {
   /** started routers that all know each other */
   routers: Router[]
@@ -25,6 +34,7 @@ export interface RouterNetwork {
   peers: Peer[]
 }
 
+/** How the suite creates and releases networks of the router under test. */
 export interface RouterComplianceFactory {
   /** Creates `n` started routers, each knowing the other `n - 1`. */
   setup (n: number): Promise<RouterNetwork>
@@ -34,6 +44,11 @@ export interface RouterComplianceFactory {
   deliveryTimeoutMs?: number
   /** Size of the network used for broadcast tests. @default 5 */
   nodes?: number
+  /**
+   * Resolves once no message is in flight and no handler is running in the network `setup` created last
+   * (`() => net.idle()` for an `InProcessNetwork`). Optional: without it the suite relies on the markers alone.
+   */
+  idle?: () => Promise<void>
 }
 
 let nonce = 1n
@@ -45,13 +60,51 @@ function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
 }
 
-async function nextMessage (router: Router, data: Uint8Array, timeoutMs: number): Promise<RouterMessage> {
-  return await router.events.once('message', {
-    signal: AbortSignal.timeout(timeoutMs),
-    filter: m => sameBytes(m.data, data)
-  })
+/** The next `message` event of `router` carrying `data`; rejects, naming `what`, after `timeoutMs` (a safety net). */
+async function nextMessage (router: Router, data: Uint8Array, timeoutMs: number, what = 'the message'): Promise<RouterMessage> {
+  try {
+    return await router.events.once('message', {
+      signal: AbortSignal.timeout(timeoutMs),
+      filter: m => sameBytes(m.data, data)
+    })
+  } catch (err) {
+    throw new Error(`${what} did not reach a ${router.name} router within ${timeoutMs} ms`, { cause: err })
+  }
 }
 
+/**
+ * Sends a fresh marker from `routers[from]` to each router of `to` with `send`, and (when `broadcast`) broadcasts
+ * another from `routers[from]`; resolves once every marker arrived everywhere it was sent.
+ */
+async function markers (network: RouterNetwork, from: number, to: number[], broadcast: boolean, timeoutMs: number): Promise<void> {
+  const { routers, peers } = network
+  const sender = routers[from] as Router
+  const waits: Array<Promise<RouterMessage>> = []
+  // every arrival is awaited below; the no-op handlers only keep a send failure from leaving them unhandled
+  const arrivalOf = (r: Router, marker: Uint8Array, what: string): void => {
+    const arrival = nextMessage(r, marker, timeoutMs, what)
+    arrival.catch(() => {})
+    waits.push(arrival)
+  }
+  for (const i of to) {
+    const marker = envelope(`marker to ${i}`)
+    arrivalOf(routers[i] as Router, marker, `the marker sent to router ${i}`)
+    await sender.send(marker, (peers[i] as Peer).address)
+  }
+  if (broadcast) {
+    const marker = envelope('marker broadcast')
+    routers.forEach((r, i) => { if (i !== from) arrivalOf(r, marker, `the marker broadcast to router ${i}`) })
+    await sender.broadcast(marker)
+  }
+  await Promise.all(waits)
+}
+
+/**
+ * Declares the compliance tests (jest `describe`/`it`) for one router implementation. Call it at the top level of a
+ * jest test file; `@jest/globals` must be installed (it is an optional peer dependency of this package).
+ * @param name - the `describe` title, e.g. `raintree over in-process transport`
+ * @param factory - creates and releases the networks the tests run on
+ */
 export function routerComplianceTests (name: string, factory: RouterComplianceFactory): void {
   const timeout = factory.deliveryTimeoutMs ?? 10_000
   const n = factory.nodes ?? 5
@@ -74,24 +127,28 @@ export function routerComplianceTests (name: string, factory: RouterComplianceFa
     it('broadcast reaches every other router with identical bytes', async () => {
       const { routers } = await factory.setup(n)
       const data = envelope('broadcast')
-      const waits = routers.slice(1).map(async r => await nextMessage(r, data, timeout))
+      const waits = routers.slice(1).map(async (r, i) => await nextMessage(r, data, timeout, `the broadcast to router ${i + 1}`))
+      waits.forEach(w => { w.catch(() => {}) }) // awaited below; only a broadcast that throws leaves them unawaited
       await (routers[0] as Router).broadcast(data)
       const got = await Promise.all(waits)
       expect(got).toHaveLength(n - 1)
       for (const m of got) expect(sameBytes(m.data, data)).toBe(true)
     }, timeout * 3)
 
-    it('send delivers to exactly the addressed peer', async () => {
-      const { routers, peers } = await factory.setup(3)
+    it('send delivers to exactly the addressed peer, naming the sender', async () => {
+      const network = await factory.setup(3)
+      const { routers, peers } = network
       const data = envelope('direct')
-      const received: number[] = []
-      routers.forEach((r, i) => r.events.on('message', m => { if (sameBytes(m.data, data)) received.push(i) }))
-      const arrival = nextMessage(routers[2] as Router, data, timeout)
+      const received: Array<[number, RouterMessage]> = []
+      routers.forEach((r, i) => r.events.on('message', m => { if (sameBytes(m.data, data)) received.push([i, m]) }))
       await (routers[0] as Router).send(data, (peers[2] as Peer).address)
-      const m = await arrival
-      if (m.from !== undefined) expect(m.from).toBe((peers[0] as Peer).address)
-      await new Promise(resolve => setTimeout(resolve, 200))
-      expect(received).toEqual([2])
+      // a copy to router 1 or back to router 0, by unicast or by broadcast, would arrive before these markers
+      await markers(network, 0, [1, 2], true, timeout)
+      await factory.idle?.()
+      expect(received.map(([i]) => i)).toEqual([2])
+      const [[, m]] = received as [[number, RouterMessage]]
+      expect(m.from).toBe((peers[0] as Peer).address)
+      expect(m.router).toBe((routers[2] as Router).name)
     }, timeout * 3)
 
     it('send to an unknown address throws UnknownPeerError', async () => {
@@ -103,12 +160,15 @@ export function routerComplianceTests (name: string, factory: RouterComplianceFa
     }, timeout * 2)
 
     it('send to self is a no-op', async () => {
-      const { routers, peers } = await factory.setup(2)
+      const network = await factory.setup(2)
+      const { routers, peers } = network
       const data = envelope('self')
       let delivered = 0
-      routers[0]?.events.on('message', m => { if (sameBytes(m.data, data)) delivered++ })
+      routers.forEach(r => r.events.on('message', m => { if (sameBytes(m.data, data)) delivered++ }))
       await (routers[0] as Router).send(data, (peers[0] as Peer).address)
-      await new Promise(resolve => setTimeout(resolve, 200))
+      // a copy looped back through the network would arrive at router 0 before a marker sent to it afterwards
+      await markers(network, 1, [0], false, timeout)
+      await factory.idle?.()
       expect(delivered).toBe(0)
     }, timeout * 2)
 

@@ -3,13 +3,20 @@
  * `err.name === UnknownPeerError.name` across package copies, and chains the underlying `cause`.
  */
 
+/** Options of every error constructor: the standard `cause`. */
 export interface PocketErrorOptions {
+  /** The underlying error (or abort reason) that led to this one; becomes the error's `cause`. */
   cause?: unknown
 }
 
 /** Base class of every error this project throws. */
 export class PocketP2PError extends Error {
+  /** The class name, also set as each instance's `name`: compare `err.name` with it to test across package copies. */
   static override name = 'PocketP2PError'
+  /**
+   * @param message - the error message
+   * @param options - `cause`: the underlying error
+   */
   constructor (message: string, options?: PocketErrorOptions) {
     super(message, options)
     this.name = (new.target as { name: string }).name
@@ -19,6 +26,10 @@ export class PocketP2PError extends Error {
 /** A send named an address that is not in the router's peerstore (reference: `ErrUnknownPeer`). */
 export class UnknownPeerError extends PocketP2PError {
   static override name = 'UnknownPeerError'
+  /**
+   * @param address - the pocket address that is not in the peerstore
+   * @param options - `cause`: the underlying error
+   */
   constructor (readonly address: string, options?: PocketErrorOptions) {
     super(`unknown peer: with pokt address ${address}`, options)
   }
@@ -27,6 +38,10 @@ export class UnknownPeerError extends PocketP2PError {
 /** A pocket envelope carried nonce 0, or a nonce outside [1, 2^64-2] (reference: `ErrInvalidNonce`). */
 export class InvalidNonceError extends PocketP2PError {
   static override name = 'InvalidNonceError'
+  /**
+   * @param nonce - the nonce as received
+   * @param options - `cause`: the underlying error
+   */
   constructor (readonly nonce: bigint, options?: PocketErrorOptions) {
     super(`invalid nonce: ${nonce.toString()}`, options)
   }
@@ -35,6 +50,7 @@ export class InvalidNonceError extends PocketP2PError {
 /** A nonce was pushed twice into a {@link NonceDeduper} (reference: "item N already exists"). */
 export class DuplicateNonceError extends PocketP2PError {
   static override name = 'DuplicateNonceError'
+  /** @param nonce - the nonce that was already there */
   constructor (readonly nonce: bigint) {
     super(`nonce ${nonce.toString()} already exists`)
   }
@@ -43,6 +59,7 @@ export class DuplicateNonceError extends PocketP2PError {
 /** A peer with the same address is already in the peerstore (reference: "peer exists, remove first"). */
 export class DuplicatePeerError extends PocketP2PError {
   static override name = 'DuplicatePeerError'
+  /** @param address - the pocket address already in the peerstore */
   constructor (readonly address: string) {
     super(`peer exists, remove first; addr: ${address}`)
   }
@@ -61,6 +78,11 @@ export class InvalidAddressError extends PocketP2PError {
 /** Bytes from the network (or a caller) did not decode as the expected protobuf message. */
 export class MessageDecodeError extends PocketP2PError {
   static override name = 'MessageDecodeError'
+  /**
+   * @param messageType - the protobuf message that was expected, e.g. `RainTreeMessage`
+   * @param reason - why decoding failed
+   * @param options - `cause`: the decoder's error
+   */
   constructor (readonly messageType: string, reason: string, options?: PocketErrorOptions) {
     super(`cannot decode ${messageType}: ${reason}`, options)
   }
@@ -69,6 +91,11 @@ export class MessageDecodeError extends PocketP2PError {
 /** A message was larger than the configured limit. */
 export class MessageTooLargeError extends PocketP2PError {
   static override name = 'MessageTooLargeError'
+  /**
+   * @param size - bytes seen when the limit was exceeded (a lower bound of the full size when reading stopped early)
+   * @param limit - the configured limit in bytes
+   * @param what - what was too large, for the message (default `message`)
+   */
   constructor (readonly size: number, readonly limit: number, what = 'message') {
     super(`${what} of at least ${size} bytes exceeds the limit of ${limit} bytes`)
   }
@@ -82,6 +109,11 @@ export class NotStartedError extends PocketP2PError {
 /** A configuration value (option, CLI flag, config file field) is invalid; `field` names it. */
 export class InvalidConfigError extends PocketP2PError {
   static override name = 'InvalidConfigError'
+  /**
+   * @param field - the option, flag or config field that is invalid
+   * @param reason - what is wrong with its value
+   * @param options - `cause`: the underlying error
+   */
   constructor (readonly field: string, reason: string, options?: PocketErrorOptions) {
     super(`invalid ${field}: ${reason}`, options)
   }
@@ -95,6 +127,11 @@ export class TimeoutError extends PocketP2PError {
 /** A message could not be delivered to a peer (no route, dial failure, stream reset). */
 export class PeerUnreachableError extends PocketP2PError {
   static override name = 'PeerUnreachableError'
+  /**
+   * @param address - the pocket address of the peer
+   * @param reason - why the message could not be delivered
+   * @param options - `cause`: the underlying error (dial, stream or timeout)
+   */
   constructor (readonly address: string, reason: string, options?: PocketErrorOptions) {
     super(`cannot reach peer ${address}: ${reason}`, options)
   }

@@ -5,14 +5,16 @@
 export class TypedEventTarget<EventMap extends Record<string, unknown>> {
   readonly #target = new EventTarget()
 
+  /** `EventTarget.addEventListener`, typed: the listener gets a `CustomEvent` whose `detail` is `EventMap[K]`. */
   addEventListener<K extends keyof EventMap & string> (
-    type: K, listener: (event: CustomEvent<EventMap[K]>) => void, options?: AddEventListenerOptions
+    type: K, listener: (event: CustomEvent<EventMap[K]>) => void, options?: Parameters<EventTarget['addEventListener']>[2]
   ): void {
     this.#target.addEventListener(type, listener as EventListener, options)
   }
 
+  /** `EventTarget.removeEventListener`, typed. */
   removeEventListener<K extends keyof EventMap & string> (
-    type: K, listener: (event: CustomEvent<EventMap[K]>) => void, options?: EventListenerOptions
+    type: K, listener: (event: CustomEvent<EventMap[K]>) => void, options?: Parameters<EventTarget['removeEventListener']>[2]
   ): void {
     this.#target.removeEventListener(type, listener as EventListener, options)
   }

@@ -4,10 +4,13 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { InvalidAddressError, InvalidKeyError, InvalidNonceError } from './errors.js'
 import { bytesToHex, tryHexToBytes } from './hex.js'
 
-/** Byte lengths of the reference's key and address types. */
+/** Byte length of a private key in the reference's layout (seed ‖ public key). */
 export const PRIVATE_KEY_BYTES = 64
+/** Byte length of an ed25519 seed. */
 export const SEED_BYTES = 32
+/** Byte length of an ed25519 public key. */
 export const PUBLIC_KEY_BYTES = 32
+/** Byte length of a pocket address (the first 20 bytes of sha256(public key)). */
 export const ADDRESS_BYTES = 20
 
 /** Largest nonce `GetNonce` can return: crypto/rand.Int(2^64-1) is in [0, 2^64-2] and 0 is redrawn. */
@@ -29,6 +32,7 @@ export interface Identity {
   readonly privateKeyHex: string
   /** 64 lowercase hex characters */
   readonly publicKeyHex: string
+  /** the pocket address of `publicKey` */
   readonly address: Address
 }
 

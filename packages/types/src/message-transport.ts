@@ -5,11 +5,16 @@ import type { AbortOptions } from './router.js'
 
 /** The authenticated sender of a message (derived from the connection's key, never from message content). */
 export interface RemoteSender {
+  /** The sender's pocket address, derived from its public key. */
   readonly address: Address
   /** 64 lowercase hex characters */
   readonly publicKey: string
 }
 
+/**
+ * Called with each whole inbound message on a protocol and its authenticated sender. A returned promise is awaited
+ * for back-pressure and its rejection is contained (it never reaches the transport's other handlers).
+ */
 export type InboundMessageHandler = (bytes: Uint8Array, from: RemoteSender) => void | Promise<void>
 
 /**
@@ -18,9 +23,11 @@ export type InboundMessageHandler = (bytes: Uint8Array, from: RemoteSender) => v
  * and {@link InProcessNetwork} implements it in memory.
  */
 export interface MessageTransport {
+  /** The pocket address of this node: the sender that receivers of its messages see. */
   readonly localAddress: Address
   /** Registers the handler of `protocol`; a second registration replaces the first. */
   handle (protocol: string, handler: InboundMessageHandler): void
+  /** Removes the handler of `protocol`; inbound messages on it are refused from then on. No-op when there is none. */
   unhandle (protocol: string): void
   /**
    * Delivers `bytes` to `peer` as one message.
@@ -29,6 +36,7 @@ export interface MessageTransport {
   sendTo (peer: Peer, protocol: string, bytes: Uint8Array, options?: AbortOptions): Promise<void>
 }
 
+/** Options of {@link InProcessNetwork}. */
 export interface InProcessNetworkInit {
   /**
    * Largest message accepted, as the libp2p transport's read limit.
@@ -49,8 +57,15 @@ export class InProcessNetwork {
   readonly #maxMessageBytes: number
   #pending = 0
   #idleWaiters: Array<() => void> = []
-  /** messages and payload bytes delivered so far */
-  readonly stats = { messages: 0, bytes: 0 }
+  /** Messages and payload bytes delivered so far. */
+  readonly stats = {
+    /** messages handed to a handler */
+    messages: 0,
+    /** payload bytes of those messages */
+    bytes: 0
+  }
+
+  /** @param init - options; `maxMessageBytes` caps each message */
 
   constructor (init: InProcessNetworkInit = {}) {
     this.#maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
@@ -114,8 +129,14 @@ export class InProcessTransport implements MessageTransport {
   readonly #handlers = new Map<string, InboundMessageHandler>()
   #closed = false
 
+  /**
+   * Created by {@link InProcessNetwork.createTransport}.
+   * @param network - the network it belongs to
+   * @param self - the identity receivers see as the sender
+   */
   constructor (private readonly network: InProcessNetwork, readonly self: RemoteSender) {}
 
+  /** `self.address`. */
   get localAddress (): Address {
     return this.self.address
   }

@@ -8,6 +8,10 @@ export class NonceDeduper {
   // A JS Set iterates in insertion order, so its first element is the oldest.
   readonly #set = new Set<bigint>()
 
+  /**
+   * @param capacity - how many nonces are remembered; the oldest is evicted beyond it
+   * @throws {InvalidConfigError} unless `capacity` is an integer ≥ 1
+   */
   constructor (readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new InvalidConfigError('maxNonces', `must be an integer >= 1, got ${capacity}`)
@@ -32,18 +36,22 @@ export class NonceDeduper {
     if (!this.checkAndInsert(nonce)) throw new DuplicateNonceError(nonce)
   }
 
+  /** Whether `nonce` is remembered. */
   contains (nonce: bigint): boolean {
     return this.#set.has(nonce)
   }
 
+  /** Forgets `nonce`; returns true when it was there. */
   remove (nonce: bigint): boolean {
     return this.#set.delete(nonce)
   }
 
+  /** Forgets every nonce. */
   clear (): void {
     this.#set.clear()
   }
 
+  /** How many nonces are remembered (at most `capacity`). */
   get size (): number {
     return this.#set.size
   }

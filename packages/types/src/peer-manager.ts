@@ -3,9 +3,20 @@ import type { Peer } from './peer.js'
 import { Peerstore, type ReadonlyPeerstore } from './peerstore.js'
 import { PeersView, SortedAddressList } from './view.js'
 
+/** A change to apply to a {@link PeerManager}: add a peer, or remove one by address. */
 export type PeerManagerEvent =
-  | { readonly type: 'add', readonly peer: Peer }
-  | { readonly type: 'remove', readonly address: Address }
+  | {
+    /** add `peer` (no-op when its address is present) */
+    readonly type: 'add'
+    /** the peer to add */
+    readonly peer: Peer
+  }
+  | {
+    /** remove the peer at `address` (no-op when absent) */
+    readonly type: 'remove'
+    /** the pocket address of the peer to remove */
+    readonly address: Address
+  }
 
 /**
  * Keeps a peerstore and the self-rotated sorted view in step (reference `SortedPeerManager`). Events are applied
@@ -17,6 +28,10 @@ export class PeerManager {
   readonly #list: SortedAddressList
   readonly #view: PeersView
 
+  /**
+   * @param selfAddress - this node's pocket address: the view is rotated so that it comes first
+   * @param peers - the initial peers; a repeated address keeps the first
+   */
   constructor (readonly selfAddress: Address, peers: Iterable<Peer> = []) {
     this.#peerstore = new Peerstore()
     for (const p of peers) if (!this.#peerstore.has(p.address)) this.#peerstore.addPeer(p)
@@ -24,10 +39,12 @@ export class PeerManager {
     this.#view = new PeersView(this.#list, selfAddress)
   }
 
+  /** The peers, by address. */
   get peerstore (): ReadonlyPeerstore {
     return this.#peerstore
   }
 
+  /** The sorted view of the peers' addresses, rotated to start at `selfAddress`. */
   get view (): PeersView {
     return this.#view
   }
@@ -51,10 +68,12 @@ export class PeerManager {
     return true
   }
 
+  /** Adds `peer` unless its address is present; returns true if the peerstore changed. */
   addPeer (peer: Peer): boolean {
     return this.handleEvent({ type: 'add', peer })
   }
 
+  /** Removes the peer at `address` if present; returns true if the peerstore changed. */
   removePeer (address: Address): boolean {
     return this.handleEvent({ type: 'remove', address })
   }

@@ -21,7 +21,9 @@ export function createPeer (publicKey: string | Uint8Array, serviceUrl = ''): Pe
 
 /** What changed between two peer lists, compared by address only (as the reference's `PeerList.Delta`). */
 export interface PeerListDelta {
+  /** peers of the new list whose address is not in the old one, in new-list order */
   readonly added: Peer[]
+  /** peers of the old list whose address is not in the new one, in old-list order */
   readonly removed: Peer[]
 }
 

@@ -4,9 +4,13 @@ import type { Peer } from './peer.js'
 
 /** Read-only view of a peerstore, what routers expose to their users. */
 export interface ReadonlyPeerstore {
+  /** The peer at `address`, or undefined. */
   getPeer (address: Address): Peer | undefined
+  /** Whether a peer has that address. */
   has (address: Address): boolean
+  /** Every peer, in insertion order (a copy). */
   getPeerList (): Peer[]
+  /** How many peers there are. */
   readonly size: number
 }
 
@@ -14,6 +18,10 @@ export interface ReadonlyPeerstore {
 export class Peerstore implements ReadonlyPeerstore, Iterable<Peer> {
   readonly #peers = new Map<Address, Peer>()
 
+  /**
+   * @param peers - the initial peers
+   * @throws {DuplicatePeerError} when two of them share an address
+   */
   constructor (peers: Iterable<Peer> = []) {
     for (const p of peers) this.addPeer(p)
   }
@@ -29,10 +37,12 @@ export class Peerstore implements ReadonlyPeerstore, Iterable<Peer> {
     return this.#peers.delete(address)
   }
 
+  /** The peer at `address`, or undefined. */
   getPeer (address: Address): Peer | undefined {
     return this.#peers.get(address)
   }
 
+  /** Whether a peer has that address. */
   has (address: Address): boolean {
     return this.#peers.has(address)
   }
@@ -42,10 +52,12 @@ export class Peerstore implements ReadonlyPeerstore, Iterable<Peer> {
     return [...this.#peers.values()]
   }
 
+  /** How many peers there are. */
   get size (): number {
     return this.#peers.size
   }
 
+  /** The peers in insertion order. */
   [Symbol.iterator] (): Iterator<Peer> {
     return this.#peers.values()
   }

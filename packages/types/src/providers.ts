@@ -2,6 +2,7 @@ import type { TypedEventTarget } from './events.js'
 import type { Peerstore } from './peerstore.js'
 import type { AbortOptions } from './router.js'
 
+/** Events of a {@link CurrentHeightProvider}, by type: the `detail` each carries. */
 export interface CurrentHeightEvents extends Record<string, unknown> {
   /** a new current height was observed */
   height: bigint
@@ -9,6 +10,7 @@ export interface CurrentHeightEvents extends Record<string, unknown> {
 
 /** Tells the current block height (reference `CurrentHeightProvider`). */
 export interface CurrentHeightProvider {
+  /** The current block height. */
   currentHeight (options?: AbortOptions): Promise<bigint>
   /** `height` events announce new heights (a provider that never learns of new heights never emits) */
   readonly events: TypedEventTarget<CurrentHeightEvents>

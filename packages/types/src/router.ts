@@ -5,13 +5,17 @@ import type { ReadonlyPeerstore } from './peerstore.js'
 
 /** Options every cancellable operation takes. */
 export interface AbortOptions {
+  /** Aborting it cuts the operation short; it then rejects (with the signal's reason or a timeout error). */
   signal?: AbortSignal
 }
 
 /** Components with a lifecycle. `start` and `stop` are idempotent. */
 export interface Startable {
+  /** Starts the component; resolves once it is running. A second call is a no-op. */
   start (): Promise<void>
+  /** Stops the component and releases what it holds; resolves once it has stopped. A second call is a no-op. */
   stop (): Promise<void>
+  /** Whether the component is started (true from the end of `start` to the beginning of `stop`). */
   isStarted (): boolean
 }
 
@@ -25,6 +29,7 @@ export interface RouterMessage {
   readonly from?: Address
 }
 
+/** Events every {@link Router} emits, by type: the `detail` each carries. */
 export interface RouterEvents extends Record<string, unknown> {
   /** a payload to hand to the application (de-duplication is the owner's job) */
   message: RouterMessage
@@ -50,5 +55,6 @@ export interface Router extends Startable {
   addPeer (peer: Peer): Promise<void>
   /** Removes a peer; removing an unknown address is a no-op. */
   removePeer (address: Address): Promise<void>
+  /** The peers this router currently serves. */
   getPeerstore (): ReadonlyPeerstore
 }

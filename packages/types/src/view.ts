@@ -15,6 +15,7 @@ export class SortedAddressList {
     this.#addrs = sorted
   }
 
+  /** How many addresses there are. */
   get length (): number {
     return this.#addrs.length
   }
@@ -24,6 +25,10 @@ export class SortedAddressList {
     return this.#version
   }
 
+  /**
+   * The address at sorted index `index`.
+   * @throws {RangeError} unless `index` is in [0, length)
+   */
   at (index: number): Address {
     const a = this.#addrs[index]
     if (a === undefined) throw new RangeError(`index ${index} out of range [0, ${this.#addrs.length})`)
@@ -42,11 +47,13 @@ export class SortedAddressList {
     return lo
   }
 
+  /** Sorted index of `address`, or -1 if absent (binary search). */
   indexOf (address: Address): number {
     const i = this.lowerBound(address)
     return this.#addrs[i] === address ? i : -1
   }
 
+  /** Whether `address` is in the list. */
   has (address: Address): boolean {
     return this.indexOf(address) !== -1
   }
@@ -87,14 +94,20 @@ export class PeersView {
   #offset = 0
   #seenVersion = -1
 
+  /**
+   * @param list - the shared sorted list this view rotates (not copied: later changes to it show through)
+   * @param selfAddress - the node's own address: index 0 when it is in the list
+   */
   constructor (list: SortedAddressList, readonly selfAddress: Address) {
     this.#list = list
   }
 
+  /** The underlying sorted list. */
   get list (): SortedAddressList {
     return this.#list
   }
 
+  /** How many addresses the view has (the list's length). */
   get length (): number {
     return this.#list.length
   }

@@ -15,18 +15,32 @@ export function decodeMessage<Desc extends DescMessage> (schema: Desc, bytes: Ui
   }
 }
 
+/**
+ * Encodes a `RainTreeMessage`.
+ * @param init - `level`: the RainTree level the receiver continues at; `data`: the PocketEnvelope bytes;
+ *   `rangeSize`: the view size the sender targeted (field 3, absent in the reference's messages)
+ */
 export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, rangeSize?: number }): Uint8Array {
   return toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, init))
 }
 
+/**
+ * Decodes a `RainTreeMessage`.
+ * @throws {MessageDecodeError} when `bytes` is not one
+ */
 export function decodeRainTreeMessage (bytes: Uint8Array): RainTreeMessage {
   return decodeMessage(RainTreeMessageSchema, bytes)
 }
 
+/** Encodes a `BackgroundMessage` carrying `data` (PocketEnvelope bytes). */
 export function encodeBackgroundMessage (data: Uint8Array): Uint8Array {
   return toBinary(BackgroundMessageSchema, create(BackgroundMessageSchema, { data }))
 }
 
+/**
+ * Decodes a `BackgroundMessage`.
+ * @throws {MessageDecodeError} when `bytes` is not one
+ */
 export function decodeBackgroundMessage (bytes: Uint8Array): BackgroundMessage {
   return decodeMessage(BackgroundMessageSchema, bytes)
 }

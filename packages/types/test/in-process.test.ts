@@ -47,6 +47,32 @@ describe('in-process network', () => {
     await expect(net.createTransport(a).sendTo(b.peer, 'p', Uint8Array.of(1), { signal: ac.signal })).rejects.toThrow('stop')
   })
 
+  it('idle waits for async handlers and for the messages they send, then for nothing', async () => {
+    const net = new InProcessNetwork()
+    const [a, b, c] = [node(1), node(2), node(3)]
+    const ta = net.createTransport(a)
+    const tb = net.createTransport(b)
+    const got: string[] = []
+    let release: () => void = () => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    // B holds each message until released, then forwards it to C
+    tb.handle('p', async bytes => { got.push('b'); await held; await tb.sendTo(c.peer, 'p', bytes) })
+    net.createTransport(c).handle('p', async () => { await Promise.resolve(); got.push('c') })
+    await net.idle() // nothing in flight: resolves at once
+    await ta.sendTo(b.peer, 'p', Uint8Array.of(1))
+    let idle = false
+    const waiters = [net.idle(), net.idle()]
+    void Promise.all(waiters).then(() => { idle = true })
+    await new Promise(resolve => setImmediate(resolve))
+    await new Promise(resolve => setImmediate(resolve))
+    expect(got).toEqual(['b'])
+    expect(idle).toBe(false)
+    release()
+    await Promise.all(waiters)
+    expect(got).toEqual(['b', 'c'])
+    expect(net.stats.messages).toBe(2)
+  })
+
   it('a throwing handler does not break the network', async () => {
     const net = new InProcessNetwork()
     const a = node(1)

@@ -7,13 +7,19 @@ import type { CommandContext } from '../context.js'
 import { localnetIdentities } from '../keys.js'
 import type { NodeFileConfig } from './node.js'
 
-export const genesisHelp = `pokt-p2p genesis --nodes N --out FILE [--seed S] [--base-port P] [--configs DIR]
+export const genesisHelp = `pokt-p2p genesis --nodes N --out FILE [--configs DIR] [--seed S] [--base-port P] [--rpc-base-port R]
 
-  Writes a genesis file of N validators with service URLs 127.0.0.1:P..P+N-1 (val_i is the i-th smallest
-  address), and with --configs one node config per validator (node-1.json …) for 'pokt-p2p node --config'.
-  --nodes N       1..1000
-  --seed S        key seed (default "pokt")
-  --base-port P   first port (default 42069)
+  Creates the validators of a local multi-process network: N keys derived from --seed (val_i is the i-th smallest
+  address), each staked with the service URL 127.0.0.1:P+i-1.
+  --nodes N          1..1000
+  --out FILE         where to write the genesis file: every validator's address, public key and service URL
+                     (no private keys). Every node of the network reads it ("genesis_file" in a node config).
+  --configs DIR      also write DIR/node-1.json … DIR/node-N.json, one 'pokt-p2p node --config' file per validator,
+                     holding its private key, its port and the path of the genesis file. Without --configs no
+                     private key is written anywhere: run the same command again with --configs (same --nodes and
+                     --seed give the same keys) before starting nodes.
+  --seed S           key seed (default "pokt"); anyone with the seed can derive the keys: for local networks only
+  --base-port P      port of val_1 (default 42069)
   --rpc-base-port R  with --configs: node i also serves the RPC API on R+i-1 (default: no RPC)`
 
 export async function genesis (argv: string[], ctx: CommandContext): Promise<number> {
@@ -29,7 +35,8 @@ export async function genesis (argv: string[], ctx: CommandContext): Promise<num
   const basePort = intOption('base-port', o['base-port'], 42069, 1, 65535)
   if (basePort + n - 1 > 65535) throw new UsageError(`--base-port ${basePort} leaves no room for ${n} ports`)
   const rpcBase = o['rpc-base-port'] === undefined ? undefined : intOption('rpc-base-port', o['rpc-base-port'], 0, 1, 65535 - n + 1)
-  const ids = localnetIdentities(n, stringOption('seed', o.seed) ?? 'pokt')
+  const seed = stringOption('seed', o.seed) ?? 'pokt'
+  const ids = localnetIdentities(n, seed)
   const peers = ids.map((id, i) => createPeer(id.publicKey, `127.0.0.1:${basePort + i}`))
   const outPath = resolve(out)
   await mkdir(dirname(outPath), { recursive: true })
@@ -47,7 +54,11 @@ export async function genesis (argv: string[], ctx: CommandContext): Promise<num
       }
       await writeFile(join(dir, `node-${i + 1}.json`), JSON.stringify(config, null, 2) + '\n')
     }
-    ctx.log(`wrote ${n} node configs to ${dir}`)
+    ctx.log(`wrote ${n} node configs (with the validators' private keys) to ${dir}: node-1.json … node-${n}.json`)
+  } else {
+    ctx.log(`the validators' private keys are not written: they derive from --seed ${JSON.stringify(seed)}. ` +
+      `To write one node config (with its key) per validator, run: pokt-p2p genesis --nodes ${n} --seed ${JSON.stringify(seed)} ` +
+      `--out ${outPath} --base-port ${basePort} --configs DIR`)
   }
   return 0
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { createPeer, type Identity, type Peer } from '@pokt-p2p/types'
@@ -9,8 +10,10 @@ import { gossipTrafficCounter, type BackgroundInit, type BackgroundRouter, type 
 import { choiceOption, intOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
 import { localnetIdentities } from '../keys.js'
+import { sleep, startInterruptibly } from '../lifecycle.js'
 import { renderReport, type LocalnetReport, type PerNodeReport } from '../report.js'
 
+/** The help text of `pokt-p2p localnet` (`--help`). */
 export const localnetHelp = `pokt-p2p localnet [options]
 
   Starts N staked nodes in this process, broadcasts once, waits until the network is quiet, prints a report
@@ -27,20 +30,38 @@ export const localnetHelp = `pokt-p2p localnet [options]
   --quiet-ms MS          how long without traffic counts as quiet (default 500)
   --json                 print one JSON object on stdout (logs on stderr)`
 
+/** Options of {@link runLocalnet}; {@link parseLocalnetOptions} makes them from command-line arguments. */
 export interface LocalnetOptions {
+  /** how many staked nodes to start (`--nodes`, 1..300) */
   nodes: number
+  /** 1-based index (in address order) of the node that broadcasts (`--originator`) */
   originator: number
+  /** RainTree targeting rules (`--mode`) */
   mode: 'reference' | 'complete'
+  /** libp2p transport between the nodes (`--transport`) */
   transport: 'tcp' | 'memory'
+  /** also run the background router and gossip the message with it (`--background on|off`) */
   background: boolean
+  /** size of the broadcast payload in bytes (`--payload-bytes`) */
   payloadBytes: number
+  /** seed of the nodes' keys (`--seed`): the same seed gives the same addresses */
   seed: string
+  /** kad-dht mode of the background routers (`--dht`) */
   dht: 'client' | 'server'
+  /** how long without traffic counts as quiet, in ms (`--quiet-ms`) */
   quietMs: number
+  /** print the report as one JSON object (`--json`) */
   json: boolean
 }
 
-export function parseLocalnetOptions (argv: string[]): LocalnetOptions & { help: boolean } {
+/**
+ * Parses the arguments of `pokt-p2p localnet` (after the command name), filling in the defaults of {@link localnetHelp}.
+ * @throws {UsageError} for an unknown option or a value out of range
+ */
+export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
+  /** `--help` was given */
+  help: boolean
+} {
   const o = parseOptions(argv, {
     nodes: { type: 'string' }, originator: { type: 'string' }, mode: { type: 'string' }, transport: { type: 'string' },
     background: { type: 'string' }, 'payload-bytes': { type: 'string' }, seed: { type: 'string' },
@@ -76,7 +97,8 @@ async function freePorts (count: number): Promise<number[]> {
   return ports
 }
 
-const sleep = async (ms: number): Promise<void> => await new Promise(resolve => setTimeout(resolve, ms))
+/** How long the network may show no progress (mesh forming, messages moving) before the demo goes on without it. */
+const STALL_MS = 30_000
 
 interface Tracking {
   firstRainTree: Array<{ at: number, from: number | null } | undefined>
@@ -89,8 +111,15 @@ interface Tracking {
   sendErrors: string[]
 }
 
-/** Runs the local network and returns its report (does not print). */
+/**
+ * Runs the local network and returns its report (does not print). When `ctx.signal` aborts, every phase ends at
+ * once, every node is stopped, and the signal's reason is thrown (an `InterruptedError` in the binary).
+ */
 export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): Promise<LocalnetReport> {
+  const { signal } = ctx
+  signal.throwIfAborted()
+  // every node start and every pre-connection listens to it
+  setMaxListeners(Infinity, signal)
   const setupStart = performance.now()
   const ids: Identity[] = localnetIdentities(opts.nodes, opts.seed)
   const ports = opts.transport === 'tcp' ? await freePorts(opts.nodes) : ids.map((_, i) => 20000 + i)
@@ -112,25 +141,48 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
     ...(opts.background ? { background: backgroundInit(traffic, opts.dht) } : { unstakedRouter: null })
   }))
 
+  // a progress line is redrawn in place on a terminal; `say` clears it before a log line
+  let progressShown = false
   const progress = (text: string): void => {
-    if (opts.json) return
-    if (ctx.interactive) process.stderr.write(`\r\x1b[K${text}`)
+    if (opts.json || !ctx.interactive) return
+    process.stderr.write(`\r\x1b[K${text}`)
+    progressShown = text !== ''
   }
-  const stopAll = async (): Promise<void> => { await Promise.allSettled(modules.map(async m => { await m.stop() })) }
-  ctx.signal.addEventListener('abort', () => { void stopAll() }, { once: true })
+  const say = (text: string): void => {
+    if (progressShown) progress('')
+    ctx.log(text)
+  }
 
   try {
-    // in parallel: each background router dials its peers at start, and they must be listening
+    say(`starting ${opts.nodes} nodes over ${opts.transport}` +
+      (opts.transport === 'tcp' ? ` on 127.0.0.1 ports ${ports.slice(0, 8).join(' ')}${opts.nodes > 8 ? ` … (${opts.nodes} in all)` : ''}` : ''))
+    // in parallel: each background router dials its peers at start, and they must be listening. The first failure
+    // (or a signal) ends every other start at once.
+    const failed = new AbortController()
+    const startSignal = AbortSignal.any([signal, failed.signal])
+    setMaxListeners(Infinity, startSignal)
     let started = 0
     await Promise.all(modules.map(async m => {
-      await m.start()
+      try {
+        await startInterruptibly(m, startSignal)
+      } catch (err) {
+        failed.abort(err)
+        throw err
+      }
       progress(`started ${++started}/${opts.nodes} nodes`)
     }))
-    ctx.log(`\rstarted ${opts.nodes} nodes over ${opts.transport} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`)
-    await connectRainTreeEdges(opts, modules, peers, progress, ctx)
-    const meshStart = performance.now()
-    if (opts.background) await waitForMesh(modules, progress, ctx)
-    ctx.log(`background mesh ready in ${((performance.now() - meshStart) / 1000).toFixed(1)} s`)
+    say(`started ${opts.nodes} nodes over ${opts.transport} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`)
+    await connectRainTreeEdges(opts, modules, peers, progress, say, signal)
+    if (opts.background) {
+      const meshStart = performance.now()
+      const mesh = await waitForMesh(modules, progress, signal)
+      const seconds = ((performance.now() - meshStart) / 1000).toFixed(1)
+      say(mesh.ready === mesh.nodes
+        ? `background mesh ready in ${seconds} s: every node sees ${mesh.need}+ gossipsub topic peers`
+        : `warning: only ${mesh.ready}/${mesh.nodes} nodes have ${mesh.need} gossipsub topic peers (no progress for ${STALL_MS / 1000} s); broadcasting anyway`)
+    } else {
+      say('background router off: RainTree only')
+    }
 
     const t: Tracking = {
       firstRainTree: new Array(opts.nodes).fill(undefined),
@@ -147,6 +199,7 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
         if (t.firstRainTree[i] === undefined) t.firstRainTree[i] = { at: performance.now() - t0, from: msg.from === undefined ? null : indexOf.get(msg.from) ?? null }
       })
       ;(m.routers.staked as RainTreeRouter | undefined)?.events.on('send-error', e => {
+        t.lastActivity = performance.now()
         t.sendErrors.push(`val_${i + 1} → val_${(indexOf.get(e.to) ?? -2) + 1} (level ${e.level}): ${e.error.name}: ${e.error.message}`)
       })
       m.routers.unstaked?.events.on('message', () => {
@@ -162,28 +215,45 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
       messages: traffic.reduce((sum, c) => sum + c.messagesSent, 0),
       bytes: traffic.reduce((sum, c) => sum + c.rpcBytesSent, 0)
     }
+    signal.throwIfAborted()
+    say(`broadcasting ${opts.payloadBytes} bytes from val_${opts.originator}`)
     t0 = performance.now()
     t.lastActivity = t0
-    await (modules[origin] as P2PModule).broadcast(anyOf('pocket.DebugMessage', payload))
-    // done when every RainTree message the simulator predicts has been sent or failed, every node has the
-    // background copy, and nothing happened for quietMs; at most 30 s in all
+    await (modules[origin] as P2PModule).broadcast(anyOf('pocket.DebugMessage', payload), { signal })
+    // done when every RainTree message the simulator predicts has been sent (or failed) and received (or dropped),
+    // every node has the background copy, and nothing happened for quietMs; given up after STALL_MS without activity
     const expected = simulateBroadcast(opts.nodes, origin, opts.mode).messages
     const settled = (): boolean => {
-      const sent = modules.reduce((sum, m) => {
+      let sent = 0
+      let writes = 0
+      let arrived = 0
+      for (const m of modules) {
         const rt = m.routers.staked as RainTreeRouter | undefined
-        return sum + (rt === undefined ? 0 : rt.stats.writes + rt.stats.sendFailures)
-      }, 0)
+        if (rt === undefined) continue
+        sent += rt.stats.writes + rt.stats.sendFailures
+        writes += rt.stats.writes
+        arrived += rt.stats.reads + Object.values(rt.stats.dropped).reduce((a, b) => a + b, 0)
+      }
       const gossiped = !opts.background || t.firstBackground.every((v, i) => v !== undefined || i === origin)
-      return sent >= expected && gossiped
+      return sent >= expected && arrived >= writes && gossiped
     }
-    while ((!settled() || performance.now() - t.lastActivity < opts.quietMs) && performance.now() - t0 < 30_000) await sleep(25)
+    while (!settled() || performance.now() - t.lastActivity < opts.quietMs) {
+      if (performance.now() - t.lastActivity > STALL_MS) {
+        say(`warning: nothing moved for ${STALL_MS / 1000} s and the broadcast has not settled; reporting what arrived`)
+        break
+      }
+      await sleep(25, signal)
+    }
     progress('')
-    for (const e of t.sendErrors.slice(0, 10)) ctx.log(`RainTree send failed: ${e}`)
-    if (t.sendErrors.length > 10) ctx.log(`… and ${t.sendErrors.length - 10} more failed sends`)
+    for (const e of t.sendErrors.slice(0, 10)) say(`RainTree send failed: ${e}`)
+    if (t.sendErrors.length > 10) say(`… and ${t.sendErrors.length - 10} more failed sends`)
 
     return buildReport(opts, modules, peers, t, setupMs, traffic)
+  } catch (err) {
+    if (signal.aborted) say(`stopping ${opts.nodes} nodes (${(signal.reason as Error)?.message ?? 'aborted'})`)
+    throw err
   } finally {
-    await stopAll()
+    await Promise.allSettled(modules.map(async m => { await m.stop() }))
   }
 }
 
@@ -192,7 +262,8 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
  * the pure simulator), so the report times propagation rather than first-contact handshakes — as in a network that
  * has been running for a while. The background router's connections are warmed the same way by its bootstrap.
  */
-async function connectRainTreeEdges (opts: LocalnetOptions, modules: P2PModule[], peers: Peer[], progress: (s: string) => void, ctx: CommandContext): Promise<void> {
+async function connectRainTreeEdges (opts: LocalnetOptions, modules: P2PModule[], peers: Peer[], progress: (s: string) => void,
+  say: (s: string) => void, signal: AbortSignal): Promise<void> {
   const edges = new Set<string>()
   simulateBroadcast(opts.nodes, opts.originator - 1, opts.mode, { onSend: (from, to) => { edges.add(`${from}:${to}`) } })
   let done = 0
@@ -202,38 +273,41 @@ async function connectRainTreeEdges (opts: LocalnetOptions, modules: P2PModule[]
     const peer = peers[to] as Peer
     const addrs = opts.transport === 'memory' ? [memoryMultiaddr(peer.address)] : await multiaddrsOf(peer)
     try {
-      await modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: AbortSignal.timeout(10_000) })
+      await modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: AbortSignal.any([signal, AbortSignal.timeout(STALL_MS)]) })
     } catch (err) {
-      ctx.log(`\rwarning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
+      if (signal.aborted) return
+      say(`warning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
     }
     progress(`RainTree connections: ${++done}/${edges.size}`)
   }))
-  ctx.log(`\rRainTree connections: ${edges.size} opened in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  signal.throwIfAborted()
+  say(`RainTree connections: ${edges.size} opened in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
-async function waitForMesh (modules: P2PModule[], progress: (s: string) => void, ctx: CommandContext): Promise<void> {
+/**
+ * Waits until each node sees at least min(n-1, 4) gossipsub topic peers (gossipsub's mesh low watermark is 4) and
+ * has a mesh, or until the count of ready nodes has not grown for STALL_MS. Returns how many were ready.
+ */
+async function waitForMesh (modules: P2PModule[], progress: (s: string) => void, signal: AbortSignal): Promise<{ ready: number, nodes: number, need: number }> {
   const n = modules.length
-  if (n < 2) return
-  // each node should see at least min(n-1, 4) topic subscribers (gossipsub's mesh low watermark is 4)
   const need = Math.min(n - 1, 4)
-  const deadline = performance.now() + 30_000
+  if (n < 2) return { ready: n, nodes: n, need }
+  let best = -1
+  let lastProgress = performance.now()
   for (;;) {
     const ready = modules.filter(m => {
       const bg = m.routers.unstaked as BackgroundRouter | undefined
       return bg !== undefined && bg.topicPeerCount() >= need && bg.meshPeerCount() >= 1
     }).length
     progress(`gossipsub mesh: ${ready}/${n} nodes ready`)
+    if (ready > best) { best = ready; lastProgress = performance.now() }
     if (ready === n) break
-    if (performance.now() > deadline || ctx.signal.aborted) {
-      ctx.log(`\rwarning: only ${ready}/${n} nodes have ${need} gossipsub topic peers after 30 s; broadcasting anyway`)
-      break
-    }
-    await sleep(50)
+    if (performance.now() - lastProgress > STALL_MS) return { ready, nodes: n, need }
+    await sleep(50, signal)
   }
   // give GRAFTs one heartbeat to settle into a mesh
-  await sleep(300)
-  ctx.log(`\rconnected: every node sees ${need}+ background topic peers`)
-
+  await sleep(300, signal)
+  return { ready: n, nodes: n, need }
 }
 
 /** Background settings for a local network, with a gossip traffic counter per node appended to `traffic`. */

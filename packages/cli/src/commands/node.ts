@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { InvalidConfigError, type CurrentHeightProvider, type PeerstoreProvider } from '@pokt-p2p/types'
+import { InvalidConfigError, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
 import { anyOf, createP2P, type P2PConfig } from '@pokt-p2p/p2p'
 import {
   bootstrap, createRpcServer, genesisPeerstoreProvider, loadGenesisFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
   staticProviders
 } from '@pokt-p2p/providers'
+import type { RainTreeRouter } from '@pokt-p2p/raintree'
+import type { BackgroundRouter, BootstrapFailure } from '@pokt-p2p/background'
 import { intOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
+import { addressInUse, interruptedExitCode, PortInUseError } from '../errors.js'
+import { sleep, startInterruptibly } from '../lifecycle.js'
 
-export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-delay-ms MS]
+export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-wait-peers K] [--broadcast-delay-ms MS]
 
-  Runs one long-lived node until SIGINT/SIGTERM, logging every message it receives (one line each on stdout).
+  Runs one long-lived node until SIGINT/SIGTERM, then stops it cleanly (exit status 130 / 143).
   The config file (JSON):
     {
       "p2p": { "private_key": "<128 hex>", "hostname": "127.0.0.1", "port": 42069, ... },  // reference P2PConfig fields
@@ -19,14 +23,40 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
                                                   // omit it to bootstrap over RPC from p2p.bootstrap_nodes_csv
       "rpc": { "hostname": "127.0.0.1", "port": 50832 }   // optional: serve the RPC API for others to bootstrap from
     }
-  --broadcast TEXT         broadcast TEXT once after start (as pocket.DebugMessage)
-  --broadcast-delay-ms MS  wait before broadcasting, so peers can connect (default 3000)`
+  --broadcast TEXT           broadcast TEXT once after start (as pocket.DebugMessage)
+  --broadcast-wait-peers K   before broadcasting, wait until K peers are subscribed to the gossip topic (default 0)
+  --broadcast-delay-ms MS    then wait MS more (default 3000, or 0 with --broadcast-wait-peers)
+
+  stdout, one JSON object per line:
+    {"event":"starting","address","hostname","port"}  (the start lasts until the bootstrap has dialled every peer)
+    {"event":"started","address","staked","listen"}
+    {"event":"received","router","from","typeUrl","bytes","text"}  each message delivered to the application, once,
+                                    with the router whose copy arrived first ("raintree" or "background")
+    {"event":"duplicate","router","from"}  a later copy of a delivered message (usually the other router's), dropped
+    {"event":"broadcast","text","gossipPeers"}
+    {"event":"stopped"}
+  stderr, one JSON object per line: what failed or could not be reached
+    {"event":"unreachable","router":"background","peer","attempts","reason"}  a peer the bootstrap could not dial
+    {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast)
+    {"event":"invalid","router","from","error"}  a message that was rejected
+    {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}`
 
 /** The `node --config` file. */
 export interface NodeFileConfig {
-  p2p: Partial<P2PConfig> & { private_key: string }
+  /** the node's P2P configuration: reference `P2PConfig` fields, of which only `private_key` is required */
+  p2p: Partial<P2PConfig> & {
+    /** 128 hex characters: ed25519 seed ‖ public key */
+    private_key: string
+  }
+  /** a genesis file with the staked set (path relative to the config file); absent: bootstrap over RPC */
   genesis_file?: string
-  rpc?: { hostname?: string, port: number }
+  /** serve the RPC API (height and staked set) for other nodes to bootstrap from */
+  rpc?: {
+    /** listen host (default `127.0.0.1`) */
+    hostname?: string
+    /** listen port */
+    port: number
+  }
 }
 
 const CONFIG_KEYS = new Set(['p2p', 'genesis_file', 'rpc'])
@@ -48,12 +78,49 @@ export function parseNodeFileConfig (json: unknown, file: string): NodeFileConfi
   return raw as unknown as NodeFileConfig
 }
 
+/** One JSON line on stderr. */
+function logJson (ctx: CommandContext, record: Record<string, unknown>): void {
+  ctx.log(JSON.stringify(record))
+}
+
+const describe = (e: unknown): string => e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+
+/** Logs, as JSON lines on stderr, the failures a router reports on its own events (sends, bootstrap, rejections). */
+function followRouter (router: Router, ctx: CommandContext): void {
+  if (router.name === 'raintree') {
+    const rt = router as RainTreeRouter
+    rt.events.on('send-error', e => { logJson(ctx, { event: 'send-failed', router: rt.name, to: e.to, level: e.level, error: describe(e.error) }) })
+    rt.events.on('drop', e => { logJson(ctx, { event: 'invalid', router: rt.name, from: e.from, reason: e.reason, error: describe(e.error) }) })
+  } else if (router.name === 'background') {
+    const bg = router as BackgroundRouter
+    const unreachable = (failed: BootstrapFailure[]): void => {
+      for (const f of failed) logJson(ctx, { event: 'unreachable', router: bg.name, peer: f.address, attempts: f.attempts, reason: f.reason })
+    }
+    bg.events.on('bootstrap:succeeded', e => { unreachable(e.failed) })
+    bg.events.on('bootstrap:failed', e => {
+      unreachable(e.failed)
+      logJson(ctx, { event: 'isolated', router: bg.name, error: `none of the ${e.failed.length} bootstrap peers could be reached; the node keeps trying` })
+    })
+    bg.events.on('message:rejected', e => { logJson(ctx, { event: 'invalid', router: bg.name, from: e.from ?? null, reason: e.reason, error: describe(e.error) }) })
+  }
+}
+
+/** Resolves when `signal` aborts (at once when it already has). */
+async function aborted (signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+}
+
 export async function node (argv: string[], ctx: CommandContext): Promise<number> {
-  const o = parseOptions(argv, { config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' } }, 'node')
+  const o = parseOptions(argv, {
+    config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' }, 'broadcast-wait-peers': { type: 'string' }
+  }, 'node')
   if (o.help === true) { ctx.out(nodeHelp); return 0 }
   const file = stringOption('config', o.config)
   if (file === undefined) throw new UsageError('node: --config FILE is required')
-  const delay = intOption('broadcast-delay-ms', o['broadcast-delay-ms'], 3000, 0, 600_000)
+  const waitPeers = intOption('broadcast-wait-peers', o['broadcast-wait-peers'], 0, 0, 10_000)
+  const delay = intOption('broadcast-delay-ms', o['broadcast-delay-ms'], o['broadcast-wait-peers'] === undefined ? 3000 : 0, 0, 600_000)
+  const message = stringOption('broadcast', o.broadcast)
   const path = resolve(file)
   let text: string
   try {
@@ -68,6 +135,7 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     throw new InvalidConfigError(path, `not valid JSON: ${(err as Error).message}`, { cause: err })
   }
   const config = parseNodeFileConfig(json, path)
+  const { signal } = ctx
 
   let heights: CurrentHeightProvider
   let peerstores: PeerstoreProvider
@@ -77,37 +145,80 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     heights = staticProviders({ height: g.height ?? 1n })
     peerstores = genesisPeerstoreProvider({ path: genesisPath })
   } else {
-    const found = await bootstrap(config.p2p.bootstrap_nodes_csv ?? '', { signal: ctx.signal })
-    ctx.log(`bootstrapped from ${found.url}: height ${found.height}, ${found.peerstore.size} staked peers`)
+    let found
+    try {
+      found = await bootstrap(config.p2p.bootstrap_nodes_csv ?? '', { signal })
+    } catch (err) {
+      signal.throwIfAborted()
+      throw err
+    }
+    logJson(ctx, { event: 'bootstrapped', url: found.url, height: String(found.height), stakedPeers: found.peerstore.size })
     heights = rpcCurrentHeightProvider({ url: found.url })
     peerstores = rpcPeerstoreProvider({ url: found.url })
   }
 
   const p2p = createP2P({ config: config.p2p, currentHeightProvider: heights, peerstoreProvider: peerstores })
+  p2p.events.on('router:created', ({ router }) => { followRouter(router, ctx) })
   p2p.events.on('message', ({ content, router, from }) => {
     const text = Buffer.from(content.value).toString('utf8')
-    ctx.out(JSON.stringify({ event: 'received', typeUrl: content.typeUrl, bytes: content.value.length, router, from: from ?? null, text: text.slice(0, 200) }))
+    ctx.out(JSON.stringify({ event: 'received', router, from: from ?? null, typeUrl: content.typeUrl, bytes: content.value.length, text: text.slice(0, 200) }))
   })
-  await p2p.start()
-  const rpcServer = config.rpc === undefined ? undefined : createRpcServer({ heightProvider: heights, peerstoreProvider: peerstores })
-  if (rpcServer !== undefined && config.rpc !== undefined) await rpcServer.listen(config.rpc.port, config.rpc.hostname ?? '127.0.0.1')
-  const addrs = p2p.node?.getMultiaddrs().map(String) ?? []
-  ctx.log(`node ${p2p.getAddress()} started (${p2p.isStaked() ? 'staked' : 'unstaked'}), listening on ${addrs.join(', ')}${rpcServer === undefined ? '' : `, RPC ${rpcServer.url}`}`)
-  ctx.out(JSON.stringify({ event: 'started', address: p2p.getAddress(), staked: p2p.isStaked(), listen: addrs }))
+  p2p.events.on('duplicate', ({ router, from }) => {
+    // the background router hands a node its own broadcasts back (gossipsub emitSelf): not a copy from the network
+    if (from === p2p.getAddress()) return
+    ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null }))
+  })
+  p2p.events.on('invalid', ({ router, error }) => { logJson(ctx, { event: 'invalid', router, from: null, error: describe(error) }) })
+  p2p.events.on('broadcast:failed', ({ router, error }) => { logJson(ctx, { event: 'send-failed', router, to: null, error: describe(error) }) })
 
-  const stopped = new Promise<void>(resolve => { ctx.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
-  const message = stringOption('broadcast', o.broadcast)
-  if (message !== undefined) {
-    await Promise.race([new Promise(resolve => setTimeout(resolve, delay)), stopped])
-    if (!ctx.signal.aborted) {
-      await p2p.broadcast(anyOf('pocket.DebugMessage', new TextEncoder().encode(message)))
-      ctx.out(JSON.stringify({ event: 'broadcast', text: message }))
+  const rpcServer = config.rpc === undefined ? undefined : createRpcServer({ heightProvider: heights, peerstoreProvider: peerstores })
+  try {
+    ctx.out(JSON.stringify({ event: 'starting', address: p2p.getAddress(), hostname: p2p.config.hostname, port: p2p.config.port }))
+    try {
+      await startInterruptibly(p2p, signal)
+    } catch (err) {
+      const inUse = addressInUse(err)
+      if (inUse !== undefined) throw new PortInUseError(inUse.host, inUse.port, `p2p.port of ${path}`, { cause: err })
+      throw err
     }
+    if (rpcServer !== undefined && config.rpc !== undefined) {
+      const host = config.rpc.hostname ?? '127.0.0.1'
+      try {
+        await rpcServer.listen(config.rpc.port, host)
+      } catch (err) {
+        if (addressInUse(err) !== undefined) throw new PortInUseError(host, config.rpc.port, `rpc.port of ${path}`, { cause: err })
+        throw err
+      }
+    }
+    const addrs = p2p.node?.getMultiaddrs().map(String) ?? []
+    ctx.out(JSON.stringify({ event: 'started', address: p2p.getAddress(), staked: p2p.isStaked(), listen: addrs, ...(rpcServer === undefined ? {} : { rpc: rpcServer.url }) }))
+
+    if (message !== undefined) {
+      const bg = p2p.routers.unstaked as BackgroundRouter | undefined
+      while (bg !== undefined && bg.topicPeerCount() < waitPeers) await sleep(100, signal)
+      if (delay > 0) await sleep(delay, signal)
+      try {
+        await p2p.broadcast(anyOf('pocket.DebugMessage', new TextEncoder().encode(message)), { signal })
+      } catch (err) {
+        if (signal.aborted) throw err
+        // every router failed: say so and keep running (the node still relays and receives)
+        logJson(ctx, { event: 'send-failed', router: null, to: null, error: describe(err) })
+      }
+      const gossipPeers = bg?.topicPeerCount() ?? 0
+      if (bg !== undefined && gossipPeers === 0) {
+        logJson(ctx, { event: 'send-failed', router: bg.name, to: null, error: 'no peer is subscribed to the gossip topic: the gossip copy reached nobody' })
+      }
+      ctx.out(JSON.stringify({ event: 'broadcast', text: message, gossipPeers }))
+    }
+    await aborted(signal)
+  } catch (err) {
+    // a signal during start or before the broadcast ends the run like one afterwards; anything else is a failure
+    if (!(signal.aborted && err === signal.reason)) throw err
+  } finally {
+    if (signal.aborted) logJson(ctx, { event: 'stopping', reason: describe(signal.reason) })
+    await rpcServer?.close()
+    await p2p.stop()
   }
-  await stopped
-  ctx.log('shutting down')
-  await rpcServer?.close()
-  await p2p.stop()
   ctx.out(JSON.stringify({ event: 'stopped' }))
-  return 0
+  return interruptedExitCode(signal.reason)
 }

@@ -31,6 +31,7 @@ export type SendSink = (index: number, level: number, rangeSize: number, stepLev
 
 /** What a receiver needs from an inbound message to plan its propagation. */
 export interface ReceivedRainTree {
+  /** the message's `level`: the receiver propagates at the levels below it */
   level: number
   /** 0 (absent) for reference-mode and `send` messages */
   rangeSize: number

@@ -3,8 +3,11 @@ import { forEachBroadcastTarget, forEachPropagationTarget, type RainTreeMode, ty
 
 /** Outcome of one simulated broadcast over N nodes with identical views and no failures. */
 export interface SimulationResult {
+  /** N, the number of nodes */
   readonly nodes: number
+  /** global index of the node that broadcast */
   readonly originator: number
+  /** the targeting rules used */
   readonly mode: RainTreeMode
   /** network messages sent (= Σ writes = Σ reads) */
   readonly messages: number
@@ -24,6 +27,7 @@ export interface SimulationResult {
   readonly maxSendsPerStep: number
 }
 
+/** Options of {@link simulateBroadcast}. */
 export interface SimulateOptions {
   /** @default maxNumLevels(n) */
   maxLevels?: number

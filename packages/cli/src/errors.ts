@@ -1,0 +1,67 @@
+import { PocketP2PError } from '@pokt-p2p/types'
+
+/** A command-line argument is missing or invalid; the message names it. Exit status 2. */
+export class UsageError extends PocketP2PError {
+  static override name = 'UsageError'
+}
+
+/** The signals the CLI stops on, with their numbers (exit status 128 + number, as a shell reports it). */
+export const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const
+/** A signal the CLI stops on: `SIGINT` or `SIGTERM`. */
+export type StopSignal = keyof typeof SIGNAL_NUMBERS
+
+/**
+ * The command was stopped by a signal (the abort reason of `CommandContext.signal` in the binary). The command has
+ * released what it opened; the process exits with {@link InterruptedError.exitCode}: 130 for SIGINT, 143 for SIGTERM.
+ */
+export class InterruptedError extends PocketP2PError {
+  static override name = 'InterruptedError'
+  /** @param signal - the signal that stopped the command */
+  constructor (readonly signal: StopSignal) {
+    super(`interrupted by ${signal}`)
+  }
+
+  /** The process exit status: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
+  get exitCode (): number {
+    return 128 + SIGNAL_NUMBERS[this.signal]
+  }
+}
+
+/** The exit status for a command stopped through its abort signal: 128 + signal number, 130 when unknown. */
+export function interruptedExitCode (reason: unknown): number {
+  return reason instanceof InterruptedError ? reason.exitCode : 128 + SIGNAL_NUMBERS.SIGINT
+}
+
+/** A port the command must listen on is taken by another process. */
+export class PortInUseError extends PocketP2PError {
+  static override name = 'PortInUseError'
+  /**
+   * @param host - the host the command tried to listen on
+   * @param port - the port that is taken
+   * @param what - what needed the port (e.g. the config field), for the message
+   * @param options - `cause`: the listen error
+   */
+  constructor (readonly host: string, readonly port: number, readonly what: string, options?: { cause?: unknown }) {
+    super(`${what}: port ${port} on ${host} is already in use by another process`, options)
+  }
+}
+
+/**
+ * The address an error (or one of its causes) failed to listen on because it was in use, from the error code or,
+ * for libp2p's listen errors (which keep only the text), the message. `undefined` for any other error.
+ */
+export function addressInUse (err: unknown): { host: string, port: number } | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { code?: unknown, address?: unknown, port?: unknown, message?: unknown, errors?: unknown }
+    if (x.code === 'EADDRINUSE' && typeof x.port === 'number') return { host: String(x.address ?? ''), port: x.port }
+    const m = /EADDRINUSE[^\n]*?in use (\S+):(\d+)/.exec(String(x.message ?? ''))
+    if (m !== null) return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) }
+    if (Array.isArray(x.errors)) {
+      for (const sub of x.errors) {
+        const found = addressInUse(sub)
+        if (found !== undefined) return found
+      }
+    }
+  }
+  return undefined
+}

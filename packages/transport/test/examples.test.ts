@@ -1,0 +1,22 @@
+/**
+ * The README's TypeScript examples are the files in `examples/`: type-checked with the package (tsconfig.json) and
+ * run here as a program would run them. A README code block preceded by `<!-- example: examples/<file>.ts -->`
+ * must equal that file, and no untagged TypeScript block may remain.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { testIdentity } from '@pokt-p2p/types'
+import { itShowsEveryExampleInTheReadme, runExample } from '../../../test-support/readme-examples.js'
+
+const pkg = new URL('../', import.meta.url)
+
+describe('README examples', () => {
+  itShowsEveryExampleInTheReadme(pkg)
+
+  it('examples/send-and-receive.ts: B reads the message A sent, then everything is closed', async () => {
+    expect(await runExample(pkg, 'examples/send-and-receive.ts')).toEqual([`received [1, 2, 3] from ${testIdentity(1).address}`])
+  })
+
+  it('examples/memory-network.ts: 19 nodes of a 20-node memory network receive one message each', async () => {
+    expect(await runExample(pkg, 'examples/memory-network.ts')).toEqual(['19 nodes received the message'])
+  })
+})
