@@ -41,5 +41,5 @@ describe('a custom staked-actor router (the README example)', () => {
     await net.modules[2]!.send(net.modules[3]!.getAddress(), anyOf('pocket.DebugMessage', Uint8Array.of(2)))
     await until(() => inboxes[3]!.length === 2)
     expect(Array.from(inboxes[3]![1]!.content.value)).toEqual([2])
-  }, 30_000)
+  }, 150_000)
 })

@@ -24,10 +24,10 @@ describe('broadcast and de-duplication', () => {
     await meshReady(net.modules)
     const inboxes = net.modules.map(received)
     await net.modules[0]!.broadcast(text('hello'))
-    await until(() => inboxes.slice(1).every(i => i.length >= 1), 15_000, 'every node to receive')
+    await until(() => inboxes.slice(1).every(i => i.length >= 1), 60_000, 'every node to receive')
     // both routers deliver a copy to each node (and gossip hands the broadcaster its own back): wait until every
     // second copy arrived, then check nothing was delivered twice
-    await until(() => net!.modules.every(m => m.stats.duplicates >= 1), 15_000, 'the second copies')
+    await until(() => net!.modules.every(m => m.stats.duplicates >= 1), 60_000, 'the second copies')
     for (const [i, inbox] of inboxes.entries()) {
       if (i === 0) {
         expect(inbox).toHaveLength(0) // own broadcasts are not delivered back by default
@@ -37,7 +37,7 @@ describe('broadcast and de-duplication', () => {
       expect(new TextDecoder().decode(inbox[0]!.content.value)).toBe('hello')
       expect(inbox[0]!.content.typeUrl).toBe('type.googleapis.com/pocket.DebugMessage')
     }
-  }, 90_000)
+  }, 180_000)
 
   it('an unstaked node receives broadcasts through the background router, and its own broadcasts reach everyone', async () => {
     net = await memoryNetwork(4, 1)
@@ -48,13 +48,14 @@ describe('broadcast and de-duplication', () => {
     await meshReady(net.modules)
     const inbox = received(unstaked)
     await net.modules[1]!.broadcast(text('to all'))
-    await until(() => inbox.length === 1, 15_000, 'the unstaked node to receive')
+    await until(() => inbox.length === 1, 60_000, 'the unstaked node to receive')
     expect(inbox[0]!.router).toBe('background')
 
     const stakedInboxes = net.modules.slice(0, 4).map(received)
     await unstaked.broadcast(text('from outside'))
-    await until(() => stakedInboxes.every(i => i.length === 1), 15_000, 'staked nodes to receive the unstaked broadcast')
-  }, 90_000)
+    await until(() => stakedInboxes.every(i => i.length === 1), 60_000,
+      () => `staked nodes to receive the unstaked broadcast (messages per staked node: ${stakedInboxes.map(i => i.length).join(',')})`)
+  }, 180_000)
 
   it('deliverOwnBroadcasts delivers the broadcaster its own message exactly once', async () => {
     net = await memoryNetwork(3, 0, i => i === 0 ? { deliverOwnBroadcasts: true } : {})
@@ -65,10 +66,10 @@ describe('broadcast and de-duplication', () => {
     await self.broadcast(text('mine'))
     // the background router hands the broadcaster its own gossip back (emitSelf): wait until that second copy was
     // dropped as a duplicate (or, if de-duplication failed, delivered)
-    await until(() => other.length === 1 && (self.stats.duplicates >= 1 || own.length > 1), 15_000, 'the gossip copy back at the broadcaster')
+    await until(() => other.length === 1 && (self.stats.duplicates >= 1 || own.length > 1), 60_000, 'the gossip copy back at the broadcaster')
     expect(own).toHaveLength(1)
     expect(own[0]!.router).toBe('self')
-  }, 90_000)
+  }, 180_000)
 })
 
 describe('send', () => {
@@ -88,7 +89,7 @@ describe('send', () => {
     await a!.send(outsider!.getAddress(), text('fallback'))
     await until(() => atOutsider.length === 1)
     expect(atOutsider[0]!.router).toBe('background')
-  }, 90_000)
+  }, 180_000)
 
   it('an address no router knows is an UnknownPeerError for the caller', async () => {
     net = await memoryNetwork(2)

@@ -41,8 +41,12 @@ class Traffic {
     return this.#transports.reduce((n, { transport, before }) => n + balance(transport) - before, 0)
   }
 
+  /**
+   * Nothing in flight. The balance goes negative when a send failed at the sender (its deadline passed) although
+   * the receiver got the message; that run fails on its send failures anyway, so it is not waited out.
+   */
   idle (): boolean {
-    return this.sending === 0 && this.handling === 0 && this.onTheWire() === 0
+    return this.sending === 0 && this.handling === 0 && this.onTheWire() <= 0
   }
 
   /** Resolves once nothing is in flight anywhere (call after the broadcast that starts it all resolved). */
@@ -67,7 +71,8 @@ async function startTcpNodes (ids: Identity[], out: TcpNode[]): Promise<void> {
   await Promise.all(ids.map(async identity => {
     const node = await createNode({ identity, transport: 'tcp', hostname: '127.0.0.1', port: 0, allowLoopback: true })
     await node.start()
-    const transport = new Libp2pMessageTransport(node)
+    // the transport's deadlines are not what these tests check: generous, so a loaded machine cannot fail a send
+    const transport = new Libp2pMessageTransport(node, { sendTimeoutMs: 60_000, readTimeoutMs: 60_000 })
     out.push({ identity, node, transport, peer: createPeer(identity.publicKey, '') })
   }))
   // the service URL is the real listen address; keep `out` in identity (= address) order
@@ -103,8 +108,8 @@ describe('reference mode over TCP: per-node {reads, writes} = the reference tabl
     try {
       await routers[table.originator - 1]!.broadcast(envelope(`tcp ref ${n}`))
       await traffic.quiescence()
-      expect(routers.map((r, i) => ({ index: i + 1, reads: r.stats.reads, writes: r.stats.writes }))).toEqual(table.perNode)
       expect(routers.reduce((s, r) => s + r.stats.sendFailures, 0)).toBe(0)
+      expect(routers.map((r, i) => ({ index: i + 1, reads: r.stats.reads, writes: r.stats.writes }))).toEqual(table.perNode)
     } finally {
       await Promise.all(routers.map(async r => { await r.stop() }))
     }
@@ -122,9 +127,9 @@ describe('complete mode over TCP: every node exactly once', () => {
     try {
       await routers[0]!.broadcast(envelope(`tcp complete ${n}`))
       await traffic.quiescence()
+      expect(routers.reduce((s, r) => s + r.stats.sendFailures, 0)).toBe(0)
       expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
       expect(routers.reduce((s, r) => s + r.stats.writes, 0)).toBe(n - 1)
-      expect(routers.reduce((s, r) => s + r.stats.sendFailures, 0)).toBe(0)
     } finally {
       await Promise.all(routers.map(async r => { await r.stop() }))
     }

@@ -29,7 +29,7 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
 
   stdout, one JSON object per line:
     {"event":"starting","address","hostname","port"}  (the start lasts until the bootstrap has dialled every peer)
-    {"event":"started","address","staked","listen"}
+    {"event":"started","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the config)
     {"event":"received","router","from","typeUrl","bytes","text"}  each message delivered to the application, once,
                                     with the router whose copy arrived first ("raintree" or "background")
     {"event":"duplicate","router","from"}  a later copy of a delivered message (usually the other router's), dropped
@@ -37,6 +37,7 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
     {"event":"stopped"}
   stderr, one JSON object per line: what failed or could not be reached
     {"event":"unreachable","router":"background","peer","attempts","reason"}  a peer the bootstrap could not dial
+    {"event":"isolated","router":"background","error"}  the bootstrap could dial no peer (the node keeps trying)
     {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast)
     {"event":"invalid","router","from","error"}  a message that was rejected
     {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}`
