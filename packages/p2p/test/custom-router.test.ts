@@ -1,31 +1,8 @@
-/** The custom router of the README, run through the module. Keep the two in step. */
+/** The README's custom router (examples/flood-router.ts), run through the module: broadcasts and direct sends. */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { Peerstore, TypedEventTarget, UnknownPeerError, anyOf, type P2PMessage, type Router, type RouterComponents, type RouterEvents } from '../src/index.js'
+import { anyOf, type P2PMessage } from '../src/index.js'
+import { flood } from '../examples/flood-router.js'
 import { memoryNetwork, until, type TestNetwork } from './helpers.js'
-
-const PROTOCOL = '/my/flood/1.0.0'
-const flood = ({ transport, selfAddress, stakedPeers }: RouterComponents): Router => {
-  const peers = new Peerstore(stakedPeers)
-  let started = false
-  const events = new TypedEventTarget<RouterEvents>()
-  return {
-    name: 'flood',
-    events,
-    isStarted: () => started,
-    async start () { transport.handle(PROTOCOL, (data, from) => { events.dispatch('message', { data, router: 'flood', from: from.address }) }); started = true },
-    async stop () { transport.unhandle(PROTOCOL); started = false },
-    async broadcast (data) { await Promise.all(peers.getPeerList().filter(p => p.address !== selfAddress).map(async p => { await transport.sendTo(p, PROTOCOL, data) })) },
-    async send (data, address) {
-      if (address === selfAddress) return
-      const p = peers.getPeer(address)
-      if (p === undefined) throw new UnknownPeerError(address)
-      await transport.sendTo(p, PROTOCOL, data)
-    },
-    async addPeer (p) { if (!peers.has(p.address)) peers.addPeer(p) },
-    async removePeer (a) { peers.removePeer(a) },
-    getPeerstore: () => peers
-  }
-}
 
 let net: TestNetwork | undefined
 afterEach(async () => { await net?.stop(); net = undefined })

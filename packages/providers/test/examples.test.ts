@@ -3,10 +3,12 @@
  * run here as a program would run them. A README code block preceded by `<!-- example: examples/<file>.ts -->`
  * must equal that file, and no untagged TypeScript block may remain.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { itShowsEveryExampleInTheReadme, runExample } from '../../../test-support/readme-examples.js'
 
 const pkg = new URL('../', import.meta.url)
+const readme = readFileSync(new URL('README.md', pkg), 'utf8')
 
 describe('README examples', () => {
   itShowsEveryExampleInTheReadme(pkg)
