@@ -17,7 +17,10 @@ export default {
   setupFiles: [polyfill],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
-  maxWorkers: 2
+  maxWorkers: 2,
+  // Tests print measurements with console.log; in the suite's output they bury what a reader needs (which test
+  // failed and why). `--silent=false` shows them.
+  silent: true
   // No forceExit: scripts/jest.mjs exits once the run is done, so a leaked handle cannot hang CI. Packages that own
   // sockets and timers check for leaks explicitly (stop/start tests).
 }

@@ -132,6 +132,9 @@ const LOOKUP_DEADLINE_MS = 60_000
 async function withDeadline<T> (signal: AbortSignal, ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   signal.throwIfAborted()
   const ctl = new AbortController()
+  // a DHT lookup hands this signal to every sub-query and dial it makes, each adding a listener: more than Node's
+  // default warning threshold of 10 is expected, and each is removed when its operation ends
+  setMaxListeners(Infinity, ctl.signal)
   const timer = setTimeout(() => { ctl.abort(new TimeoutError(`${what} timed out after ${ms} ms`)) }, ms)
   const onAbort = (): void => { ctl.abort(signal.reason) }
   signal.addEventListener('abort', onAbort, { once: true })

@@ -132,7 +132,8 @@ const live = new Set<Proc>()
 export async function killAll (): Promise<void> {
   const procs = [...live]
   for (const p of procs) {
-    console.error(`left running: ${p.command} (pid ${p.pid})${p.waitingFor === undefined ? '' : `, the test waiting for ${p.waitingFor}`}\n${p.describe()}`)
+    // straight to stderr: the suite runs with jest's console silenced, and this is what explains the failure
+    process.stderr.write(`left running: ${p.command} (pid ${p.pid})${p.waitingFor === undefined ? '' : `, the test waiting for ${p.waitingFor}`}\n${p.describe()}\n`)
   }
   for (const p of procs) {
     for (const pid of [...descendants(p.pid), p.pid]) {
