@@ -39,3 +39,10 @@ export const DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER = 16
  * exceeds right after a dial.
  */
 export const DEFAULT_MAX_EARLY_STREAMS = 32
+
+/**
+ * Deadline of libp2p's identify exchange on a new connection. libp2p's 5 s default is missed by a CPU-starved
+ * process (many nodes in one process, or a busy machine), and a connection whose identify failed never tells the
+ * services that need the peer's protocols (gossipsub, kad-dht) that it speaks them.
+ */
+export const DEFAULT_IDENTIFY_TIMEOUT_MS = 30_000

@@ -11,7 +11,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { isIP } from 'node:net'
 import {
   DEFAULT_MAX_EARLY_STREAMS, DEFAULT_MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_OUTBOUND_CONNECTIONS, DEFAULT_MAX_STREAM_WINDOW_BYTES,
-  DEFAULT_P2P_PORT
+  DEFAULT_IDENTIFY_TIMEOUT_MS, DEFAULT_P2P_PORT
 } from './constants.js'
 import { memoryMultiaddr, privateKeyOf } from './peer.js'
 import { serviceUrlToMultiaddr, type HostResolver } from './url.js'
@@ -158,7 +158,7 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
       allow: init.allowLoopback === true ? LOOPBACK_ALLOW_LIST : []
     },
     services: {
-      identify: identify(),
+      identify: identify({ timeout: DEFAULT_IDENTIFY_TIMEOUT_MS }),
       ping: ping(),
       ...init.services
     }

@@ -13,6 +13,9 @@ import type { CommandContext } from '../context.js'
 import { addressInUse, interruptedExitCode, PortInUseError } from '../errors.js'
 import { sleep, startInterruptibly } from '../lifecycle.js'
 
+/** How long `--broadcast-wait-peers` waits for its gossip peers before broadcasting anyway. */
+const BROADCAST_WAIT_PEERS_MAX_MS = 60_000
+
 export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-wait-peers K] [--broadcast-delay-ms MS]
 
   Runs one long-lived node until SIGINT/SIGTERM, then stops it cleanly (exit status 130 / 143).
@@ -24,7 +27,8 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
       "rpc": { "hostname": "127.0.0.1", "port": 50832 }   // optional: serve the RPC API for others to bootstrap from
     }
   --broadcast TEXT           broadcast TEXT once after start (as pocket.DebugMessage)
-  --broadcast-wait-peers K   before broadcasting, wait until K peers are subscribed to the gossip topic (default 0)
+  --broadcast-wait-peers K   before broadcasting, wait until K peers are subscribed to the gossip topic (default 0;
+                             at most 60 s, then it broadcasts anyway and logs gossip-peers-short)
   --broadcast-delay-ms MS    then wait MS more (default 3000, or 0 with --broadcast-wait-peers)
 
   stdout, one JSON object per line:
@@ -38,6 +42,7 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
   stderr, one JSON object per line: what failed or could not be reached
     {"event":"unreachable","router":"background","peer","attempts","reason"}  a peer the bootstrap could not dial
     {"event":"isolated","router":"background","error"}  the bootstrap could dial no peer (the node keeps trying)
+    {"event":"gossip-peers-short","router","want","have","waitedMs"}  --broadcast-wait-peers gave up waiting
     {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast)
     {"event":"invalid","router","from","error"}  a message that was rejected
     {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}`
@@ -196,7 +201,12 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
 
     if (message !== undefined) {
       const bg = p2p.routers.unstaked as BackgroundRouter | undefined
-      while (bg !== undefined && bg.topicPeerCount() < waitPeers) await sleep(100, signal)
+      // bounded: a broadcast that waits forever for gossip peers would not reach RainTree's peers either
+      const waitUntil = Date.now() + BROADCAST_WAIT_PEERS_MAX_MS
+      while (bg !== undefined && bg.topicPeerCount() < waitPeers && Date.now() < waitUntil) await sleep(100, signal)
+      if (bg !== undefined && bg.topicPeerCount() < waitPeers) {
+        logJson(ctx, { event: 'gossip-peers-short', router: bg.name, want: waitPeers, have: bg.topicPeerCount(), waitedMs: BROADCAST_WAIT_PEERS_MAX_MS })
+      }
       if (delay > 0) await sleep(delay, signal)
       try {
         await p2p.broadcast(anyOf('pocket.DebugMessage', new TextEncoder().encode(message)), { signal })
