@@ -5,13 +5,22 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
+import { testIdentity } from '@pokt-p2p/types'
 import { itShowsEveryExampleInTheReadme, runExample } from '../../../test-support/readme-examples.js'
+import { parseGenesisText } from '../src/index.js'
 
 const pkg = new URL('../', import.meta.url)
-const readme = readFileSync(new URL('README.md', pkg), 'utf8')
+/** The README's genesis file example (its "### Format" JSON block). */
+const formatExample = /### Format\s+```json\n([\s\S]*?)```/.exec(readFileSync(new URL('README.md', pkg), 'utf8'))?.[1]
 
 describe('README examples', () => {
   itShowsEveryExampleInTheReadme(pkg)
+
+  it('the genesis format example is a valid genesis file', () => {
+    expect(formatExample).toBeDefined()
+    const genesis = parseGenesisText(formatExample as string, 'README.md')
+    expect(genesis.validators[0]?.address).toBe(testIdentity(1).address)
+  })
 
   it('examples/static-providers.ts: a height change is an event; the staked set is replaced', async () => {
     expect(await runExample(pkg, 'examples/static-providers.ts')).toEqual(['new height 2n', '2 staked at height 2'])
@@ -19,7 +28,7 @@ describe('README examples', () => {
 
   it('examples/genesis-file.ts: the file written is the README format, and loads back', async () => {
     const [entry, ...rest] = await runExample(pkg, 'examples/genesis-file.ts')
-    const format = JSON.parse(/### Format\s+```json\n([\s\S]*?)```/.exec(readme)?.[1] ?? '{}') as { validators: unknown[] }
+    const format = JSON.parse(formatExample ?? '{}') as { validators: unknown[] }
     expect(JSON.parse(entry ?? '')).toEqual(format.validators[0])
     expect(rest).toEqual(['3 validators; height 0'])
   })
