@@ -3,11 +3,13 @@
  *
  * The shared vocabulary of the Pocket P2P packages: ed25519 identities and pocket addresses, peers and the
  * peerstore, the self-rotated sorted peers view RainTree walks, the nonce de-duplicator, the wire messages
- * (generated from `proto/` with `@bufbuild/protobuf`), one error class per condition, the {@link Router} contract
- * with its compliance suite (`@pokt-p2p/types/compliance`), and the {@link MessageTransport} interface routers use
- * to move bytes, with an in-process implementation.
+ * (generated from `proto/` with `@bufbuild/protobuf`) and {@link checkEnvelope}, the one check every router applies
+ * to them; one error class per condition and one vocabulary of drop reasons; the {@link Router} contract and the
+ * {@link MessageTransport} interface routers use to move bytes; the {@link Lifecycle} every service starts and
+ * stops with; and what services are given (libp2p's `ComponentLogger` and `Metrics`, with {@link MemoryMetrics}).
  *
- * Nothing here opens a socket.
+ * Nothing here opens a socket. Test tools (the in-process network, the router compliance suite) are in
+ * `@pokt-p2p/testing`.
  *
  * @example
  * ```ts
@@ -28,6 +30,12 @@ export * from './peer-manager.js'
 export * from './nonce-deduper.js'
 export * from './events.js'
 export * from './router.js'
+export * from './envelope.js'
+export * from './lifecycle.js'
+export * from './metrics.js'
+export * from './logging.js'
+export * from './bootstrap.js'
+export * from './validate.js'
 export * from './providers.js'
 export * from './protocol.js'
 export * from './message-transport.js'

@@ -8,3 +8,18 @@ export const BACKGROUND_PROTOCOL_ID = 'pokt/background/v1.0.0'
 
 /** Gossipsub topic of the background router (reference `BackgroundTopicStr`). */
 export const BACKGROUND_TOPIC = 'pokt/background'
+
+/** RainTree's targeting rules, every one of them (see {@link RainTreeMode}). */
+export const RAINTREE_MODES = ['complete', 'reference'] as const
+
+/**
+ * RainTree's targeting rules: `complete` reaches every node exactly once; `reference` sends exactly what the Go
+ * implementation sends, holes included.
+ */
+export type RainTreeMode = typeof RAINTREE_MODES[number]
+
+/** The libp2p transports a node can listen on, every one of them (see {@link ConnectionType}). */
+export const CONNECTION_TYPES = ['tcp', 'memory'] as const
+
+/** How a node connects: TCP, or libp2p's in-process memory transport (simulations, tests). */
+export type ConnectionType = typeof CONNECTION_TYPES[number]

@@ -1,4 +1,4 @@
-import type { TypedEventTarget } from './events.js'
+import type { TypedEvents } from './events.js'
 import type { Peerstore } from './peerstore.js'
 import type { AbortOptions } from './router.js'
 
@@ -13,7 +13,7 @@ export interface CurrentHeightProvider {
   /** The current block height. */
   currentHeight (options?: AbortOptions): Promise<bigint>
   /** `height` events announce new heights (a provider that never learns of new heights never emits) */
-  readonly events: TypedEventTarget<CurrentHeightEvents>
+  readonly events: TypedEvents<CurrentHeightEvents>
 }
 
 /** Tells the staked set at a height, and the known unstaked participants (reference `PeerstoreProvider`). */

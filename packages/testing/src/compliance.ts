@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { routerComplianceTests } from '@pokt-p2p/types/compliance'
+ * import { routerComplianceTests } from '@pokt-p2p/testing/compliance'
  * routerComplianceTests('raintree over in-process transport', {
  *   async setup (n) { ... return { routers, peers } },
  *   async teardown () { ... }
@@ -20,11 +20,9 @@
  * also pass `idle`, which makes the check exact.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createAny, encodePocketEnvelope } from './wire.js'
-import { generateIdentity } from './identity.js'
-import { createPeer, type Peer } from './peer.js'
-import type { Router, RouterMessage } from './router.js'
-import { UnknownPeerError } from './errors.js'
+import {
+  UnknownPeerError, createAny, createPeer, encodePocketEnvelope, generateIdentity, type Peer, type Router, type RouterMessage
+} from '@pokt-p2p/types'
 
 /** The routers a {@link RouterComplianceFactory} set up, and who each is. */
 export interface RouterNetwork {
