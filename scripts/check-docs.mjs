@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os'
 import { join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const started = Date.now()
@@ -47,7 +48,7 @@ const typedoc = join(root, 'node_modules/typedoc/bin/typedoc')
 const r = spawnSync(process.execPath, [typedoc, '--out', out], {
   cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024
 })
-const text = `${r.stdout ?? ''}${r.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '')
+const text = stripVTControlCharacters(`${r.stdout ?? ''}${r.stderr ?? ''}`)
 const lines = text.split('\n')
 for (let i = 0; i < lines.length; i++) {
   const line = lines[i]

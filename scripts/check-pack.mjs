@@ -75,8 +75,10 @@ for (const { dir, manifest } of all) {
 const license = existsSync(join(root, 'LICENSE')) ? readFileSync(join(root, 'LICENSE'), 'utf8') : null
 if (license == null) problems.push('the repository has no LICENSE')
 /** Every file path an exports map (or types/bin) points at. */
-const targetsOf = value => typeof value === 'string' ? [value]
-  : value == null ? [] : Object.values(value).flatMap(targetsOf)
+const targetsOf = value => {
+  if (typeof value === 'string') return [value]
+  return value == null ? [] : Object.values(value).flatMap(targetsOf)
+}
 for (const { dir, manifest: { name } } of all) {
   const p = packed.get(name)
   if (p == null) continue

@@ -1,8 +1,12 @@
 // The project's test command after the install (`npm test` → scripts/test.sh → here): builds, type-checks and
-// tests every package on the machine's Node, runs the workspace checks, tests every package again on the current
-// Node LTS, then prints one line per runtime and the line CI reads: `N passed, N failed`.
+// tests every package on the machine's Node, runs the workspace checks (lint, dependencies, API docs, packing),
+// tests every package again on the current Node LTS, then prints one line per runtime and the line CI reads:
+// `N passed, N failed`.
 //
 //   node scripts/test.mjs [--machine-node-only] [turbo options, e.g. --filter @pokt-p2p/types]
+//
+// --machine-node-only skips the LTS run; a --filter runs only the chosen packages' tasks and skips the workspace
+// checks (each can run alone: `npm run lint`, `node scripts/check-deps.mjs`, ...).
 //
 // Each package's test task writes test-results.json (scripts/jest.mjs); a package without one, a suite that could
 // not run and a build or type-check task that failed each count as a failure, named in the summary.
@@ -18,6 +22,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const LTS_NODE = '24.22.3'
 
 const args = process.argv.slice(2)
+if (args.includes('--help') || args.includes('-h')) {
+  // the usage is this file's opening comment
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+  const end = lines.findIndex(line => !line.startsWith('//'))
+  console.log(lines.slice(0, end).map(line => line.replace(/^\/\/ ?/, '')).join('\n'))
+  process.exit(0)
+}
 const machineNodeOnly = args.includes('--machine-node-only')
 const turboArgs = args.filter(a => a !== '--machine-node-only')
 const filtered = turboArgs.some(a => a.startsWith('--filter'))
@@ -113,20 +124,35 @@ async function testRun (label, turboTasks, nodeBinDir) {
   return result
 }
 
-/** The workspace checks: each one counts as one test. */
+/** The first lines of a check's report, for the summary; the full report is above it. */
+function reportExcerpt (lines, max = 40) {
+  const kept = lines.map(l => l.replaceAll(`${root}/`, '')).filter(l => l.trim() !== '')
+  if (kept.length <= max) return kept
+  return [...kept.slice(0, max - 2), `... ${kept.length - max + 1} more lines (the full report is above)`, kept[kept.length - 1]]
+}
+
+/** The workspace checks: each one counts as one test. A check marked `report` has its report's first lines shown
+ * under its failure line. */
 async function checks () {
   const result = { label: 'workspace checks', passed: 0, failed: 0, problems: [] }
   const list = [
+    // neostandard (eslint.config.js), zero warnings; cached in node_modules/.cache/eslint, a few seconds once warm
+    ['lint: eslint with neostandard, zero warnings', ['bash', 'scripts/pnpm.sh', 'run', '--silent', 'lint'], { report: true }],
     ['dependencies are exactly what each package imports', ['node', 'scripts/check-deps.mjs']],
     ['API reference builds with every export documented, zero warnings', ['node', 'scripts/check-docs.mjs']],
     // needs the npm registry, like the install; about a minute
     ['each packed package installs alone, imports and type-checks', ['node', 'scripts/check-pack.mjs', '--skip-build']]
   ]
-  for (const [name, [command, ...commandArgs]] of list) {
+  for (const [name, [command, ...commandArgs], { report = false } = {}] of list) {
     console.log(`\ncheck: ${name}`)
-    const code = await run(command, commandArgs)
-    if (code === 0) result.passed += 1
-    else { result.failed += 1; result.problems.push(`check failed: ${name}`) }
+    const lines = []
+    const code = await run(command, commandArgs, {}, report ? line => lines.push(line) : undefined)
+    if (code === 0) { result.passed += 1; continue }
+    result.failed += 1
+    const excerpt = reportExcerpt(lines)
+    result.problems.push(excerpt.length === 0
+      ? `check failed: ${name} (its output is above)`
+      : [`check failed: ${name}:`, ...excerpt.map(l => `    ${l}`)].join('\n'))
   }
   return result
 }

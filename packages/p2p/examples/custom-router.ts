@@ -4,7 +4,7 @@ import { flood } from './flood-router.js'
 
 // three staked validators in this process (libp2p memory transport), with the flood router instead of RainTree
 const identities = [1, 2, 3].map(seed => testIdentity(seed))
-const providers = staticProviders({ height: 1n, staked: identities.map(id => createPeer(id.publicKey)) })
+const providers = staticProviders({ height: 1n, staked: identities.map(id => createPeer(id.publicKey)) })()
 const nodes = identities.map((identity, i) => {
   const p2p = createP2P({
     config: { private_key: identity.privateKeyHex, connection_type: 'memory' },

@@ -1,24 +1,34 @@
 import {
-  Peerstore, TypedEventTarget, UnknownPeerError, type Router, type RouterComponents, type RouterEvents
+  Lifecycle, Peerstore, TypedEvents, UnknownPeerError, checkEnvelope,
+  type Router, type RouterComponents, type RouterEvents
 } from '@pokt-p2p/p2p'
 
 const PROTOCOL = '/my/flood/1.0.0'
-/** Sends each broadcast directly to every staked peer. */
-export const flood = ({ transport, selfAddress, stakedPeers }: RouterComponents): Router => {
-  const peers = new Peerstore(stakedPeers)
-  let started = false
-  const events = new TypedEventTarget<RouterEvents>()
+/** A router factory: sends each broadcast directly to every staked peer. */
+export const flood = ({ transport, selfAddress, peers: staked }: RouterComponents): Router => {
+  const peers = new Peerstore(staked)
+  const events = new TypedEvents<RouterEvents>()
+  const lifecycle = new Lifecycle({
+    async start () {
+      transport.handle(PROTOCOL, (data, from) => {
+        // decode the envelope once, here: the module de-duplicates on the nonce the event carries
+        const envelope = checkEnvelope(data)
+        if (!envelope.ok) {
+          events.dispatch('drop', { reason: envelope.reason, from: from.address, error: envelope.error })
+          return
+        }
+        const { nonce, content } = envelope
+        events.dispatch('message', { data, nonce, content, router: 'flood', from: from.address })
+      })
+    },
+    async stop () { transport.unhandle(PROTOCOL) }
+  })
   return {
     name: 'flood',
     events,
-    isStarted: () => started,
-    async start () {
-      transport.handle(PROTOCOL, (data, from) => {
-        events.dispatch('message', { data, router: 'flood', from: from.address })
-      })
-      started = true
-    },
-    async stop () { transport.unhandle(PROTOCOL); started = false },
+    start: async () => { await lifecycle.start() },
+    stop: async () => { await lifecycle.stop() },
+    isStarted: () => lifecycle.isStarted(),
     async broadcast (data) {
       const others = peers.getPeerList().filter(p => p.address !== selfAddress)
       await Promise.all(others.map(async p => { await transport.sendTo(p, PROTOCOL, data) }))

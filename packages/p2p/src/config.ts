@@ -1,12 +1,11 @@
-import { InvalidConfigError, identityFromPrivateKeyHex } from '@pokt-p2p/types'
+import {
+  CONNECTION_TYPES, InvalidConfigError, RAINTREE_MODES, identityFromPrivateKeyHex, integerOption,
+  type ConnectionType, type RainTreeMode
+} from '@pokt-p2p/types'
 import { DEFAULT_P2P_PORT } from '@pokt-p2p/transport'
+
 /** Reference `DefaultP2PMaxNonces`: enough to remember every nonce of many blocks of gossip. */
 export const DEFAULT_MAX_NONCES = 100_000
-
-/** How the node connects: TCP, or libp2p's in-process memory transport (simulations). See {@link P2PConfig.connection_type}. */
-export type ConnectionType = 'tcp' | 'memory'
-/** RainTree targeting rules. See {@link P2PConfig.raintree_mode}. */
-export type RainTreeModeOption = 'reference' | 'complete'
 
 /**
  * The serialisable P2P configuration: the reference's `P2PConfig` fields (snake_case JSON keys, as in its config
@@ -28,7 +27,7 @@ export interface P2PConfig {
   /** comma-separated `http(s)://host:port` RPC endpoints to bootstrap from. @default '' (the reference's defaults) */
   bootstrap_nodes_csv: string
   /** RainTree targeting. @default 'complete' */
-  raintree_mode: RainTreeModeOption
+  raintree_mode: RainTreeMode
   /**
    * Allow-list loopback in the connection manager and gossipsub scoring, and keep private addresses in the DHT.
    * Needed when many nodes share 127.0.0.1 (local networks, tests); keep false in production. @default false
@@ -77,11 +76,13 @@ export function parseP2PConfig (input: unknown, prefix = ''): P2PConfig {
     if (typeof v !== 'boolean') fail(name(k), `must be true or false, got ${JSON.stringify(v)}`)
     return v
   }
-  const int = (k: keyof P2PConfig, min: number, max: number): number | undefined => {
-    const v = raw[k]
-    if (v === undefined) return undefined
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(name(k), `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`)
-    return v
+  const int = (k: keyof P2PConfig, min: number, max: number): number | undefined =>
+    raw[k] === undefined ? undefined : integerOption(name(k), raw[k], { min, max })
+
+  const oneOf = <T extends string>(k: keyof P2PConfig, values: readonly T[]): T | undefined => {
+    const v = str(k)
+    if (v === undefined || (values as readonly string[]).includes(v)) return v as T | undefined
+    fail(name(k), `must be ${values.map(x => JSON.stringify(x)).join(' or ')}, got ${JSON.stringify(v)}`)
   }
 
   const privateKey = str('private_key')
@@ -93,10 +94,8 @@ export function parseP2PConfig (input: unknown, prefix = ''): P2PConfig {
   }
   const hostname = str('hostname') ?? DEFAULT_P2P_CONFIG.hostname
   if (hostname === '' || /[\s/]/.test(hostname)) fail(name('hostname'), `must be a host name or IP address, got ${JSON.stringify(hostname)}`)
-  const connectionType = str('connection_type') ?? DEFAULT_P2P_CONFIG.connection_type
-  if (connectionType !== 'tcp' && connectionType !== 'memory') fail(name('connection_type'), `must be "tcp" or "memory", got ${JSON.stringify(connectionType)}`)
-  const mode = str('raintree_mode') ?? DEFAULT_P2P_CONFIG.raintree_mode
-  if (mode !== 'reference' && mode !== 'complete') fail(name('raintree_mode'), `must be "reference" or "complete", got ${JSON.stringify(mode)}`)
+  const connectionType = oneOf('connection_type', CONNECTION_TYPES) ?? DEFAULT_P2P_CONFIG.connection_type
+  const mode = oneOf('raintree_mode', RAINTREE_MODES) ?? DEFAULT_P2P_CONFIG.raintree_mode
 
   return {
     private_key: privateKey,

@@ -4,28 +4,43 @@
  * The Pocket P2P module: a thin composer over `@pokt-p2p/transport` (one libp2p node), the staked-actor router
  * (`@pokt-p2p/raintree` by default), the router for every participant (`@pokt-p2p/background` by default) and the
  * providers (`@pokt-p2p/providers`). It wraps content in `PocketEnvelope`s with fresh nonces, de-duplicates what
- * the routers deliver with a bounded FIFO of nonces, and emits each message once on a typed event bus.
- * It re-exports `@pokt-p2p/types`, so most users need only this package.
+ * the routers deliver by the nonce they read, and emits each message once on a typed event bus. Routers are
+ * factories (`(components) => Router`) that may declare the libp2p services they need; logs go to `pokt:p2p`, and
+ * figures to the libp2p `metrics` registry it is given. It re-exports `@pokt-p2p/types`, so most users need only
+ * this package.
  *
  * @example
  * ```ts
- * import { createP2P, anyOf } from '@pokt-p2p/p2p'
+ * import { anyOf, createP2P, createPeer, testIdentity, type P2PModule } from '@pokt-p2p/p2p'
  * import { staticProviders } from '@pokt-p2p/providers'
  *
- * const providers = staticProviders({ height: 1n, staked: genesisPeers })
- * const p2p = createP2P({
- *   config: { private_key: myKeyHex, port: 42069 },
+ * // two staked validators in one process (libp2p memory transport), with the default routers: RainTree among the
+ * // staked, the background router (gossipsub) for everyone
+ * const identities = [1, 2].map(seed => testIdentity(seed))
+ * const providers = staticProviders({ height: 1n, staked: identities.map(id => createPeer(id.publicKey)) })()
+ * const [alice, bob] = identities.map(identity => createP2P({
+ *   config: { private_key: identity.privateKeyHex, connection_type: 'memory' },
  *   currentHeightProvider: providers,
  *   peerstoreProvider: providers
- * })
- * p2p.events.on('message', ({ content }) => { console.log(content.typeUrl) })
- * await p2p.start()
- * await p2p.broadcast(anyOf('pocket.DebugMessage', new Uint8Array([1, 2, 3])))
- * await p2p.stop()
+ * })) as [P2PModule, P2PModule]
+ * await Promise.all([alice.start(), bob.start()])
+ *
+ * // both routers carry the broadcast; bob's module hands it to him once
+ * const received = bob.events.once('message', { signal: AbortSignal.timeout(10_000) })
+ * await alice.broadcast(anyOf('pocket.DebugMessage', new TextEncoder().encode('hello')))
+ * const { content } = await received
+ * console.log(`bob got ${content.typeUrl}: ${new TextDecoder().decode(content.value)}`)
+ *
+ * await Promise.all([alice.stop(), bob.stop()])
  * ```
  */
 
 export * from '@pokt-p2p/types'
 export * from './config.js'
 export * from './errors.js'
+export * from './events.js'
+export * from './init.js'
+export { P2P_METRICS } from './metrics.js'
+export * from './router-factory.js'
+export { defaultStakedRouter, defaultUnstakedRouter } from './wiring.js'
 export * from './p2p.js'

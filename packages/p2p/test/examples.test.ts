@@ -11,6 +11,12 @@ const pkg = new URL('../', import.meta.url)
 describe('README examples', () => {
   itShowsEveryExampleInTheReadme(pkg)
 
+  it('examples/quickstart.ts: a broadcast between two modules with the default routers reaches the other once', async () => {
+    expect(await runExample(pkg, 'examples/quickstart.ts')).toEqual([
+      'bob got type.googleapis.com/pocket.DebugMessage: hello'
+    ])
+  }, 60_000)
+
   it('examples/custom-router.ts: a broadcast through the custom router reaches the two other modules once each', async () => {
     expect((await runExample(pkg, 'examples/custom-router.ts')).sort()).toEqual([
       'node 2 got type.googleapis.com/pocket.DebugMessage via flood',

@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto'
-import { createPeer, identityFromSeed, type Identity, type Peer } from '@pokt-p2p/types'
+import { MemoryMetrics, createPeer, type Identity, type Peer } from '@pokt-p2p/types'
 import { staticProviders, type StaticProviders } from '@pokt-p2p/providers'
+import { testIdentities, waitFor } from '@pokt-p2p/testing'
 import { createP2P, type P2PInit, type P2PModule } from '../src/index.js'
-
-/** Deterministic identities sorted by address (index i = val_{i+1}). */
-export function identities (n: number, tag = 'p2p-test'): Identity[] {
-  return Array.from({ length: n }, (_, i) => identityFromSeed(Uint8Array.from(createHash('sha256').update(`${tag}:${i}`).digest())))
-    .sort((a, b) => a.address < b.address ? -1 : 1)
-}
 
 export interface TestNetwork {
   modules: P2PModule[]
+  /** each module's metrics registry (the one its node records into), by module index */
+  metrics: MemoryMetrics[]
   ids: Identity[]
   peers: Peer[]
   providers: StaticProviders
@@ -18,38 +14,32 @@ export interface TestNetwork {
 }
 
 /**
- * `staked + unstaked` modules on the libp2p memory transport; the first `staked` identities are the staked set.
- * `overrides(i)` adds init options per module.
+ * `staked + unstaked` modules on the libp2p memory transport, identities `testIdentities(staked + unstaked)`; the
+ * first `staked` identities are the staked set. `overrides(i)` adds init options per module.
  */
 export async function memoryNetwork (staked: number, unstaked = 0, overrides: (i: number) => Partial<P2PInit> = () => ({})): Promise<TestNetwork> {
-  const ids = identities(staked + unstaked)
+  const ids = testIdentities(staked + unstaked)
   const peers = ids.map(id => createPeer(id.publicKey, ''))
   const stakedSet = new Set(ids.slice(0, staked).map(id => id.address))
-  const providers = staticProviders({ height: 1n, staked: peers.filter(p => stakedSet.has(p.address)) })
+  const providers = staticProviders({ height: 1n, staked: peers.filter(p => stakedSet.has(p.address)) })()
+  const metrics = ids.map(() => new MemoryMetrics())
   // every participant (staked or not) bootstraps its background router from the staked set
   const modules = ids.map((id, i) => createP2P({
     config: { private_key: id.privateKeyHex, connection_type: 'memory', allow_loopback: true },
     currentHeightProvider: providers,
     peerstoreProvider: providers,
     background: { heartbeatIntervalMs: 100 },
+    metrics: () => metrics[i] as MemoryMetrics,
     ...overrides(i)
   }))
   await Promise.all(modules.map(async m => { await m.start() }))
   return {
     modules,
+    metrics,
     ids,
     peers,
     providers,
     stop: async () => { await Promise.all(modules.map(async m => { await m.stop() })) }
-  }
-}
-
-/** Polls `condition` until it holds; throws naming `what` (evaluated then, when a function) after `timeoutMs`. */
-export async function until (condition: () => boolean, timeoutMs = 60_000, what: string | (() => string) = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
 
@@ -64,8 +54,8 @@ export async function meshReady (modules: P2PModule[], min = 1, timeoutMs = 60_0
     const bg = m.routers.unstaked as unknown as { topicPeerCount?: () => number, meshPeerCount?: () => number } | undefined
     return { topic: bg?.topicPeerCount?.() ?? 0, mesh: bg?.meshPeerCount?.() ?? 0, connected: m.node?.getPeers().length ?? 0 }
   }
-  await until(() => modules.every(m => {
+  await waitFor(() => modules.every(m => {
     const { topic, mesh } = state(m)
     return topic >= min && mesh >= 1
-  }), timeoutMs, () => `gossipsub topic peers and meshes (${modules.map(m => JSON.stringify(state(m))).join(', ')})`)
+  }), { timeoutMs, what: () => `gossipsub topic peers and meshes (${modules.map(m => JSON.stringify(state(m))).join(', ')})` })
 }

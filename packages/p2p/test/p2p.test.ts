@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import {
-  ConsensusNewHeightEventSchema, InvalidConfigError, InvalidNonceError, NotStartedError, Peerstore,
-  StateMachineTransitionEventSchema, TypedEventTarget, UnknownPeerError, create, createAny, createPeer,
-  encodePocketEnvelope, toBinary, type P2PMessage, type Peer, type Router, type RouterEvents
+  ConsensusNewHeightEventSchema, InvalidConfigError, InvalidNonceError, NotStartedError, P2P_METRICS, Peerstore,
+  StateMachineTransitionEventSchema, TypedEvents, UnknownPeerError, checkEnvelope, create, createAny, createPeer,
+  encodePocketEnvelope, toBinary, type P2PMessage, type Peer, type PeerstoreProvider, type Router, type RouterEvents
 } from '../src/index.js'
 import { createP2P, anyOf, NoRouterError, StartError, UnknownEventTypeError, parseP2PConfig, type P2PModule, type RouterFactory } from '../src/index.js'
-import { staticProviders, createRpcServer } from '@pokt-p2p/providers'
-import { identities, meshReady, memoryNetwork, until, type TestNetwork } from './helpers.js'
+import { staticProviders, rpcServer } from '@pokt-p2p/providers'
+import { captureLogs, testIdentities, waitFor } from '@pokt-p2p/testing'
+import { meshReady, memoryNetwork, type TestNetwork } from './helpers.js'
+
+/** Identities disjoint from `memoryNetwork`'s (which start at seed 1), for peers outside the network. */
+const outsiders = (n: number, first: number): ReturnType<typeof testIdentities> => testIdentities(n, { first })
 
 const text = (s: string): ReturnType<typeof anyOf> => anyOf('pocket.DebugMessage', new TextEncoder().encode(s))
 const received = (m: P2PModule): P2PMessage[] => {
@@ -24,10 +28,10 @@ describe('broadcast and de-duplication', () => {
     await meshReady(net.modules)
     const inboxes = net.modules.map(received)
     await net.modules[0]!.broadcast(text('hello'))
-    await until(() => inboxes.slice(1).every(i => i.length >= 1), 60_000, 'every node to receive')
+    await waitFor(() => inboxes.slice(1).every(i => i.length >= 1), { timeoutMs: 60_000, what: 'every node to receive' })
     // both routers deliver a copy to each node (and gossip hands the broadcaster its own back): wait until every
     // second copy arrived, then check nothing was delivered twice
-    await until(() => net!.modules.every(m => m.stats.duplicates >= 1), 60_000, 'the second copies')
+    await waitFor(() => net!.metrics.every(m => m.value(P2P_METRICS.duplicates) >= 1), { timeoutMs: 60_000, what: 'the second copies' })
     for (const [i, inbox] of inboxes.entries()) {
       if (i === 0) {
         expect(inbox).toHaveLength(0) // own broadcasts are not delivered back by default
@@ -48,13 +52,15 @@ describe('broadcast and de-duplication', () => {
     await meshReady(net.modules)
     const inbox = received(unstaked)
     await net.modules[1]!.broadcast(text('to all'))
-    await until(() => inbox.length === 1, 60_000, 'the unstaked node to receive')
+    await waitFor(() => inbox.length === 1, { timeoutMs: 60_000, what: 'the unstaked node to receive' })
     expect(inbox[0]!.router).toBe('background')
 
     const stakedInboxes = net.modules.slice(0, 4).map(received)
     await unstaked.broadcast(text('from outside'))
-    await until(() => stakedInboxes.every(i => i.length === 1), 60_000,
-      () => `staked nodes to receive the unstaked broadcast (messages per staked node: ${stakedInboxes.map(i => i.length).join(',')})`)
+    await waitFor(() => stakedInboxes.every(i => i.length === 1), {
+      timeoutMs: 60_000,
+      what: () => `staked nodes to receive the unstaked broadcast (messages per staked node: ${stakedInboxes.map(i => i.length).join(',')})`
+    })
   }, 180_000)
 
   it('deliverOwnBroadcasts delivers the broadcaster its own message exactly once', async () => {
@@ -66,10 +72,33 @@ describe('broadcast and de-duplication', () => {
     await self.broadcast(text('mine'))
     // the background router hands the broadcaster its own gossip back (emitSelf): wait until that second copy was
     // dropped as a duplicate (or, if de-duplication failed, delivered)
-    await until(() => other.length === 1 && (self.stats.duplicates >= 1 || own.length > 1), 60_000, 'the gossip copy back at the broadcaster')
+    const metrics = net.metrics[0]!
+    await waitFor(() => other.length === 1 && (metrics.value(P2P_METRICS.duplicates) >= 1 || own.length > 1), { timeoutMs: 60_000, what: 'the gossip copy back at the broadcaster' })
     expect(own).toHaveLength(1)
     expect(own[0]!.router).toBe('self')
   }, 180_000)
+})
+
+describe('logs', () => {
+  it('a broadcast that fails on one router logs one line naming the router and the reason', async () => {
+    const logs = captureLogs()
+    const failing: RouterFactory = c => {
+      const r = fakeRouter(c.peers, 'flaky')
+      r.broadcast = async () => { throw new Error('disk on fire') }
+      return r
+    }
+    net = await memoryNetwork(1, 0, () => ({ stakedRouter: failing, unstakedRouter: c => fakeRouter(c.peers, 'steady'), logger: logs.logger }))
+    const m = net.modules[0]!
+    const failed: Array<{ router: string, error: Error }> = []
+    m.events.on('broadcast:failed', e => failed.push(e))
+    await m.broadcast(text('x')) // one router succeeded: no throw
+    expect(failed.map(f => [f.router, f.error.message])).toEqual([['flaky', 'disk on fire']])
+    const errors = logs.lines.filter(l => l.namespace === 'pokt:p2p:error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.text).toContain('flaky')
+    expect(errors[0]!.text).toContain('disk on fire')
+    expect(errors[0]!.text).not.toContain('steady')
+  }, 30_000)
 })
 
 describe('send', () => {
@@ -79,7 +108,7 @@ describe('send', () => {
     const [a, b, , outsider] = net.modules
     const atB = received(b!)
     await a!.send(b!.getAddress(), text('direct'))
-    await until(() => atB.length === 1)
+    await waitFor(() => atB.length === 1, { what: 'the message at b' })
     expect(atB[0]!.router).toBe('raintree')
     expect(atB[0]!.from).toBe(a!.getAddress())
 
@@ -87,19 +116,19 @@ describe('send', () => {
     await a!.routers.unstaked!.addPeer(net.peers[3]!)
     const atOutsider = received(outsider!)
     await a!.send(outsider!.getAddress(), text('fallback'))
-    await until(() => atOutsider.length === 1)
+    await waitFor(() => atOutsider.length === 1, { what: 'the message at the outsider' })
     expect(atOutsider[0]!.router).toBe('background')
   }, 180_000)
 
   it('an address no router knows is an UnknownPeerError for the caller', async () => {
     net = await memoryNetwork(2)
-    const stranger = identities(1, 'stranger')[0]!
+    const stranger = outsiders(1, 1000)[0]!
     await expect(net.modules[0]!.send(stranger.address, text('x'))).rejects.toMatchObject({ name: UnknownPeerError.name })
   }, 30_000)
 
   it('other staked-router errors reach the caller (no silent fallback)', async () => {
     const failing: RouterFactory = c => {
-      const r = fakeRouter(c.stakedPeers)
+      const r = fakeRouter(c.peers)
       r.send = async () => { throw new Error('disk on fire') }
       return r
     }
@@ -124,18 +153,23 @@ describe('inbound envelopes', () => {
     inject(env)
     expect(invalid.map(e => e.name)).toEqual([InvalidNonceError.name, 'MessageDecodeError'])
     expect(inbox).toHaveLength(1)
-    expect(m.stats).toMatchObject({ invalid: 2, delivered: 1, duplicates: 1 })
+    const metrics = net.metrics[0]!
+    expect({
+      invalid: metrics.value(P2P_METRICS.invalid),
+      delivered: metrics.value(P2P_METRICS.delivered),
+      duplicates: metrics.value(P2P_METRICS.duplicates)
+    }).toMatchObject({ invalid: 2, delivered: 1, duplicates: 1 })
   }, 30_000)
 
   it('max_nonces bounds the memory of seen nonces (FIFO)', async () => {
     const { capture, inject } = injectingRouter()
-    net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: identities(1)[0]!.privateKeyHex, connection_type: 'memory', max_nonces: 2 } }))
-    const m = net.modules[0]!
+    net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: testIdentities(1)[0]!.privateKeyHex, connection_type: 'memory', max_nonces: 2 } }))
+    const metrics = net.metrics[0]!
     const env = (n: bigint): Uint8Array => encodePocketEnvelope(createAny('t'), n)
     for (const n of [1n, 2n, 3n, 1n]) inject(env(n))
-    expect(m.stats.delivered).toBe(4) // 1 was evicted by 3, so it is new again
+    expect(metrics.value(P2P_METRICS.delivered)).toBe(4) // 1 was evicted by 3, so it is new again
     inject(env(3n))
-    expect(m.stats.duplicates).toBe(1)
+    expect(metrics.value(P2P_METRICS.duplicates)).toBe(1)
   }, 30_000)
 })
 
@@ -143,7 +177,7 @@ describe('handleEvent', () => {
   it('a new height applies the staked-set delta to RainTree', async () => {
     net = await memoryNetwork(3)
     const m = net.modules[0]!
-    const extra = createPeer(identities(1, 'newcomer')[0]!.publicKey, '')
+    const extra = createPeer(outsiders(1, 2000)[0]!.publicKey, '')
     net.providers.setStaked(h => h >= 2n ? [...net!.peers.slice(0, 2), extra] : net!.peers)
     const updates: Array<{ added: Peer[], removed: Peer[] }> = []
     m.events.on('peers:updated', u => updates.push(u))
@@ -166,12 +200,13 @@ describe('handleEvent', () => {
   }, 30_000)
 
   it('P2P_Bootstrapping with an empty peerstore bootstraps over RPC from a real server, then emits bootstrapped', async () => {
-    const [self, other] = identities(2, 'boot')
+    const [self, other] = outsiders(2, 3000)
     const otherPeer = createPeer(other!.publicKey, '127.0.0.1:1')
-    const source = staticProviders({ height: 5n, staked: [otherPeer] })
-    const server = createRpcServer({ heightProvider: source, peerstoreProvider: source })
-    const url = await server.listen(0, '127.0.0.1')
-    const empty = staticProviders({ height: 1n })
+    const source = staticProviders({ height: 5n, staked: [otherPeer] })()
+    const server = rpcServer({ port: 0, host: '127.0.0.1' })({ heightProvider: source, peerstoreProvider: source })
+    await server.start()
+    const url = server.url
+    const empty = staticProviders({ height: 1n })()
     const m = createP2P({
       config: { private_key: self!.privateKeyHex, connection_type: 'memory', bootstrap_nodes_csv: url.replace('localhost', '127.0.0.1') },
       currentHeightProvider: empty,
@@ -186,7 +221,7 @@ describe('handleEvent', () => {
       expect(m.routers.unstaked!.getPeerstore().has(otherPeer.address)).toBe(true)
     } finally {
       await m.stop()
-      await server.close()
+      await server.stop()
     }
   }, 30_000)
 
@@ -198,8 +233,8 @@ describe('handleEvent', () => {
 
 describe('lifecycle and configuration', () => {
   it('start and stop are idempotent; use before start is a NotStartedError', async () => {
-    const [id] = identities(1)
-    const p = staticProviders({ height: 1n, staked: [createPeer(id!.publicKey, '')] })
+    const [id] = testIdentities(1)
+    const p = staticProviders({ height: 1n, staked: [createPeer(id!.publicKey, '')] })()
     const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: p, peerstoreProvider: p })
     await expect(m.broadcast(text('x'))).rejects.toThrow(NotStartedError)
     await Promise.all([m.start(), m.start()])
@@ -214,12 +249,60 @@ describe('lifecycle and configuration', () => {
   }, 30_000)
 
   it('a failing provider makes start fail cleanly with StartError', async () => {
-    const [id] = identities(1)
-    const p = staticProviders({ height: 1n, staked: () => { throw new Error('no database') } })
+    const [id] = testIdentities(1)
+    const p = staticProviders({ height: 1n, staked: () => { throw new Error('no database') } })()
     const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: p, peerstoreProvider: p })
     await expect(m.start()).rejects.toThrow(StartError)
     expect(m.isStarted()).toBe(false)
   })
+
+  it('a stop during start aborts it promptly: stop resolves, start settles, nothing is left running', async () => {
+    const [id] = testIdentities(1)
+    const heights = staticProviders({ height: 1n })()
+    let call: AbortSignal | undefined
+    // a peerstore provider that never answers (and ignores its signal)
+    const hanging: PeerstoreProvider = {
+      getStakedPeerstoreAtHeight: async (_height, options) => { call = options?.signal; return await new Promise<never>(() => {}) },
+      getUnstakedPeerstore: async () => new Peerstore()
+    }
+    const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: heights, peerstoreProvider: hanging })
+    let settled = false
+    const starting = m.start().finally(() => { settled = true })
+    await waitFor(() => call !== undefined, { what: 'the peerstore call' })
+    const t0 = performance.now()
+    await m.stop()
+    await starting // a cancelled start resolves: the stop superseded it
+    expect(settled).toBe(true)
+    expect(performance.now() - t0).toBeLessThan(5_000)
+    expect(call?.aborted).toBe(true) // the provider was told
+    expect(m.isStarted()).toBe(false)
+    expect(m.node).toBeUndefined()
+    expect(m.routers).toEqual({})
+  }, 30_000)
+
+  it('a stop while a router is starting stops that router and the node', async () => {
+    const [id] = testIdentities(1)
+    const p = staticProviders({ height: 1n, staked: [createPeer(id!.publicKey, '')] })()
+    let router: ReturnType<typeof fakeRouter> | undefined
+    let node: P2PModule['node']
+    const stuck: RouterFactory = c => {
+      node = c.node
+      router = fakeRouter(c.peers)
+      router.start = async () => await new Promise<never>(() => {}) // a router whose start never finishes
+      return router
+    }
+    let stopped = 0
+    const m = createP2P({ config: { private_key: id!.privateKeyHex, connection_type: 'memory' }, currentHeightProvider: p, peerstoreProvider: p, stakedRouter: stuck, unstakedRouter: null })
+    const starting = m.start()
+    await waitFor(() => router !== undefined, { what: 'the router' })
+    const stop = router!.stop
+    router!.stop = async () => { stopped++; await stop() }
+    await m.stop()
+    await starting
+    expect(stopped).toBe(1)
+    expect(node?.status).toBe('stopped')
+    expect(m.isStarted()).toBe(false)
+  }, 30_000)
 
   it('an unstaked node without a background router has nothing to send with', async () => {
     net = await memoryNetwork(1, 1, i => i === 1 ? { unstakedRouter: null } : {})
@@ -227,7 +310,7 @@ describe('lifecycle and configuration', () => {
   }, 30_000)
 
   it('bad configs are rejected up front, naming the field', () => {
-    const key = identities(1)[0]!.privateKeyHex
+    const key = testIdentities(1)[0]!.privateKeyHex
     const cases: Array<[unknown, RegExp]> = [
       [null, /invalid config: must be an object/],
       [{}, /invalid private_key: is required/],
@@ -250,22 +333,29 @@ describe('lifecycle and configuration', () => {
   })
 })
 
-/** A fake staked router whose `inject(bytes)` makes it deliver `bytes` to the module as if from the network. */
+/**
+ * A fake staked router whose `inject(bytes)` makes it receive `bytes` as if from the network: like every router, it
+ * checks the envelope once and emits `message` (with the nonce and content) or `drop`.
+ */
 function injectingRouter (): { capture: RouterFactory, inject: (data: Uint8Array) => void } {
   let router: ReturnType<typeof fakeRouter> | undefined
   return {
-    capture: c => { router = fakeRouter(c.stakedPeers); return router },
-    inject: data => { router?.events.dispatch('message', { data, router: 'fake' }) }
+    capture: c => { router = fakeRouter(c.peers); return router },
+    inject: data => {
+      const envelope = checkEnvelope(data)
+      if (envelope.ok) router?.events.dispatch('message', { data, nonce: envelope.nonce, content: envelope.content, router: 'fake' })
+      else router?.events.dispatch('drop', { reason: envelope.reason, error: envelope.error })
+    }
   }
 }
 
 /** A do-nothing router with a real peerstore, for injecting behaviour. */
-function fakeRouter (peers: Peer[]): Router & { events: TypedEventTarget<RouterEvents> } {
+function fakeRouter (peers: Peer[], name = 'fake'): Router & { events: TypedEvents<RouterEvents> } {
   const store = new Peerstore(peers)
   let started = false
   return {
-    name: 'fake',
-    events: new TypedEventTarget<RouterEvents>(),
+    name,
+    events: new TypedEvents<RouterEvents>(),
     isStarted: () => started,
     start: async () => { started = true },
     stop: async () => { started = false },

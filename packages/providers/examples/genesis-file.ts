@@ -13,11 +13,11 @@ const peers = [1, 2, 3].map(seed => createPeer(testIdentity(seed).publicKey, `no
 await writeGenesisFile(path, peers, { height: 0n })            // as the CLI's `genesis` command
 console.log(JSON.stringify(genesisFromPeers(peers).validators[0]))   // the same JSON, in memory
 
-const psp = genesisPeerstoreProvider({ path })                 // or { genesis: await loadGenesisFile(path) }
+const psp = genesisPeerstoreProvider({ path })()               // or { genesis: await loadGenesisFile(path) }
 const pstore = await psp.getStakedPeerstoreAtHeight(0n)        // reads the file on first use (GenesisFileError if broken)
 
-const { validators, height } = await loadGenesisFile(path)
-const providers = staticProviders({ height: height ?? 0n, staked: validators })   // height + set from the file
+const { validators, height } = await loadGenesisFile(path)     // options: signal, logger
+const providers = staticProviders({ height: height ?? 0n, staked: validators })()   // height + set from the file
 console.log(`${pstore.size} validators; height ${await providers.currentHeight()}`)
 
 await rm(dir, { recursive: true })

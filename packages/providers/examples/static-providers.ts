@@ -8,7 +8,7 @@ const providers = staticProviders({
   height: 1n,         // @default 0n
   staked: peers,      // @default [] — or (height) => peers
   unstaked: []        // @default []
-})
+})({})                // components: logger (@default the `pokt:providers` debug logger), metrics (@default none)
 providers.events.on('height', h => { console.log('new height', h) })
 providers.setHeight(2n)                  // emits 2n (no event when the height is unchanged)
 providers.setStaked(otherPeers)          // a duplicate address throws DuplicatePeerError and keeps the old set

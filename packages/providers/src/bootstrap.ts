@@ -1,7 +1,8 @@
-import type { AbortOptions, Peerstore } from '@pokt-p2p/types'
-import { BootstrapError, InvalidBootstrapNodeError, RpcAbortedError, RpcResponseError, type BootstrapFailure } from './errors.js'
-import type { RpcClientOptions } from './http.js'
-import { checkHealth, rpcCurrentHeightProvider, rpcPeerstoreProvider } from './rpc.js'
+import { Peerstore, type AbortOptions, type BootstrapFailure } from '@pokt-p2p/types'
+import { instruments, type ProviderComponents } from './components.js'
+import { BootstrapError, InvalidBootstrapNodeError, RpcAbortedError, RpcResponseError } from './errors.js'
+import { RpcClient, normalizeBaseUrl, type RpcClientOptions } from './http.js'
+import { RPC_PATHS, parseAddressBookResponse, parseHeightResponse } from './rpc.js'
 
 /** Reference `DefaultP2PBootstrapNodesCsv`. */
 export const DEFAULT_BOOTSTRAP_NODES_CSV = 'http://validator1:50832,http://validator-001-pocket:50832'
@@ -89,14 +90,16 @@ export function parseBootstrapNodes (csv: string | undefined): string[] {
   })
 }
 
-export interface BootstrapOptions extends RpcClientOptions, AbortOptions {
+/** Options of {@link bootstrap}: the RPC client's, a signal, where to log and count, and a failure callback. */
+export interface BootstrapOptions extends RpcClientOptions, AbortOptions, ProviderComponents {
   /**
    * Timeout of the `/v1/health` check of each node (the reference had none).
    * @default the `timeoutMs` option (5000)
    */
   healthTimeoutMs?: number
   /**
-   * Called after each node that failed, before the next is tried.
+   * Called after each node that failed (`target`: its URL; `attempts`: the requests made to it), before the next is
+   * tried.
    * @default undefined
    */
   onNodeFailure?: (failure: BootstrapFailure) => void
@@ -116,7 +119,8 @@ export interface BootstrapResult {
  * Tries each bootstrap node in order: `GET /v1/health`, then the current height, then the staked address book at that
  * height. The first node that answers all three with a non-empty staked set wins and the rest are not contacted (the
  * reference never stopped, and panicked when all failed). `urls` is a list or a `bootstrap_nodes_csv` string (parsed
- * with {@link parseBootstrapNodes}). The caller's `signal` aborting stops everything with `RpcAbortedError`.
+ * with {@link parseBootstrapNodes}). The caller's `signal` aborting stops everything with `RpcAbortedError`. Logs each
+ * node it tries, each that failed and why, and the one it chose.
  *
  * @throws {BootstrapError} listing every URL and why it failed, when none succeeded
  * @example
@@ -126,18 +130,28 @@ export interface BootstrapResult {
  */
 export async function bootstrap (urls: string | readonly string[], options: BootstrapOptions = {}): Promise<BootstrapResult> {
   const nodes = typeof urls === 'string' ? parseBootstrapNodes(urls) : urls
+  const { log } = instruments(options)
   const failures: BootstrapFailure[] = []
   for (const url of nodes) {
+    let attempts = 0
+    const request = { signal: options.signal, onAttempt: () => { attempts++ } }
+    log('bootstrap: trying %s', url)
     try {
-      await checkHealth(url, { ...options, timeoutMs: options.healthTimeoutMs ?? options.timeoutMs })
-      const chp = rpcCurrentHeightProvider({ ...options, url })
-      const height = await chp.currentHeight(options)
-      const peerstore = await rpcPeerstoreProvider({ ...options, url }).getStakedPeerstoreAtHeight(height, options)
+      const base = normalizeBaseUrl(url)
+      const health = new RpcClient(options, { ...options, timeoutMs: options.healthTimeoutMs ?? options.timeoutMs })
+      await health.get(`${base}${RPC_PATHS.health}`, () => {}, request)
+      const client = new RpcClient(options, options)
+      const state = `${base}${RPC_PATHS.consensusState}`
+      const height = await client.getJson(state, json => parseHeightResponse(json, state), request)
+      const book = `${base}${RPC_PATHS.stakedActorsAddressBook}?height=${height.toString()}&actor_type=validator`
+      const peerstore = new Peerstore(await client.getJson(book, json => parseAddressBookResponse(json, book), request))
       if (peerstore.size === 0) throw new RpcResponseError(url, `the staked address book at height ${height} is empty`)
+      log('bootstrap: chose %s: height %s, %d staked peers', url, height, peerstore.size)
       return { url, height, peerstore }
     } catch (err) {
       if (err instanceof RpcAbortedError || options.signal?.aborted === true) throw err
-      const failure = { url, error: err instanceof Error ? err : new Error(String(err)) }
+      const failure: BootstrapFailure = { target: url, attempts, error: err instanceof Error ? err : new Error(String(err)) }
+      log.error('bootstrap: %s failed after %d attempt(s): %s', url, attempts, failure.error.message)
       failures.push(failure)
       options.onNodeFailure?.(failure)
     }

@@ -1,4 +1,4 @@
-import { InvalidConfigError, MessageTooLargeError, PocketP2PError, TimeoutError, type PocketErrorOptions } from '@pokt-p2p/types'
+import { InvalidConfigError, MessageTooLargeError, PocketP2PError, TimeoutError, type BootstrapFailure, type PocketErrorOptions } from '@pokt-p2p/types'
 
 /** Where inside a JSON document a problem was found: the entry index and the field (either may be absent). */
 export interface JsonLocation {
@@ -154,23 +154,18 @@ export class InvalidBootstrapNodeError extends InvalidConfigError {
   }
 }
 
-/** One bootstrap node that could not be used, and why. */
-export interface BootstrapFailure {
-  /** the bootstrap node's URL */
-  url: string
-  /** why it could not be used */
-  error: Error
-}
-
-/** Every bootstrap node failed; `failures` lists each URL with its error, in the order they were tried. */
+/**
+ * Every bootstrap node failed; `failures` lists each (`target`: its URL) with its attempts and error, in the order
+ * they were tried.
+ */
 export class BootstrapError extends PocketP2PError {
   /** The class name, as each instance's `name`. */
   static override name = 'BootstrapError'
-  /** @param failures - every bootstrap node tried, with its error, in order (empty when none was given) */
+  /** @param failures - every bootstrap node tried, with its attempts and error, in order (empty when none was given) */
   constructor (readonly failures: BootstrapFailure[]) {
     super(failures.length === 0
       ? 'bootstrap failed: no bootstrap nodes given'
-      : `bootstrap failed: all ${failures.length} bootstrap node(s) failed:\n${failures.map(f => `  - ${f.url}: ${f.error.message}`).join('\n')}`,
+      : `bootstrap failed: all ${failures.length} bootstrap node(s) failed:\n${failures.map(f => `  - ${f.target}: ${f.error.message}`).join('\n')}`,
     { cause: failures.length === 0 ? undefined : new AggregateError(failures.map(f => f.error)) })
   }
 }

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { InvalidConfigError, Peerstore, type AbortOptions, type Peer, type PeerstoreProvider } from '@pokt-p2p/types'
+import { instruments, type ProviderComponents } from './components.js'
 import { GenesisFileError } from './errors.js'
 import { actorEntriesToPeers, describe } from './validate.js'
 
@@ -43,7 +44,7 @@ export function parseGenesis (json: unknown, source: string): Genesis {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail(`expected a JSON object, got ${describe(json)}`)
   const doc = json as Record<string, unknown>
   for (const key of Object.keys(doc)) {
-    if (!TOP_LEVEL_KEYS.has(key)) fail(`unknown key (expected "validators" and optionally "height")`, undefined, key)
+    if (!TOP_LEVEL_KEYS.has(key)) fail('unknown key (expected "validators" and optionally "height")', undefined, key)
   }
   let height: bigint | undefined
   if (doc.height !== undefined) {
@@ -77,24 +78,51 @@ export function parseGenesisText (text: string, source: string): Genesis {
   return parseGenesis(json, source)
 }
 
-/** Reads and validates a genesis file. @throws {GenesisFileError} (also when the file cannot be read) */
-export async function loadGenesisFile (path: string, options: AbortOptions = {}): Promise<Genesis> {
-  let text: string
+/** Options of {@link loadGenesisFile}: a signal, and where to log. */
+export interface LoadGenesisFileOptions extends AbortOptions, ProviderComponents {}
+
+/**
+ * Reads and validates a genesis file; logs what it loaded, or why it could not.
+ * @throws {GenesisFileError} (also when the file cannot be read)
+ */
+export async function loadGenesisFile (path: string, options: LoadGenesisFileOptions = {}): Promise<Genesis> {
+  const { log } = instruments(options)
+  let genesis: Genesis
   try {
-    text = await readFile(path, { encoding: 'utf8', signal: options.signal })
+    let text: string
+    try {
+      text = await readFile(path, { encoding: 'utf8', signal: options.signal })
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+      throw new GenesisFileError(path, `cannot read: ${(err as Error).message}`, {}, { cause: err })
+    }
+    genesis = parseGenesisText(text, path)
   } catch (err) {
-    if (options.signal?.aborted === true) throw err
-    throw new GenesisFileError(path, `cannot read: ${(err as Error).message}`, {}, { cause: err })
+    if (err instanceof GenesisFileError) log.error('%s', err.message)
+    throw err
   }
-  return parseGenesisText(text, path)
+  log('genesis file %s: %d validators, height %s', path, genesis.validators.length, genesis.height ?? 'not given')
+  return genesis
 }
+
+/** Options of {@link genesisFromPeers}. */
+export interface GenesisFromPeersOptions {
+  /**
+   * The height the set starts at, written as `height`.
+   * @default undefined (no `height` key)
+   */
+  height?: bigint
+}
+
+/** Options of {@link writeGenesisFile}: the document's, a signal, and where to log. */
+export interface WriteGenesisFileOptions extends GenesisFromPeersOptions, AbortOptions, ProviderComponents {}
 
 /**
  * The genesis document of `peers` (validated as a loaded file would be, so a written file always loads).
  * @throws {GenesisFileError} (source `<generated>`) for a peer whose address does not match its key, a bad service
  * URL or a duplicate
  */
-export function genesisFromPeers (peers: Iterable<Peer>, options: { height?: bigint } = {}): GenesisFileJson {
+export function genesisFromPeers (peers: Iterable<Peer>, options: GenesisFromPeersOptions = {}): GenesisFileJson {
   const doc: GenesisFileJson = {
     validators: [...peers].map(p => ({ address: p.address, public_key: p.publicKey, service_url: p.serviceUrl }))
   }
@@ -108,57 +136,82 @@ export function genesisFromPeers (peers: Iterable<Peer>, options: { height?: big
   return doc
 }
 
-/** Writes `peers` as a genesis file (pretty JSON, trailing newline). */
-export async function writeGenesisFile (path: string, peers: Iterable<Peer>, options: { height?: bigint } = {}): Promise<void> {
+/** Writes `peers` as a genesis file (pretty JSON, trailing newline). @throws {GenesisFileError} as {@link genesisFromPeers} */
+export async function writeGenesisFile (path: string, peers: Iterable<Peer>, options: WriteGenesisFileOptions = {}): Promise<void> {
   const doc = genesisFromPeers(peers, options)
-  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`, 'utf8')
+  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`, { encoding: 'utf8', signal: options.signal })
+  instruments(options).log('wrote genesis file %s: %d validators', path, doc.validators.length)
 }
 
-/** Where a genesis peerstore provider gets its genesis: a file path or a loaded genesis. */
+/** Where a genesis peerstore provider gets its genesis: a file path or a loaded genesis (exactly one). */
 export interface GenesisPeerstoreProviderInit {
-  /** Path of the genesis file (read once, on first use). Exactly one of `path` and `genesis`. */
+  /**
+   * Path of the genesis file (read once, on first use).
+   * @default undefined (then `genesis` is required)
+   */
   path?: string
-  /** An already loaded genesis. */
+  /**
+   * An already loaded genesis.
+   * @default undefined (then `path` is required)
+   */
   genesis?: Genesis
 }
 
-/** A {@link PeerstoreProvider} backed by a genesis file. */
-export interface GenesisPeerstoreProvider extends PeerstoreProvider {
+/**
+ * A {@link PeerstoreProvider} backed by a genesis file: the genesis validators are the staked set at every height; the
+ * unstaked set is empty.
+ */
+export class GenesisPeerstoreProvider implements PeerstoreProvider {
+  readonly #components: ProviderComponents
+  readonly #path: string | undefined
+  #loaded: Promise<Genesis> | undefined
+
+  /**
+   * @param components - where to log the load
+   * @param init - the file's path, or a loaded genesis
+   * @throws {InvalidConfigError} unless exactly one of `path` and `genesis` is given
+   */
+  constructor (components: ProviderComponents, init: GenesisPeerstoreProviderInit) {
+    const { path, genesis } = init
+    if ((path === undefined) === (genesis === undefined)) {
+      throw new InvalidConfigError('genesisPeerstoreProvider init', 'give exactly one of `path` and `genesis`')
+    }
+    this.#components = components
+    this.#path = path
+    this.#loaded = genesis === undefined ? undefined : Promise.resolve(genesis)
+  }
+
   /** The validated genesis (loads the file on first call; a failed load is retried on the next call). */
-  load (options?: AbortOptions): Promise<Genesis>
+  async load (options: AbortOptions = {}): Promise<Genesis> {
+    if (this.#loaded === undefined) {
+      const p = loadGenesisFile(this.#path as string, { ...this.#components, ...options })
+      this.#loaded = p
+      p.catch(() => { if (this.#loaded === p) this.#loaded = undefined })
+    }
+    return await this.#loaded
+  }
+
+  /** The genesis validators, whatever the height. */
+  async getStakedPeerstoreAtHeight (_height: bigint, options: AbortOptions = {}): Promise<Peerstore> {
+    return new Peerstore((await this.load(options)).validators)
+  }
+
+  /** An empty peerstore. */
+  async getUnstakedPeerstore (options: AbortOptions = {}): Promise<Peerstore> {
+    options.signal?.throwIfAborted()
+    return new Peerstore()
+  }
 }
 
 /**
- * The genesis validators as the staked set at every height; the unstaked set is empty.
+ * A peerstore provider serving a genesis file's validators; see {@link GenesisPeerstoreProvider}.
  *
  * @example
  * ```ts
- * const psp = genesisPeerstoreProvider({ path: './genesis.json' })
+ * const psp = genesisPeerstoreProvider({ path: './genesis.json' })({ logger })
  * const pstore = await psp.getStakedPeerstoreAtHeight(0n) // GenesisFileError if the file is broken
  * ```
  */
-export function genesisPeerstoreProvider (init: GenesisPeerstoreProviderInit): GenesisPeerstoreProvider {
-  const { path, genesis } = init
-  if ((path === undefined) === (genesis === undefined)) {
-    throw new InvalidConfigError('genesisPeerstoreProvider init', 'give exactly one of `path` and `genesis`')
-  }
-  let loaded: Promise<Genesis> | undefined = genesis === undefined ? undefined : Promise.resolve(genesis)
-  const load = async (options: AbortOptions = {}): Promise<Genesis> => {
-    if (loaded === undefined) {
-      const p = loadGenesisFile(path as string, options)
-      loaded = p
-      p.catch(() => { if (loaded === p) loaded = undefined })
-    }
-    return await loaded
-  }
-  return {
-    load,
-    async getStakedPeerstoreAtHeight (_height: bigint, options: AbortOptions = {}): Promise<Peerstore> {
-      return new Peerstore((await load(options)).validators)
-    },
-    async getUnstakedPeerstore (options: AbortOptions = {}): Promise<Peerstore> {
-      options.signal?.throwIfAborted()
-      return new Peerstore()
-    }
-  }
+export function genesisPeerstoreProvider (init: GenesisPeerstoreProviderInit): (components?: ProviderComponents) => GenesisPeerstoreProvider {
+  return (components = {}) => new GenesisPeerstoreProvider(components, init)
 }

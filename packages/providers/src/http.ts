@@ -1,4 +1,6 @@
-import { InvalidConfigError, type AbortOptions } from '@pokt-p2p/types'
+import pRetry, { AbortError } from 'p-retry'
+import { InvalidConfigError, integerOption, type AbortOptions } from '@pokt-p2p/types'
+import { instruments, type Instruments, type ProviderComponents } from './components.js'
 import { ResponseTooLargeError, RpcAbortedError, RpcConnectionError, RpcHttpError, RpcResponseError, RpcTimeoutError } from './errors.js'
 import { clip } from './validate.js'
 
@@ -10,6 +12,10 @@ export const DEFAULT_RETRIES = 2
 export const DEFAULT_RETRY_DELAY_MS = 100
 /** Default {@link RpcClientOptions.maxResponseBytes}: 16 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+/** The doubling retry delay stops growing here (unless `retryDelayMs` itself is larger). */
+const MAX_RETRY_DELAY_MS = 10_000
+/** Longest delay a timer can take (larger ones would fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Options of every RPC client call. */
 export interface RpcClientOptions {
@@ -24,7 +30,7 @@ export interface RpcClientOptions {
    */
   retries?: number
   /**
-   * Delay before the first retry; doubled before each further retry (capped at 10 s).
+   * Delay before the first retry; doubled before each further retry, up to 10 s (or `retryDelayMs`, when larger).
    * @default 100
    */
   retryDelayMs?: number
@@ -35,25 +41,21 @@ export interface RpcClientOptions {
   maxResponseBytes?: number
 }
 
-export interface ResolvedRpcClientOptions {
+/** {@link RpcClientOptions} with every default applied and every value checked. */
+interface ResolvedRpcClientOptions {
   timeoutMs: number
   retries: number
   retryDelayMs: number
   maxResponseBytes: number
 }
 
-function nonNegativeInt (field: string, value: number | undefined, fallback: number, min = 0): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min) throw new InvalidConfigError(field, `expected an integer ≥ ${min}, got ${value}`)
-  return value
-}
-
-export function resolveClientOptions (init: RpcClientOptions): ResolvedRpcClientOptions {
+/** Applies the defaults and checks each option. @throws {InvalidConfigError} naming the first invalid option */
+function resolveClientOptions (init: RpcClientOptions): ResolvedRpcClientOptions {
   return {
-    timeoutMs: nonNegativeInt('timeoutMs', init.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
-    retries: nonNegativeInt('retries', init.retries, DEFAULT_RETRIES),
-    retryDelayMs: nonNegativeInt('retryDelayMs', init.retryDelayMs, DEFAULT_RETRY_DELAY_MS),
-    maxResponseBytes: nonNegativeInt('maxResponseBytes', init.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES)
+    timeoutMs: integerOption('timeoutMs', init.timeoutMs ?? DEFAULT_TIMEOUT_MS, { min: 1, max: MAX_TIMER_MS }),
+    retries: integerOption('retries', init.retries ?? DEFAULT_RETRIES, { min: 0 }),
+    retryDelayMs: integerOption('retryDelayMs', init.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS, { min: 0, max: MAX_TIMER_MS }),
+    maxResponseBytes: integerOption('maxResponseBytes', init.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, { min: 0 })
   }
 }
 
@@ -85,31 +87,6 @@ function describeError (err: unknown): string {
   return inner === undefined ? outer : `${outer}: ${inner}`
 }
 
-interface Attempt { status: number, body: Uint8Array }
-
-const RETRYABLE = Symbol('retryable')
-type Retryable = Error & { [RETRYABLE]?: true }
-
-function retryable<E extends Error> (err: E): E {
-  (err as Retryable)[RETRYABLE] = true
-  return err
-}
-
-async function sleep (ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
-  if (ms <= 0) return
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new RpcAbortedError(url, { cause: signal?.reason }))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 async function readLimited (res: Response, url: string, limit: number): Promise<Uint8Array> {
   const declared = res.headers.get('content-length')
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) {
@@ -136,58 +113,117 @@ async function readLimited (res: Response, url: string, limit: number): Promise<
   return out
 }
 
-async function attempt (url: string, opts: ResolvedRpcClientOptions, signal: AbortSignal | undefined): Promise<Attempt> {
-  // one controller aborted by the timeout or the caller's signal (not AbortSignal.any, whose dependants a long-lived
-  // caller signal — e.g. the height poller's — would accumulate on some Node versions)
-  const timeout = new AbortController()
-  const combined = new AbortController()
-  const timer = setTimeout(() => { timeout.abort(); combined.abort() }, opts.timeoutMs)
-  const onAbort = (): void => { combined.abort() }
-  signal?.addEventListener('abort', onAbort, { once: true })
-  if (signal?.aborted === true) combined.abort()
-  try {
-    const res = await fetch(url, { signal: combined.signal, redirect: 'error', headers: { accept: 'application/json' } })
-    const body = await readLimited(res, url, opts.maxResponseBytes)
-    return { status: res.status, body }
-  } catch (err) {
-    if (signal?.aborted === true) throw new RpcAbortedError(url, { cause: signal.reason })
-    if (timeout.signal.aborted) throw retryable(new RpcTimeoutError(url, opts.timeoutMs, { cause: err }))
-    if (err instanceof ResponseTooLargeError) throw err
-    throw retryable(new RpcConnectionError(url, describeError(err), { cause: err }))
-  } finally {
-    clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
-  }
+/** Options of one {@link RpcClient} request. */
+export interface RpcRequestOptions extends AbortOptions {
+  /** called as each attempt starts (bootstrap counts them) */
+  onAttempt?: () => void
 }
 
 /**
- * GET `url` with the per-request timeout, body size limit, and bounded retries with exponential backoff.
- * Resolves with the body of a 2xx response.
+ * The HTTP GET every provider, `checkHealth` and `bootstrap` use: a per-request timeout, a body size limit, bounded
+ * retries with exponential backoff (`p-retry`), the caller's `AbortSignal`, one log line per failed request (and per
+ * retry) naming the URL and the reason, and the `pokt_providers_rpc_requests_total` counter.
  */
-export async function rpcGet (url: string, opts: ResolvedRpcClientOptions, options: AbortOptions = {}): Promise<Uint8Array> {
-  const { signal } = options
-  let delay = opts.retryDelayMs
-  for (let tries = 0; ; tries++) {
-    if (signal?.aborted === true) throw new RpcAbortedError(url, { cause: signal.reason })
+export class RpcClient {
+  readonly #opts: ResolvedRpcClientOptions
+  readonly #io: Instruments
+
+  /**
+   * @param components - where to log and count
+   * @param init - timeouts, retries and limits
+   * @throws {InvalidConfigError} for an invalid option
+   */
+  constructor (components: ProviderComponents, init: RpcClientOptions) {
+    this.#opts = resolveClientOptions(init)
+    this.#io = instruments(components)
+  }
+
+  /**
+   * GETs `url` and returns `read` of the body of its 2xx response. Only the request is retried; `read` (parsing,
+   * validation) is not, but its error counts as the request's failure.
+   */
+  async get<T> (url: string, read: (body: Uint8Array) => T, options: RpcRequestOptions = {}): Promise<T> {
+    const { signal } = options
+    const { retries, retryDelayMs } = this.#opts
+    let body: Uint8Array
     try {
-      const { status, body } = await attempt(url, opts, signal)
-      if (status < 200 || status > 299) {
-        const text = clip(new TextDecoder().decode(body.subarray(0, 512)).trim(), 200)
-        const err = new RpcHttpError(url, status, text)
-        throw (status >= 500 || status === 429) ? retryable(err) : err
-      }
-      return body
+      signal?.throwIfAborted()
+      body = await pRetry(async () => await this.#attempt(url, options), {
+        retries,
+        factor: 2,
+        minTimeout: retryDelayMs,
+        maxTimeout: Math.max(MAX_RETRY_DELAY_MS, retryDelayMs),
+        signal,
+        onFailedAttempt: err => {
+          if (err.retriesLeft === 0) return
+          this.#io.request('retried')
+          this.#io.log('GET %s failed (attempt %d of %d), retrying: %s', url, err.attemptNumber, retries + 1, err.message)
+        }
+      })
     } catch (err) {
-      if (tries >= opts.retries || (err as Retryable)[RETRYABLE] !== true) throw err
+      // p-retry rejects with the signal's reason when it aborts, during an attempt or the wait before a retry
+      throw this.#failed(url, signal?.aborted === true ? new RpcAbortedError(url, { cause: signal.reason }) : err)
     }
-    await sleep(delay, signal, url)
-    delay = Math.min(delay * 2, 10_000)
+    let result: T
+    try {
+      result = read(body)
+    } catch (err) {
+      throw this.#failed(url, err)
+    }
+    this.#io.request('ok')
+    this.#io.log.trace('GET %s ok', url)
+    return result
+  }
+
+  /** GETs `url` and returns `parse` of its body read as JSON (`RpcResponseError` when it is not JSON). */
+  async getJson<T> (url: string, parse: (json: unknown) => T, options: RpcRequestOptions = {}): Promise<T> {
+    return await this.get(url, body => parse(parseJsonBody(body, url)), options)
+  }
+
+  /** Counts and logs a failed request; returns its error. */
+  #failed (url: string, err: unknown): unknown {
+    this.#io.request('failed')
+    if (err instanceof RpcAbortedError) {
+      this.#io.log('GET %s aborted', url)
+    } else {
+      this.#io.log.error('GET %s failed: %s', url, err instanceof Error ? err.message : String(err))
+    }
+    return err
+  }
+
+  /** One attempt; errors not worth a retry are wrapped in p-retry's `AbortError`, which stops retrying. */
+  async #attempt (url: string, options: RpcRequestOptions): Promise<Uint8Array> {
+    const { signal } = options
+    const { timeoutMs, maxResponseBytes } = this.#opts
+    options.onAttempt?.()
+    const timeout = AbortSignal.timeout(timeoutMs)
+    let status: number
+    let body: Uint8Array
+    try {
+      const res = await fetch(url, {
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        redirect: 'error',
+        headers: { accept: 'application/json' }
+      })
+      status = res.status
+      body = await readLimited(res, url, maxResponseBytes)
+    } catch (err) {
+      if (signal?.aborted === true) throw new AbortError(new RpcAbortedError(url, { cause: signal.reason }))
+      if (timeout.aborted) throw new RpcTimeoutError(url, timeoutMs, { cause: err })
+      if (err instanceof ResponseTooLargeError) throw new AbortError(err)
+      throw new RpcConnectionError(url, describeError(err), { cause: err })
+    }
+    if (status < 200 || status > 299) {
+      const text = clip(new TextDecoder().decode(body.subarray(0, 512)).trim(), 200)
+      const err = new RpcHttpError(url, status, text)
+      throw (status >= 500 || status === 429) ? err : new AbortError(err)
+    }
+    return body
   }
 }
 
-/** GET `url` and parse its body as JSON (`RpcResponseError` when it is not JSON). */
-export async function rpcGetJson (url: string, opts: ResolvedRpcClientOptions, options: AbortOptions = {}): Promise<unknown> {
-  const body = await rpcGet(url, opts, options)
+/** The body as UTF-8 JSON. @throws {RpcResponseError} when it is not */
+function parseJsonBody (body: Uint8Array, url: string): unknown {
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body)

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals'
-import { InvalidConfigError } from '@pokt-p2p/types'
+import { InvalidConfigError, MemoryMetrics, type BootstrapFailure } from '@pokt-p2p/types'
+import { captureLogs, waitFor } from '@pokt-p2p/testing'
 import {
   BootstrapError, DEFAULT_BOOTSTRAP_NODES_CSV, InvalidBootstrapNodeError, RpcAbortedError, RpcConnectionError, RpcHttpError,
-  RpcResponseError, RpcTimeoutError, bootstrap, createRpcServer, parseBootstrapNodes, staticProviders
+  RpcResponseError, RpcTimeoutError, bootstrap, parseBootstrapNodes, rpcServer, staticProviders
 } from '../src/index.js'
-import { fakeNode, json, rejection, serverPool, startServer, testPeers, until } from './helpers.js'
+import { fakeNode, json, rejection, serverPool, startServer, testPeers } from './helpers.js'
 
 describe('parseBootstrapNodes (reference Test_Create_configureBootstrapNodes)', () => {
   const defaults = ['http://validator1:50832', 'http://validator-001-pocket:50832']
@@ -80,7 +81,7 @@ describe('bootstrap', () => {
     const sick = await serve((_req, res) => { res.writeHead(500).end() })
     const good = await serve(fakeNode(peers, 3))
     const failures: string[] = []
-    const result = await bootstrap([sick.url, good.url], { ...fast, onNodeFailure: f => failures.push(f.url) })
+    const result = await bootstrap([sick.url, good.url], { ...fast, onNodeFailure: f => failures.push(f.target) })
     expect(result.url).toBe(good.url)
     expect(result.height).toBe(3n)
     expect(result.peerstore.size).toBe(4)
@@ -111,7 +112,7 @@ describe('bootstrap', () => {
     const err = await rejection(bootstrap(urls, { timeoutMs: 2000, retries: 0 }))
     expect(err).toBeInstanceOf(BootstrapError)
     const { failures } = err as BootstrapError
-    expect(failures.map(f => f.url)).toEqual(urls)
+    expect(failures.map(f => f.target)).toEqual(urls)
     expect(failures[0]?.error).toBeInstanceOf(RpcConnectionError)
     expect(failures[1]?.error).toBeInstanceOf(RpcHttpError)
     expect(failures[2]?.error).toBeInstanceOf(RpcTimeoutError)
@@ -123,6 +124,37 @@ describe('bootstrap', () => {
     expect(err.message).toContain('not valid JSON')
     expect(err.message).toContain('is empty')
     expect(err.cause).toBeInstanceOf(AggregateError)
+  })
+
+  it('reports the attempts made to each failed node, and logs its progress: each node tried, why it failed, the one chosen', async () => {
+    const sick = await serve((_req, res) => { res.writeHead(503).end('maintenance') })
+    const good = await serve(fakeNode(peers, 3))
+    const logs = captureLogs()
+    const failures: BootstrapFailure[] = []
+    const result = await bootstrap(['ftp://x:1', sick.url, good.url], {
+      timeoutMs: 10_000, retries: 1, retryDelayMs: 1, logger: logs.logger, onNodeFailure: f => failures.push(f)
+    })
+    expect(result.url).toBe(good.url)
+    // the malformed URL was never asked; the sick node was asked twice (once, and the one retry)
+    expect(failures.map(f => [f.target, f.attempts])).toEqual([['ftp://x:1', 0], [sick.url, 2]])
+    expect(logs.lines.filter(l => l.text.startsWith('bootstrap: ')).map(l => l.text)).toEqual([
+      'bootstrap: trying ftp://x:1',
+      'bootstrap: ftp://x:1 failed after 0 attempt(s): invalid url: "ftp://x:1" must be an http:// or https:// URL',
+      `bootstrap: trying ${sick.url}`,
+      `bootstrap: ${sick.url} failed after 2 attempt(s): unexpected status code 503 from ${sick.url}/v1/health: maintenance`,
+      `bootstrap: trying ${good.url}`,
+      `bootstrap: chose ${good.url}: height 3, 4 staked peers`
+    ])
+  })
+
+  it('counts its RPC requests in the metrics', async () => {
+    const sick = await serve((_req, res) => { res.writeHead(503).end() })
+    const good = await serve(fakeNode(peers, 3))
+    const metrics = new MemoryMetrics()
+    await bootstrap([sick.url, good.url], { timeoutMs: 10_000, retries: 1, retryDelayMs: 1, metrics })
+    const requests = (outcome: string): number => metrics.value('pokt_providers_rpc_requests_total', outcome)
+    // the sick node: a retried attempt, then a failed request; the good one: health, height and address book
+    expect([requests('retried'), requests('failed'), requests('ok')]).toEqual([1, 1, 3])
   })
 
   it('an empty list is a BootstrapError too', async () => {
@@ -145,17 +177,18 @@ describe('bootstrap', () => {
     const controller = new AbortController()
     const pending = rejection(bootstrap([slow.url, good.url], { timeoutMs: 60_000, retries: 0, signal: controller.signal }))
     // abort while the first node holds the request
-    await until(() => slow.requests.length === 1, 'the request to the first node')
+    await waitFor(() => slow.requests.length === 1, { what: 'the request to the first node' })
     controller.abort()
     const err = await pending
     expect(err).toBeInstanceOf(RpcAbortedError)
     expect(good.requests).toEqual([])
   })
 
-  it('bootstraps from another node of this project (createRpcServer)', async () => {
-    const local = staticProviders({ height: 21n, staked: peers })
-    const server = createRpcServer({ heightProvider: local, peerstoreProvider: local })
-    const url = await server.listen()
+  it('bootstraps from another node of this project (rpcServer)', async () => {
+    const local = staticProviders({ height: 21n, staked: peers })()
+    const server = rpcServer()({ heightProvider: local, peerstoreProvider: local })
+    await server.start()
+    const url = server.url
     try {
       const dead = await startServer(() => {})
       await dead.close()
@@ -163,7 +196,7 @@ describe('bootstrap', () => {
       expect(result).toMatchObject({ url, height: 21n })
       expect(result.peerstore.getPeerList()).toEqual(peers)
     } finally {
-      await server.close()
+      await server.stop()
     }
   })
 })

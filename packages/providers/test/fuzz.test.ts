@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { Peerstore, PocketP2PError } from '@pokt-p2p/types'
 import {
-  RpcConnectionError, RpcTimeoutError, createRpcServer, rpcCurrentHeightProvider, rpcPeerstoreProvider, staticProviders,
+  RpcConnectionError, RpcTimeoutError, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer, staticProviders,
   type RpcServer
 } from '../src/index.js'
 import { addressBook, startServer, testPeers, type TestServer } from './helpers.js'
@@ -55,7 +55,7 @@ function expectBodyError (err: unknown): void {
 
 describe('fuzz: RPC providers on random and mutated bodies from a real server', () => {
   it('the peerstore provider resolves with a valid peerstore or rejects with a typed error', async () => {
-    const psp = rpcPeerstoreProvider({ url: server.url, ...opts })
+    const psp = rpcPeerstoreProvider({ url: server.url, ...opts })()
     await fc.assert(fc.asyncProperty(bodies, async b => {
       body = b
       try {
@@ -72,7 +72,7 @@ describe('fuzz: RPC providers on random and mutated bodies from a real server', 
   })
 
   it('the height provider resolves with a non-negative bigint or rejects with a typed error', async () => {
-    const chp = rpcCurrentHeightProvider({ url: server.url, ...opts })
+    const chp = rpcCurrentHeightProvider({ url: server.url, ...opts })()
     const heights = fc.oneof(
       fc.json(),
       fc.jsonValue().map(height => JSON.stringify({ height, round: 0, step: 3 })),
@@ -91,7 +91,7 @@ describe('fuzz: RPC providers on random and mutated bodies from a real server', 
   })
 
   it('oversized bodies are always rejected', async () => {
-    const psp = rpcPeerstoreProvider({ url: server.url, ...opts })
+    const psp = rpcPeerstoreProvider({ url: server.url, ...opts })()
     await fc.assert(fc.asyncProperty(fc.string({ minLength: 4097, maxLength: 6000 }), async b => {
       body = b
       await expect(psp.getStakedPeerstoreAtHeight(9n)).rejects.toMatchObject({ name: 'ResponseTooLargeError' })
@@ -103,11 +103,12 @@ describe('fuzz: the RPC server on random request targets', () => {
   let rpc: RpcServer
   let port: number
   beforeAll(async () => {
-    const local = staticProviders({ height: 5n, staked: peers })
-    rpc = createRpcServer({ heightProvider: local, peerstoreProvider: local })
-    port = Number(new URL(await rpc.listen()).port)
+    const local = staticProviders({ height: 5n, staked: peers })()
+    rpc = rpcServer()({ heightProvider: local, peerstoreProvider: local })
+    await rpc.start()
+    port = Number(new URL(rpc.url).port)
   })
-  afterAll(async () => { await rpc.close() })
+  afterAll(async () => { await rpc.stop() })
 
   async function status (path: string): Promise<number> {
     return await new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { DuplicatePeerError, InvalidConfigError, createPeer, testIdentity } from '@pokt-p2p/types'
 import { GenesisFileError, genesisFromPeers, genesisPeerstoreProvider, loadGenesisFile, parseGenesisText, writeGenesisFile } from '../src/index.js'
+import { captureLogs } from '@pokt-p2p/testing'
 import { rejection, testPeers } from './helpers.js'
 
 let dir: string
@@ -96,6 +97,17 @@ describe('genesis file', () => {
     expect(err.message).toContain('ENOENT')
   })
 
+  it('logs what it loaded, and why a file could not be loaded', async () => {
+    const logs = captureLogs()
+    const path = await file('logged.json', { validators: [entry(0), entry(1)], height: 4 })
+    await loadGenesisFile(path, { logger: logs.logger })
+    const broken = await file('logged-broken.json', '{')
+    await rejection(loadGenesisFile(broken, { logger: logs.logger }))
+    expect(logs.lines.map(l => l.namespace)).toEqual(['pokt:providers', 'pokt:providers:error'])
+    expect(logs.lines[0]?.text).toBe(`genesis file ${path}: 2 validators, height 4`)
+    expect(logs.lines[1]?.text).toContain(`genesis file ${broken}: not valid JSON`)
+  })
+
   it('writeGenesisFile output loads back to the same peers and height', async () => {
     const path = join(dir, 'written.json')
     await writeGenesisFile(path, peers, { height: 10n })
@@ -116,7 +128,7 @@ describe('genesisPeerstoreProvider', () => {
   it('serves the validators as the staked set at every height, fresh each call', async () => {
     const path = join(dir, 'provider.json')
     await writeGenesisFile(path, peers)
-    const psp = genesisPeerstoreProvider({ path })
+    const psp = genesisPeerstoreProvider({ path })()
     const a = await psp.getStakedPeerstoreAtHeight(0n)
     const b = await psp.getStakedPeerstoreAtHeight(100n)
     expect(a.getPeerList()).toEqual(peers)
@@ -129,21 +141,21 @@ describe('genesisPeerstoreProvider', () => {
 
   it('reports a broken file on use and retries the load on the next call', async () => {
     const path = await file('later.json', '{')
-    const psp = genesisPeerstoreProvider({ path })
+    const psp = genesisPeerstoreProvider({ path })()
     expect(await rejection(psp.getStakedPeerstoreAtHeight(0n))).toBeInstanceOf(GenesisFileError)
     await writeGenesisFile(path, peers)
     expect((await psp.getStakedPeerstoreAtHeight(0n)).size).toBe(3)
   })
 
   it('accepts an already loaded genesis, and needs exactly one source', async () => {
-    const psp = genesisPeerstoreProvider({ genesis: { validators: peers } })
+    const psp = genesisPeerstoreProvider({ genesis: { validators: peers } })()
     expect((await psp.getStakedPeerstoreAtHeight(0n)).getPeerList()).toEqual(peers)
-    expect(() => genesisPeerstoreProvider({})).toThrow(InvalidConfigError)
-    expect(() => genesisPeerstoreProvider({ path: 'x', genesis: { validators: [] } })).toThrow(InvalidConfigError)
+    expect(() => genesisPeerstoreProvider({})()).toThrow(InvalidConfigError)
+    expect(() => genesisPeerstoreProvider({ path: 'x', genesis: { validators: [] } })()).toThrow(InvalidConfigError)
   })
 
   it('a genesis with duplicates given directly fails on use', async () => {
-    const psp = genesisPeerstoreProvider({ genesis: { validators: [peers[0], peers[0]] as typeof peers } })
+    const psp = genesisPeerstoreProvider({ genesis: { validators: [peers[0], peers[0]] as typeof peers } })()
     expect(await rejection(psp.getStakedPeerstoreAtHeight(0n))).toBeInstanceOf(DuplicatePeerError)
   })
 })

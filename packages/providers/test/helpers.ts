@@ -1,7 +1,8 @@
 import { afterEach } from '@jest/globals'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createPeer, testIdentity, type Peer } from '@pokt-p2p/types'
+import { createPeer, type Peer } from '@pokt-p2p/types'
+import { testIdentities } from '@pokt-p2p/testing'
 
 export interface TestServer {
   url: string
@@ -36,9 +37,9 @@ export function json (res: ServerResponse, body: unknown, status = 200): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(text)
 }
 
-/** Deterministic test peers (seeds 1..n) on 127.0.0.1:42069+i. */
+/** Deterministic test peers (`testIdentities(n)`, in address order) on 127.0.0.1:42069+i. */
 export function testPeers (n: number): Peer[] {
-  return Array.from({ length: n }, (_, i) => createPeer(testIdentity(i + 1).publicKey, `127.0.0.1:${42069 + i}`))
+  return testIdentities(n).map((id, i) => createPeer(id.publicKey, `127.0.0.1:${42069 + i}`))
 }
 
 export function addressBook (peers: Peer[], height = 1): unknown {
@@ -56,15 +57,6 @@ export function fakeNode (peers: Peer[], height = 7): (req: IncomingMessage, res
     if (path === '/v1/consensus/state') { json(res, { height, round: 0, step: 3 }); return }
     if (path === '/v1/p2p/staked_actors_address_book') { json(res, addressBook(peers, height)); return }
     res.writeHead(404).end()
-  }
-}
-
-/** Polls `condition` until it holds; rejects naming `what` after `timeoutMs` (a safety net, not a budget). */
-export async function until (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
   }
 }
 

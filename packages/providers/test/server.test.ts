@@ -1,8 +1,9 @@
 import { request } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { NotStartedError, Peerstore, TypedEventTarget, type CurrentHeightEvents } from '@pokt-p2p/types'
-import { createRpcHandler, createRpcServer, staticProviders, type RpcServer, type StaticProviders } from '../src/index.js'
-import { startServer, testPeers, until } from './helpers.js'
+import { InvalidConfigError, NotStartedError, Peerstore, TypedEvents, type CurrentHeightEvents } from '@pokt-p2p/types'
+import { captureLogs, waitFor } from '@pokt-p2p/testing'
+import { rpcHandler, rpcServer, staticProviders, type RpcServer, type StaticProviders } from '../src/index.js'
+import { startServer, testPeers } from './helpers.js'
 
 interface Reply { status: number, body: string, type: string | undefined }
 
@@ -27,13 +28,14 @@ let server: RpcServer
 let url: string
 
 beforeEach(async () => {
-  providers = staticProviders({ height: 75016n, staked: peers })
-  server = createRpcServer({ heightProvider: providers, peerstoreProvider: providers, maxUrlLength: 256 })
-  url = await server.listen()
+  providers = staticProviders({ height: 75016n, staked: peers })()
+  server = rpcServer({ maxUrlLength: 256 })({ heightProvider: providers, peerstoreProvider: providers })
+  await server.start()
+  url = server.url
 })
-afterEach(async () => { await server.close() })
+afterEach(async () => { await server.stop() })
 
-describe('createRpcServer', () => {
+describe('rpcServer', () => {
   it('GET /v1/health → 200, empty body', async () => {
     expect(await get(`${url}/v1/health`)).toMatchObject({ status: 200, body: '' })
   })
@@ -62,21 +64,22 @@ describe('createRpcServer', () => {
 
   it('the address book uses the current height when none is given, and asks the provider for that height', async () => {
     const asked: bigint[] = []
-    const events = new TypedEventTarget<CurrentHeightEvents>()
-    const s = createRpcServer({
+    const events = new TypedEvents<CurrentHeightEvents>()
+    const s = rpcServer()({
       heightProvider: { events, currentHeight: async () => 77n },
       peerstoreProvider: {
         getStakedPeerstoreAtHeight: async h => { asked.push(h); return new Peerstore(peers.slice(0, 1)) },
         getUnstakedPeerstore: async () => new Peerstore()
       }
     })
-    const u = await s.listen()
+    await s.start()
+    const u = s.url
     try {
       expect(JSON.parse((await get(`${u}/v1/p2p/staked_actors_address_book?actor_type=validator`)).body).height).toBe(77)
       await get(`${u}/v1/p2p/staked_actors_address_book?actor_type=validator&height=5`)
       expect(asked).toEqual([77n, 5n])
     } finally {
-      await s.close()
+      await s.stop()
     }
   })
 
@@ -119,39 +122,67 @@ describe('createRpcServer', () => {
     expect((await get(`${url}/v1/health`)).status).toBe(200)
   })
 
-  it('url throws before listen and after close; close is idempotent', async () => {
-    const s = createRpcServer({ heightProvider: providers, peerstoreProvider: providers })
+  it('a 500 is logged with the request and the provider error', async () => {
+    const logs = captureLogs()
+    const s = rpcServer()({ heightProvider: providers, peerstoreProvider: providers, logger: logs.logger })
+    await s.start()
+    try {
+      providers.setStaked(() => { throw new Error('storage unavailable') })
+      expect((await get(`${s.url}/v1/p2p/staked_actors_address_book?height=1&actor_type=validator`)).status).toBe(500)
+      expect(logs.lines.filter(l => l.namespace === 'pokt:providers:error').map(l => l.text)).toEqual([
+        'GET /v1/p2p/staked_actors_address_book?height=1&actor_type=validator answered 500: storage unavailable'
+      ])
+    } finally {
+      await s.stop()
+    }
+  })
+
+  it('url throws before start and after stop; start and stop are idempotent', async () => {
+    const s = rpcServer({ port: 0, host: '127.0.0.1' })({ heightProvider: providers, peerstoreProvider: providers })
     expect(() => s.url).toThrow(NotStartedError)
-    const u = await s.listen(0, '127.0.0.1')
+    expect(s.isStarted()).toBe(false)
+    await s.start()
+    const u = s.url
+    await s.start()
     expect(s.url).toBe(u)
+    expect(s.isStarted()).toBe(true)
     expect(u).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    await s.close()
-    await s.close()
+    await s.stop()
+    await s.stop()
+    expect(s.isStarted()).toBe(false)
     expect(() => s.url).toThrow(NotStartedError)
   })
 
-  it('listen rejects when the port is taken', async () => {
-    const port = new URL(url).port
-    const s = createRpcServer({ heightProvider: providers, peerstoreProvider: providers })
-    await expect(s.listen(Number(port), '127.0.0.1')).rejects.toThrow(/EADDRINUSE/)
+  it('start rejects when the port is taken', async () => {
+    const port = Number(new URL(url).port)
+    const s = rpcServer({ port, host: '127.0.0.1' })({ heightProvider: providers, peerstoreProvider: providers })
+    await expect(s.start()).rejects.toThrow(/EADDRINUSE/)
+    expect(s.isStarted()).toBe(false)
   })
 
-  it('close() does not wait for hanging requests', async () => {
+  it('rejects a bad port or URL limit', () => {
+    const components = { heightProvider: providers, peerstoreProvider: providers }
+    expect(() => rpcServer({ port: 65536 })(components)).toThrow(InvalidConfigError)
+    expect(() => rpcServer({ port: -1 })(components)).toThrow(/port/)
+    expect(() => rpcServer({ maxUrlLength: 0 })(components)).toThrow(/maxUrlLength/)
+  })
+
+  it('stop() does not wait for hanging requests', async () => {
     let asked = false
-    const s = createRpcServer({
-      heightProvider: { events: new TypedEventTarget<CurrentHeightEvents>(), currentHeight: async () => { asked = true; return await new Promise<bigint>(() => {}) } },
+    const s = rpcServer()({
+      heightProvider: { events: new TypedEvents<CurrentHeightEvents>(), currentHeight: async () => { asked = true; return await new Promise<bigint>(() => {}) } },
       peerstoreProvider: providers
     })
-    const u = await s.listen()
-    const pending = get(`${u}/v1/consensus/state`).catch(err => err as Error)
+    await s.start()
+    const pending = get(`${s.url}/v1/consensus/state`).catch(err => err as Error)
     // close once the request is hanging in the server
-    await until(() => asked, 'the request to reach the height provider')
-    await s.close()
+    await waitFor(() => asked, { what: 'the request to reach the height provider' })
+    await s.stop()
     expect(await pending).toMatchObject({ code: 'ECONNRESET' })
   })
 
-  it('createRpcHandler plugs into any node:http server', async () => {
-    const s = await startServer(createRpcHandler({ heightProvider: providers, peerstoreProvider: providers }))
+  it('rpcHandler plugs into any node:http server', async () => {
+    const s = await startServer(rpcHandler()({ heightProvider: providers, peerstoreProvider: providers }))
     try {
       expect(JSON.parse((await get(`${s.url}/v1/query/height`)).body)).toEqual({ height: 75016 })
     } finally {

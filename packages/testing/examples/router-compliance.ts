@@ -1,29 +1,44 @@
 import {
-  InProcessNetwork, Peerstore, TypedEventTarget, UnknownPeerError, createPeer, generateIdentity,
+  Lifecycle, Peerstore, TypedEvents, UnknownPeerError, checkEnvelope, createPeer, generateIdentity,
   type MessageTransport, type Peer, type Router, type RouterEvents
 } from '@pokt-p2p/types'
-import { routerComplianceTests } from '@pokt-p2p/types/compliance'
+import { InProcessNetwork } from '@pokt-p2p/testing'
+import { routerComplianceTests } from '@pokt-p2p/testing/compliance'
 
 /** The router under test: sends every message straight to each peer it knows. */
 function directRouter (transport: MessageTransport, peers: Peer[]): Router {
   const PROTOCOL = '/example/direct/1.0.0'
   const peerstore = new Peerstore(peers)
-  const events = new TypedEventTarget<RouterEvents>()
-  let started = false
+  const events = new TypedEvents<RouterEvents>()
+  const lifecycle = new Lifecycle({
+    async start () {
+      transport.handle(PROTOCOL, (data, from) => {
+        // check the envelope once: the message event carries its nonce and content, or the drop says why not
+        const envelope = checkEnvelope(data)
+        if (!envelope.ok) {
+          events.dispatch('drop', { reason: envelope.reason, from: from.address, error: envelope.error })
+          return
+        }
+        const { nonce, content } = envelope
+        events.dispatch('message', { data, nonce, content, router: 'direct', from: from.address })
+      })
+    },
+    async stop () { transport.unhandle(PROTOCOL) }
+  })
   return {
     name: 'direct',
     events,
-    isStarted: () => started,
-    async start () {
-      transport.handle(PROTOCOL, (data, from) => {
-        events.dispatch('message', { data, router: 'direct', from: from.address })
-      })
-      started = true
-    },
-    async stop () { transport.unhandle(PROTOCOL); started = false },
+    start: async () => { await lifecycle.start() },
+    stop: async () => { await lifecycle.stop() },
+    isStarted: () => lifecycle.isStarted(),
     async broadcast (data) {
       const others = peerstore.getPeerList().filter(p => p.address !== transport.localAddress)
-      await Promise.all(others.map(async p => { await transport.sendTo(p, PROTOCOL, data) }))
+      // a broadcast reaches whoever it can; each peer it could not reach is reported, not thrown
+      await Promise.all(others.map(async p => {
+        await transport.sendTo(p, PROTOCOL, data).catch((error: Error) => {
+          events.dispatch('send:failed', { to: p.address, error })
+        })
+      }))
     },
     async send (data, address) {
       if (address === transport.localAddress) return

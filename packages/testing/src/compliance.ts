@@ -2,7 +2,6 @@
  * A reusable compliance suite for {@link Router} implementations, in the spirit of js-libp2p's
  * interface-compliance-tests. Call it from a jest test file of the implementing package:
  *
- * @example
  * ```ts
  * import { routerComplianceTests } from '@pokt-p2p/testing/compliance'
  * routerComplianceTests('raintree over in-process transport', {
@@ -11,8 +10,12 @@
  * })
  * ```
  *
+ * A complete, runnable use is the package's `examples/router-compliance.ts`.
+ *
  * Beyond the {@link Router} interface, the suite requires that a message received through `send` carries the
- * authenticated sender's address in `from` (every `MessageTransport` hands it to the router).
+ * authenticated sender's address in `from` (every `MessageTransport` hands it to the router), and that every
+ * message received carries the `nonce` and `content` of the envelope that was sent (the router checks each envelope
+ * once, with `checkEnvelope`, and hands over what it found).
  *
  * "Nothing else arrived" is proven without sleeping: after the message under test, the suite sends markers along the
  * same paths (`send`, and `broadcast` where the message under test could have leaked into it) and waits until they
@@ -21,7 +24,8 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import {
-  UnknownPeerError, createAny, createPeer, encodePocketEnvelope, generateIdentity, type Peer, type Router, type RouterMessage
+  UnknownPeerError, createAny, createPeer, encodePocketEnvelope, generateIdentity, type Any, type Peer, type Router,
+  type RouterMessage
 } from '@pokt-p2p/types'
 
 /** The routers a {@link RouterComplianceFactory} set up, and who each is. */
@@ -49,9 +53,32 @@ export interface RouterComplianceFactory {
   idle?: () => Promise<void>
 }
 
+/** A message the suite sends: the envelope bytes, and the nonce and content they carry. */
+interface Sent {
+  bytes: Uint8Array
+  nonce: bigint
+  content: Any
+}
+
 let nonce = 1n
 function envelope (text: string): Uint8Array {
-  return encodePocketEnvelope(createAny('type.googleapis.com/test.Compliance', new TextEncoder().encode(text)), nonce++)
+  return sent(text).bytes
+}
+
+function sent (text: string): Sent {
+  const content = createAny('type.googleapis.com/test.Compliance', new TextEncoder().encode(text))
+  const n = nonce++
+  return { bytes: encodePocketEnvelope(content, n), nonce: n, content }
+}
+
+/**
+ * What a received message must say about the envelope that was sent: the router checked it once
+ * (`checkEnvelope`) and hands over its nonce and content, so nothing downstream decodes it again.
+ */
+function expectCarries (m: RouterMessage, expected: Sent): void {
+  expect({ nonce: m.nonce, typeUrl: m.content.typeUrl, value: Buffer.from(m.content.value).toString('hex') }).toEqual({
+    nonce: expected.nonce, typeUrl: expected.content.typeUrl, value: Buffer.from(expected.content.value).toString('hex')
+  })
 }
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
@@ -122,21 +149,26 @@ export function routerComplianceTests (name: string, factory: RouterComplianceFa
       expect(r.isStarted()).toBe(false)
     }, timeout * 2)
 
-    it('broadcast reaches every other router with identical bytes', async () => {
+    it('broadcast reaches every other router with identical bytes, their nonce and content', async () => {
       const { routers } = await factory.setup(n)
-      const data = envelope('broadcast')
+      const message = sent('broadcast')
+      const data = message.bytes
       const waits = routers.slice(1).map(async (r, i) => await nextMessage(r, data, timeout, `the broadcast to router ${i + 1}`))
       waits.forEach(w => { w.catch(() => {}) }) // awaited below; only a broadcast that throws leaves them unawaited
       await (routers[0] as Router).broadcast(data)
       const got = await Promise.all(waits)
       expect(got).toHaveLength(n - 1)
-      for (const m of got) expect(sameBytes(m.data, data)).toBe(true)
+      for (const m of got) {
+        expect(sameBytes(m.data, data)).toBe(true)
+        expectCarries(m, message)
+      }
     }, timeout * 3)
 
-    it('send delivers to exactly the addressed peer, naming the sender', async () => {
+    it('send delivers to exactly the addressed peer, naming the sender, with the nonce and content sent', async () => {
       const network = await factory.setup(3)
       const { routers, peers } = network
-      const data = envelope('direct')
+      const message = sent('direct')
+      const data = message.bytes
       const received: Array<[number, RouterMessage]> = []
       routers.forEach((r, i) => r.events.on('message', m => { if (sameBytes(m.data, data)) received.push([i, m]) }))
       await (routers[0] as Router).send(data, (peers[2] as Peer).address)
@@ -147,6 +179,7 @@ export function routerComplianceTests (name: string, factory: RouterComplianceFa
       const [[, m]] = received as [[number, RouterMessage]]
       expect(m.from).toBe((peers[0] as Peer).address)
       expect(m.router).toBe((routers[2] as Router).name)
+      expectCarries(m, message)
     }, timeout * 3)
 
     it('send to an unknown address throws UnknownPeerError', async () => {

@@ -13,17 +13,24 @@
  *
  * @example
  * ```ts
- * import { createPeer } from '@pokt-p2p/types'
+ * import { createPeer, type Identity } from '@pokt-p2p/types'
  * import { InProcessNetwork, testIdentities, waitFor } from '@pokt-p2p/testing'
  *
- * const [a, b] = testIdentities(2)
+ * // two nodes with the reference's test keys (sorted by address), connected in memory
+ * const [alice, bob] = testIdentities(2) as [Identity, Identity]
  * const net = new InProcessNetwork()
- * const ta = net.createTransport({ address: a.address, publicKey: a.publicKeyHex })
- * const tb = net.createTransport({ address: b.address, publicKey: b.publicKeyHex })
- * const got: Uint8Array[] = []
- * tb.handle('demo/1', bytes => { got.push(bytes) })
- * await ta.sendTo(createPeer(b.publicKey), 'demo/1', new Uint8Array([1]))
- * await waitFor(() => got.length === 1, { what: 'the message' })
+ * const ta = net.createTransport({ address: alice.address, publicKey: alice.publicKeyHex })
+ * const tb = net.createTransport({ address: bob.address, publicKey: bob.publicKeyHex })
+ *
+ * const got: string[] = []
+ * tb.handle('/demo/1.0.0', (bytes, from) => { got.push(`${from.address} sent ${bytes.length} bytes`) })
+ * await ta.sendTo(createPeer(bob.publicKey), '/demo/1.0.0', Uint8Array.of(1, 2, 3))
+ * // delivery is asynchronous, as on a network: wait for the condition, never for a fixed time
+ * await waitFor(() => got.length === 1, { what: 'the message at bob' })
+ * console.log(got[0])
+ * console.log(net.stats)
+ * ta.close()
+ * tb.close()
  * ```
  */
 

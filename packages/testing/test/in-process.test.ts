@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  InProcessNetwork, MessageTooLargeError, NotStartedError, PeerUnreachableError, TypedEventTarget, createPeer,
-  testIdentity, type RemoteSender
-} from '../src/index.js'
+  MessageTooLargeError, NotStartedError, PeerUnreachableError, createPeer, testIdentity, type RemoteSender
+} from '@pokt-p2p/types'
+import { InProcessNetwork } from '../src/index.js'
 
 const node = (seed: number): RemoteSender & { peer: ReturnType<typeof createPeer> } => {
   const id = testIdentity(seed)
@@ -84,23 +84,5 @@ describe('in-process network', () => {
     await ta.sendTo(b.peer, 'p', Uint8Array.of(1))
     await net.idle()
     expect(calls).toBe(2)
-  })
-})
-
-describe('typed event target', () => {
-  it('on/once with filter and abort', async () => {
-    const t = new TypedEventTarget<{ n: number }>()
-    const seen: number[] = []
-    const ac = new AbortController()
-    t.on('n', v => seen.push(v), { signal: ac.signal })
-    const second = t.once('n', { filter: v => v > 1 })
-    t.dispatch('n', 1)
-    t.dispatch('n', 2)
-    ac.abort()
-    t.dispatch('n', 3)
-    expect(seen).toEqual([1, 2])
-    await expect(second).resolves.toBe(2)
-    const timeout = AbortSignal.timeout(10)
-    await expect(t.once('n', { signal: timeout })).rejects.toBeDefined()
   })
 })

@@ -1,4 +1,4 @@
-import { createNode, Libp2pMessageTransport, memoryMultiaddr, RAINTREE_PROTOCOL_ID } from '@pokt-p2p/transport'
+import { createNode, memoryMultiaddr, messageTransport, RAINTREE_PROTOCOL_ID } from '@pokt-p2p/transport'
 import { createPeer, testIdentity } from '@pokt-p2p/types'
 
 // 20 nodes in this process, each listening on /memory/<its address>: no sockets, still noise + yamux
@@ -6,7 +6,7 @@ const identities = Array.from({ length: 20 }, (_, i) => testIdentity(i + 1))
 const transports = await Promise.all(identities.map(async identity => {
   const node = await createNode({ identity, transport: 'memory', allowLoopback: true })
   await node.start()
-  return new Libp2pMessageTransport(node, { resolveAddresses: p => [memoryMultiaddr(p.address)] })
+  return messageTransport({ resolveAddresses: p => [memoryMultiaddr(p.address)] })({ node })
 }))
 
 let received = 0

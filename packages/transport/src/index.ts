@@ -9,30 +9,51 @@
  *   with one error class per malformed input.
  * - {@link peerIdOf} / {@link remoteSenderOf}: pocket peer ⇄ libp2p identity; a remote's pocket address always
  *   comes from the noise-authenticated connection key.
- * - {@link Libp2pMessageTransport}: the `MessageTransport` routers use (send one message to a peer on a protocol,
+ * - {@link messageTransport}: the `MessageTransport` routers use (send one message to a peer on a protocol,
  *   be called with whole inbound messages), framed as the Go reference (one message per stream), with size and
- *   time limits enforced while reading. `InProcessNetwork` (re-exported from `@pokt-p2p/types`) implements the
- *   same interface without sockets.
+ *   time limits enforced while reading. A libp2p-style service: `messageTransport(init)({ node, logger?, metrics? })`
+ *   logs rejected messages and failed sends (`pokt:transport`) and counts `pokt_transport_*` metrics.
+ *   `InProcessNetwork` (`@pokt-p2p/testing`) implements the same interface without sockets.
  *
  * On Node 20 this module installs a `Promise.withResolvers` polyfill first (also `@pokt-p2p/transport/polyfill`).
  *
+ * The example (`examples/send-and-receive.ts`): two nodes on loopback TCP, A sends three bytes to B.
+ *
  * @example
  * ```ts
- * import { createNode, Libp2pMessageTransport, multiaddrToServiceUrl, RAINTREE_PROTOCOL_ID } from '@pokt-p2p/transport'
- * import { createPeer, testIdentity } from '@pokt-p2p/types'
+ * import { createNode, messageTransport, multiaddrToServiceUrl, RAINTREE_PROTOCOL_ID } from '@pokt-p2p/transport'
+ * import { createPeer, MemoryMetrics, testIdentity } from '@pokt-p2p/types'
  *
- * const [a, b] = [1, 2].map(testIdentity)
+ * const a = testIdentity(1)
+ * const b = testIdentity(2)
  * const nodeA = await createNode({ identity: a, hostname: '127.0.0.1', port: 0 })
  * const nodeB = await createNode({ identity: b, hostname: '127.0.0.1', port: 0 })
- * await nodeA.start(); await nodeB.start()
+ * await nodeA.start()
+ * await nodeB.start()
  *
- * const ta = new Libp2pMessageTransport(nodeA)
- * const tb = new Libp2pMessageTransport(nodeB)
- * tb.handle(RAINTREE_PROTOCOL_ID, (bytes, from) => {
- *   console.log(`${bytes.length} bytes from ${from.address}`) // from.address === a.address
+ * // a service factory, as libp2p's: options first, then what it is built on (plus an optional logger and metrics)
+ * const ta = messageTransport()({ node: nodeA })
+ * const metricsB = new MemoryMetrics() // or the node's own registry, e.g. @libp2p/prometheus-metrics
+ * const tb = messageTransport({
+ *   onError: (err, { protocol }) => { console.warn(protocol, err.message) } // every rejected inbound message
+ * })({ node: nodeB, metrics: metricsB })
+ * const received = new Promise<void>(resolve => {
+ *   tb.handle(RAINTREE_PROTOCOL_ID, (bytes, from) => {
+ *     // from.address === a.address: taken from the authenticated connection key, not from the message
+ *     console.log(`received [${bytes.join(', ')}] from ${from.address}`)
+ *     resolve()
+ *   })
  * })
- * const peerB = createPeer(b.publicKey, multiaddrToServiceUrl(nodeB.getMultiaddrs()[0])) // '127.0.0.1:<port>'
- * await ta.sendTo(peerB, RAINTREE_PROTOCOL_ID, new Uint8Array([1, 2, 3]))
+ *
+ * const peerB = createPeer(b.publicKey, multiaddrToServiceUrl(nodeB.getMultiaddrs()[0]!)) // '127.0.0.1:<port>'
+ * await ta.sendTo(peerB, RAINTREE_PROTOCOL_ID, new Uint8Array([1, 2, 3]), { signal: AbortSignal.timeout(5_000) })
+ * await received // sendTo resolves once the bytes are written; wait until B has read them before closing
+ * console.log(`B received ${metricsB.value('pokt_transport_bytes_total', 'received')} bytes in ${metricsB.value('pokt_transport_messages_total', 'received')} message`)
+ *
+ * await ta.close()
+ * await tb.close()
+ * await nodeA.stop()
+ * await nodeB.stop()
  * ```
  */
 import './polyfill.js'
@@ -51,10 +72,9 @@ export {
 } from './peer.js'
 export { readMessage, writeMessage, type ReadMessageOptions } from './unicast.js'
 export {
-  Libp2pMessageTransport, localSenderOf,
-  type Libp2pTransportInit, type TransportStats, type InboundErrorContext
+  messageTransport, Libp2pMessageTransport, localSenderOf,
+  type Libp2pTransportInit, type MessageTransportComponents, type TransportRejectReason, type InboundErrorContext
 } from './message-transport.js'
 export {
-  InProcessNetwork, InProcessTransport, DEFAULT_MAX_MESSAGE_BYTES,
-  type MessageTransport, type RemoteSender, type InboundMessageHandler
+  DEFAULT_MAX_MESSAGE_BYTES, type MessageTransport, type RemoteSender, type InboundMessageHandler
 } from '@pokt-p2p/types'

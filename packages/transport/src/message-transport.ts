@@ -1,7 +1,8 @@
 import {
-  addressFromPublicKey, bytesToHex, DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError, MessageTooLargeError,
-  NotStartedError, PeerUnreachableError,
-  type AbortOptions, type Address, type InboundMessageHandler, type MessageTransport, type Peer, type RemoteSender
+  addressFromPublicKey, bytesToHex, defaultComponentLogger, DEFAULT_MAX_MESSAGE_BYTES, integerOption, InvalidConfigError,
+  MessageTooLargeError, NotStartedError, PeerUnreachableError,
+  type AbortOptions, type Address, type ComponentLogger, type InboundMessageHandler, type Logger, type MessageTransport,
+  type Metrics, type Peer, type RemoteSender
 } from '@pokt-p2p/types'
 import {
   DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, DEFAULT_READ_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS
@@ -11,7 +12,8 @@ import { peerIdOf, remoteSenderOf } from './peer.js'
 import { readMessage, toError, writeMessage } from './unicast.js'
 import { KeyedSemaphore } from './semaphore.js'
 import { serviceUrlToMultiaddr } from './url.js'
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { raceSignal } from 'race-signal'
+import type { Connection, Counter, CounterGroup, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from 'libp2p'
 
@@ -21,6 +23,22 @@ export interface InboundErrorContext {
   protocol: string
   /** the authenticated sender, when known */
   from?: RemoteSender
+}
+
+/** What a {@link Libp2pMessageTransport} is given: the node it sends through, and where it logs and counts. */
+export interface MessageTransportComponents {
+  /** a libp2p node with an ed25519 key (see `createNode`); started before or after the transport is created */
+  node: Libp2p
+  /**
+   * Where the transport logs (namespace `pokt:transport`): rejected inbound messages and failed sends.
+   * @default defaultComponentLogger() (libp2p's `debug` logger: `DEBUG=pokt:*`)
+   */
+  logger?: ComponentLogger
+  /**
+   * Where the transport counts messages, bytes, rejections, handler errors and retries (`pokt_transport_*`).
+   * @default none: nothing is counted
+   */
+  metrics?: Metrics
 }
 
 /** Options of {@link Libp2pMessageTransport}. */
@@ -65,36 +83,61 @@ export interface Libp2pTransportInit {
   maxConcurrentSendsPerPeer?: number
   /**
    * Called for every rejected inbound message and every handler failure. Receive errors never propagate: they are
-   * counted in `stats` and reported here.
+   * logged, counted in the metrics and reported here.
+   * @default none
    */
   onError?: (error: Error, context: InboundErrorContext) => void
 }
 
-/** Counters the owner can read (e.g. for metrics). Every rejected inbound message increments one `rejected*`. */
-export interface TransportStats {
-  /** inbound messages delivered to a handler */
-  received: number
-  /** messages fully written */
-  sent: number
-  /** payload bytes of the messages delivered to a handler */
-  bytesReceived: number
-  /** payload bytes of the messages fully written */
-  bytesSent: number
-  /** inbound messages reset for exceeding `maxMessageBytes` */
-  rejectedOversize: number
-  /** inbound messages reset for exceeding `readTimeoutMs` */
-  rejectedTimeout: number
-  /** inbound streams dropped for any other reason: non-ed25519 key, remote reset, no handler */
-  rejectedOther: number
-  /** handlers that threw or rejected (the message had been received; not a rejection) */
-  handlerErrors: number
-  /** sends retried once on a fresh stream because the first was closed before anything was written */
-  retries: number
+/** Why an inbound message was rejected: the `reason` label of `pokt_transport_rejected_total`. */
+export type TransportRejectReason = 'tooLarge' | 'timeout' | 'other'
+
+/** The transport's counters, when a `metrics` component was given. */
+interface TransportMetrics {
+  /** `pokt_transport_messages_total{direction}`: messages fully written (`sent`) or delivered to a handler (`received`) */
+  messages: CounterGroup<'sent' | 'received'>
+  /** `pokt_transport_bytes_total{direction}`: payload bytes of those messages */
+  bytes: CounterGroup<'sent' | 'received'>
+  /** `pokt_transport_rejected_total{reason}`: inbound messages rejected (each rejection counts once) */
+  rejected: CounterGroup<TransportRejectReason>
+  /** `pokt_transport_handler_errors_total`: handlers that threw or rejected (the message had been received) */
+  handlerErrors: Counter
+  /** `pokt_transport_retries_total`: sends retried on a fresh stream closed before its first byte */
+  retries: Counter
 }
 
-function positive (field: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(field, `must be a positive integer, got ${value}`)
-  return value
+function registerMetrics (metrics: Metrics): TransportMetrics {
+  return {
+    messages: metrics.registerCounterGroup('pokt_transport_messages_total', {
+      label: 'direction', help: 'Messages fully written (sent) or delivered to a handler (received)'
+    }) as CounterGroup<'sent' | 'received'>,
+    bytes: metrics.registerCounterGroup('pokt_transport_bytes_total', {
+      label: 'direction', help: 'Payload bytes of the messages sent and received'
+    }) as CounterGroup<'sent' | 'received'>,
+    rejected: metrics.registerCounterGroup('pokt_transport_rejected_total', {
+      label: 'reason', help: 'Inbound messages rejected: over the size cap, past the read deadline, or other (reset, no handler, bad key)'
+    }) as CounterGroup<TransportRejectReason>,
+    handlerErrors: metrics.registerCounter('pokt_transport_handler_errors_total', {
+      help: 'Inbound message handlers that threw or rejected'
+    }),
+    retries: metrics.registerCounter('pokt_transport_retries_total', {
+      help: 'Sends retried once on a fresh stream because the first was closed before anything was written'
+    })
+  }
+}
+
+/**
+ * The transport as a libp2p-style service factory: `messageTransport(init)({ node, logger?, metrics? })`.
+ *
+ * @example
+ * ```ts
+ * const transport = messageTransport({ sendTimeoutMs: 5_000 })({ node, metrics })
+ * transport.handle(RAINTREE_PROTOCOL_ID, (bytes, from) => { … })
+ * ```
+ * @param init - limits, timeouts, address resolution and the error callback
+ */
+export function messageTransport (init: Libp2pTransportInit = {}): (components: MessageTransportComponents) => Libp2pMessageTransport {
+  return components => new Libp2pMessageTransport(components, init)
 }
 
 /**
@@ -107,12 +150,10 @@ function positive (field: string, value: number): number {
 export class Libp2pMessageTransport implements MessageTransport {
   /** The pocket address of the node's key. */
   readonly localAddress: Address
-  /** Live counters (the same object is updated in place). */
-  readonly stats: TransportStats = {
-    received: 0, sent: 0, bytesReceived: 0, bytesSent: 0, rejectedOversize: 0, rejectedTimeout: 0, rejectedOther: 0, handlerErrors: 0, retries: 0
-  }
 
   readonly #node: Libp2p
+  readonly #log: Logger
+  readonly #metrics: TransportMetrics | undefined
   readonly #handlers = new Map<string, InboundMessageHandler>()
   readonly #maxMessageBytes: number
   readonly #readTimeoutMs: number
@@ -126,12 +167,17 @@ export class Libp2pMessageTransport implements MessageTransport {
   #closed = false
 
   /**
-   * @param node - a libp2p node with an ed25519 key (see `createNode`); started before or after
+   * Built by {@link messageTransport}, or directly.
+   * @param components - the node, and optionally a logger and a metrics registry
    * @param init - limits, timeouts, address resolution and the error callback
    * @throws {InvalidConfigError} when an option is not a positive integer or the node's key is not ed25519
    */
-  constructor (node: Libp2p, init: Libp2pTransportInit = {}) {
+  constructor (components: MessageTransportComponents, init: Libp2pTransportInit = {}) {
+    const { node } = components
     this.#node = node
+    this.#log = (components.logger ?? defaultComponentLogger()).forComponent('pokt:transport')
+    this.#metrics = components.metrics === undefined ? undefined : registerMetrics(components.metrics)
+    const positive = (field: string, value: number): number => integerOption(field, value, { min: 1 })
     this.#maxMessageBytes = positive('maxMessageBytes', init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES)
     this.#readTimeoutMs = positive('readTimeoutMs', init.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS)
     this.#sendTimeoutMs = positive('sendTimeoutMs', init.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS)
@@ -160,12 +206,18 @@ export class Libp2pMessageTransport implements MessageTransport {
       force: true,
       maxInboundStreams: this.#maxInboundStreams,
       maxOutboundStreams: this.#maxOutboundStreams
-    }).catch(err => { this.#report(toError(err), { protocol }) })
+    }).catch(err => {
+      this.#log.error('registering the %s handler with libp2p failed: %s', protocol, toError(err).message)
+      this.#report(toError(err), { protocol })
+    })
   }
 
   unhandle (protocol: string): void {
     if (!this.#handlers.delete(protocol)) return
-    this.#node.unhandle(protocol).catch(err => { this.#report(toError(err), { protocol }) })
+    this.#node.unhandle(protocol).catch(err => {
+      this.#log.error('unregistering the %s handler from libp2p failed: %s', protocol, toError(err).message)
+      this.#report(toError(err), { protocol })
+    })
   }
 
   /**
@@ -176,8 +228,20 @@ export class Libp2pMessageTransport implements MessageTransport {
    * @throws {PeerUnreachableError} the dial, negotiation or write failed, including a reset by the receiver
    * @throws {SendTimeoutError} `sendTimeoutMs` passed
    * @throws {SendAbortedError} `options.signal` aborted
+   * @throws {NotStartedError} the transport is closed
    */
   async sendTo (peer: Peer, protocol: string, bytes: Uint8Array, options: AbortOptions = {}): Promise<void> {
+    try {
+      await this.#sendTo(peer, protocol, bytes, options)
+    } catch (err) {
+      // one line per failed send, here where every failure passes; a caller's abort is its decision, not a failure
+      const log = err instanceof SendAbortedError ? this.#log : this.#log.error
+      log('send of %d bytes on %s to %s failed: %s', bytes.byteLength, protocol, peer.address, toError(err).message)
+      throw err
+    }
+  }
+
+  async #sendTo (peer: Peer, protocol: string, bytes: Uint8Array, options: AbortOptions): Promise<void> {
     if (this.#closed) throw new NotStartedError('the libp2p message transport is closed')
     if (bytes.byteLength > this.#maxMessageBytes) throw new MessageTooLargeError(bytes.byteLength, this.#maxMessageBytes)
     if (peer.address === this.localAddress) throw new PeerUnreachableError(peer.address, 'it is this node; libp2p cannot dial itself')
@@ -215,8 +279,9 @@ export class Libp2pMessageTransport implements MessageTransport {
     // The receiver still counts the stream against its maxInboundStreams until it has read the message and closed
     // (or, for Go, reset) its end, so the slot is held until then, bounded by the send timeout.
     this.#releaseWhenClosed(stream, release)
-    this.stats.sent++
-    this.stats.bytesSent += bytes.byteLength
+    this.#metrics?.messages.increment({ sent: true })
+    this.#metrics?.bytes.increment({ sent: bytes.byteLength })
+    this.#log.trace('sent %d bytes on %s to %s', bytes.byteLength, protocol, peer.address)
   }
 
   async #send (peer: Peer, peerId: PeerId, protocol: string, bytes: Uint8Array, signal: AbortSignal,
@@ -238,7 +303,8 @@ export class Libp2pMessageTransport implements MessageTransport {
         // A stream closed before its first byte (e.g. libp2p closing one of two connections that crossed while
         // both peers dialled) delivered nothing, so one retry on a fresh stream cannot duplicate the message.
         if (attempt === 1 && !signal.aborted && isClosedBeforeWrite(err)) {
-          this.stats.retries++
+          this.#metrics?.retries.increment()
+          this.#log('retrying a send to %s on a fresh stream: the first was closed before its first byte', peer.address)
           continue
         }
         throw fail(`writing ${bytes.byteLength} bytes (a reset may mean the peer rejected the message, e.g. over its size limit)`, err)
@@ -284,7 +350,7 @@ export class Libp2pMessageTransport implements MessageTransport {
       })().finally(() => { this.#dials.delete(peer.address) })
       this.#dials.set(peer.address, dial)
     }
-    await raceAbort(dial, signal)
+    await raceSignal(dial, signal)
   }
 
   async #dialAddresses (peer: Peer, peerId: PeerId): Promise<Multiaddr[]> {
@@ -299,9 +365,8 @@ export class Libp2pMessageTransport implements MessageTransport {
     try {
       from = remoteSenderOf(connection)
     } catch (err) {
-      this.stats.rejectedOther++
       stream.abort(toError(err))
-      this.#report(toError(err), { protocol })
+      this.#reject('other', toError(err), { protocol }, connection.remotePeer.toString())
       return
     }
 
@@ -309,10 +374,8 @@ export class Libp2pMessageTransport implements MessageTransport {
     try {
       bytes = await readMessage(stream, { maxBytes: this.#maxMessageBytes, timeoutMs: this.#readTimeoutMs })
     } catch (err) {
-      if (err instanceof MessageTooLargeError) this.stats.rejectedOversize++
-      else if (err instanceof ReadTimeoutError) this.stats.rejectedTimeout++
-      else this.stats.rejectedOther++
-      this.#report(toError(err), { protocol, from })
+      const reason = err instanceof MessageTooLargeError ? 'tooLarge' : err instanceof ReadTimeoutError ? 'timeout' : 'other'
+      this.#reject(reason, toError(err), { protocol, from })
       return
     }
     // Close our (unused) writable end so the stream is released at both ends; the sender does not wait for it.
@@ -320,18 +383,28 @@ export class Libp2pMessageTransport implements MessageTransport {
 
     const handler = this.#handlers.get(protocol)
     if (handler === undefined) {
-      this.stats.rejectedOther++
-      this.#report(new NoHandlerError(protocol), { protocol, from })
+      this.#reject('other', new NoHandlerError(protocol), { protocol, from })
       return
     }
-    this.stats.received++
-    this.stats.bytesReceived += bytes.byteLength
+    this.#metrics?.messages.increment({ received: true })
+    this.#metrics?.bytes.increment({ received: bytes.byteLength })
+    this.#log.trace('received %d bytes on %s from %s', bytes.byteLength, protocol, from.address)
     try {
       await handler(bytes, from)
     } catch (err) {
-      this.stats.handlerErrors++
+      this.#metrics?.handlerErrors.increment()
+      this.#log.error('the %s handler failed on a message from %s: %s', protocol, from.address, toError(err).message)
       this.#report(toError(err), { protocol, from })
     }
+  }
+
+  /** An inbound message not delivered: counted once, logged once (naming the sender when known, not as an error), reported. */
+  #reject (reason: TransportRejectReason, error: Error, context: InboundErrorContext, remotePeer?: string): void {
+    this.#metrics?.rejected.increment({ [reason]: true })
+    const sender = context.from?.address ?? (remotePeer === undefined ? 'an unknown sender' : `peer ${remotePeer}`)
+    // not an error of this node: a hostile or broken peer could otherwise fill the error log at will
+    this.#log('rejected a %s message from %s (%s): %s', context.protocol, sender, reason, error.message)
+    this.#report(error, context)
   }
 
   #report (error: Error, context: InboundErrorContext): void {
@@ -350,22 +423,6 @@ export function localSenderOf (node: Libp2p): RemoteSender {
   return { address: addressFromPublicKey(key.raw), publicKey: bytesToHex(key.raw) }
 }
 
-/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-async function raceAbort<T> (promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
-  let onAbort: (() => void) | undefined
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        onAbort = () => { reject(signal.reason) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-    ])
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-  }
-}
 
 /** The stream refused the first write: it was already closed, so nothing reached the peer. */
 function isClosedBeforeWrite (err: unknown): boolean {

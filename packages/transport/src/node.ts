@@ -6,7 +6,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { InvalidConfigError, type Identity } from '@pokt-p2p/types'
+import { CONNECTION_TYPES, integerOption, InvalidConfigError, type ComponentLogger, type ConnectionType, type Identity, type Metrics } from '@pokt-p2p/types'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { isIP } from 'node:net'
 import {
@@ -29,7 +29,7 @@ export interface NodeInit {
    * listens on {@link memoryMultiaddr}(identity.address) and can dial only nodes of the same process.
    * @default 'tcp'
    */
-  transport?: 'tcp' | 'memory'
+  transport?: ConnectionType
   /**
    * TCP listen host: an IP literal or a name resolved now (the reference's `P2PConfig.hostname`).
    * @default '0.0.0.0'
@@ -74,11 +74,18 @@ export interface NodeInit {
   maxStreamWindowBytes?: number
   /** Resolver for a `hostname` that is not an IP literal. @default the system resolver */
   resolve?: HostResolver
-}
-
-function checkLimit (field: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidConfigError(field, `must be a positive integer, got ${value}`)
-  return value
+  /**
+   * libp2p's logger, and the one to give this node's Pocket P2P services, so one sink gets `libp2p:*` and `pokt:*`.
+   * @default libp2p's `debug`-based logger (`DEBUG=libp2p:*`)
+   */
+  logger?: ComponentLogger
+  /**
+   * libp2p's `metrics` option: builds the node's metrics registry (e.g. `prometheusMetrics()` from
+   * `@libp2p/prometheus-metrics`), where libp2p counts connections and streams; read it back as
+   * `node.metrics` to give the same registry to this node's services.
+   * @default none: libp2p collects no metrics
+   */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
 }
 
 async function listenAddresses (init: NodeInit): Promise<string[]> {
@@ -95,9 +102,7 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
   if ((init.transport ?? 'tcp') === 'memory') return [memoryMultiaddr(init.identity.address).toString()]
   const hostname = init.hostname ?? '0.0.0.0'
   const port = init.port ?? DEFAULT_P2P_PORT
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidConfigError('port', `must be an integer in [0, 65535], got ${port}`)
-  }
+  integerOption('port', port, { min: 0, max: 65535 })
   // the reference builds the listen address with the same conversion as peer service URLs
   const hostPort = isIP(hostname) === 6 ? `[${hostname}]:${port}` : `${hostname}:${port}`
   try {
@@ -109,7 +114,7 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
 
 /**
  * Creates (does not start) a libp2p node: TCP or memory transport, noise, yamux, identify and ping, with the
- * pocket identity's key. Call `node.start()`; wrap it in a {@link Libp2pMessageTransport} to send and receive.
+ * pocket identity's key. Call `node.start()`; give it to {@link messageTransport} to send and receive.
  *
  * Connection limits are enforced by a connection gater (libp2p 3 has only a total `maxConnections`, which is set
  * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open, a
@@ -118,11 +123,11 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
  * @throws {InvalidConfigError} a bad port, limit, listen address or unresolvable hostname
  */
 export async function createNode (init: NodeInit): Promise<Libp2p> {
-  const maxIn = checkLimit('maxInboundConnections', init.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS)
-  const maxOut = checkLimit('maxOutboundConnections', init.maxOutboundConnections ?? DEFAULT_MAX_OUTBOUND_CONNECTIONS)
+  const maxIn = integerOption('maxInboundConnections', init.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS, { min: 1 })
+  const maxOut = integerOption('maxOutboundConnections', init.maxOutboundConnections ?? DEFAULT_MAX_OUTBOUND_CONNECTIONS, { min: 1 })
   const transport = init.transport ?? 'tcp'
-  if (transport !== 'tcp' && transport !== 'memory') {
-    throw new InvalidConfigError('transport', `must be 'tcp' or 'memory', got ${JSON.stringify(transport)}`)
+  if (!(CONNECTION_TYPES as readonly string[]).includes(transport)) {
+    throw new InvalidConfigError('transport', `must be one of ${CONNECTION_TYPES.map(t => `'${t}'`).join(', ')}, got ${JSON.stringify(transport)}`)
   }
   let privateKey
   try {
@@ -131,23 +136,23 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     throw new InvalidConfigError('identity', (err as Error).message, { cause: err })
   }
   const listen = await listenAddresses(init)
-  const window = init.maxStreamWindowBytes ?? DEFAULT_MAX_STREAM_WINDOW_BYTES
-  if (!Number.isInteger(window) || window < 256 * 1024 || window > 2 ** 32 - 1) {
-    throw new InvalidConfigError('maxStreamWindowBytes', `must be an integer in [262144, 2^32-1] (yamux's limits), got ${window}`)
-  }
+  // yamux's own limits
+  const window = integerOption('maxStreamWindowBytes', init.maxStreamWindowBytes ?? DEFAULT_MAX_STREAM_WINDOW_BYTES, { min: 256 * 1024, max: 2 ** 32 - 1 })
 
-  let node: Libp2p | undefined
+  // the gater runs only once the node exists (it is consulted for connections, which need a started node)
   const count = (direction: 'inbound' | 'outbound'): number =>
-    node?.getConnections().filter(c => c.direction === direction && c.status === 'open').length ?? 0
+    node.getConnections().filter(c => c.direction === direction && c.status === 'open').length
   const connectionGater: ConnectionGater = {
     denyInboundConnection: () => count('inbound') >= maxIn,
     // called for every address of a new dial; dials that reuse an open connection never reach the gater
     denyDialMultiaddr: () => count('outbound') >= maxOut
   }
 
-  node = await createLibp2p({
+  const node: Libp2p = await createLibp2p({
     start: false,
     privateKey,
+    ...(init.logger === undefined ? {} : { logger: init.logger }),
+    ...(init.metrics === undefined ? {} : { metrics: init.metrics }),
     addresses: { listen },
     transports: [transport === 'memory' ? memory() : tcp()],
     connectionEncrypters: [noise()],

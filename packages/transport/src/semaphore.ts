@@ -1,4 +1,11 @@
-/** Per-key counting semaphore: at most `limit` holders per key; waiters are served in order. */
+/**
+ * Per-key counting semaphore: at most `limit` holders per key; waiters are served in order.
+ *
+ * Hand-written on purpose: a send holds its slot until the receiver closes the stream, after the send itself has
+ * returned, and the limit is per peer. `@libp2p/utils`' `Queue`/`PeerQueue` (and `p-queue`) limit concurrency over
+ * the whole queue and free a slot when the job's function returns, so neither fits without a queue per peer and a
+ * job kept pending until the close.
+ */
 export class KeyedSemaphore {
   readonly #slots = new Map<string, { active: number, waiters: Array<() => void> }>()
 

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { MessageTooLargeError, PeerUnreachableError, createPeer, type Peer } from '@pokt-p2p/types'
-import { InProcessNetwork, RAINTREE_PROTOCOL_ID, type MessageTransport } from '../src/index.js'
-import { freshIdentity, startNodes, stopAll, waitFor, type TestNode } from './helpers.js'
+import { InProcessNetwork, waitFor } from '@pokt-p2p/testing'
+import { RAINTREE_PROTOCOL_ID, type MessageTransport } from '../src/index.js'
+import { freshIdentity, startNodes, stopAll, type TestNode } from './helpers.js'
 
 // The same behaviour is required of both MessageTransport implementations routers are given.
 interface Fixture { a: MessageTransport, b: MessageTransport, peerA: Peer, peerB: Peer, stranger: Peer }

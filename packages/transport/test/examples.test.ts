@@ -12,8 +12,11 @@ const pkg = new URL('../', import.meta.url)
 describe('README examples', () => {
   itShowsEveryExampleInTheReadme(pkg)
 
-  it('examples/send-and-receive.ts: B reads the message A sent, then everything is closed', async () => {
-    expect(await runExample(pkg, 'examples/send-and-receive.ts')).toEqual([`received [1, 2, 3] from ${testIdentity(1).address}`])
+  it('examples/send-and-receive.ts: B reads the message A sent and counts it, then everything is closed', async () => {
+    expect(await runExample(pkg, 'examples/send-and-receive.ts')).toEqual([
+      `received [1, 2, 3] from ${testIdentity(1).address}`,
+      'B received 3 bytes in 1 message'
+    ])
   })
 
   it('examples/memory-network.ts: 19 nodes of a 20-node memory network receive one message each', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { MessageTooLargeError } from '@pokt-p2p/types'
-import { RAINTREE_PROTOCOL_ID, ReadTimeoutError, StreamAbortedError, memoryMultiaddr, peerIdOf, type TransportStats } from '../src/index.js'
-import { startNodes, stopAll, waitFor, type TestNode } from './helpers.js'
+import { RAINTREE_PROTOCOL_ID, ReadTimeoutError, StreamAbortedError, memoryMultiaddr, peerIdOf } from '../src/index.js'
+import { waitFor } from '@pokt-p2p/testing'
+import { figures, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
 
 const CAP = 4096
 /** read deadline of the receiver that gets the stalled streams */
@@ -39,7 +40,7 @@ afterAll(async () => { await stopAll(nodes) })
 
 /** The receiver's next outcome, once there is one (the timeout is a safety net). */
 async function nextOutcome (r: Receiver): Promise<Outcome> {
-  await waitFor(() => r.outcomes.length > 0, 20_000, 'an outcome')
+  await waitFor(() => r.outcomes.length > 0, { timeoutMs: 20_000, what: 'an outcome' })
   return r.outcomes.shift()!
 }
 
@@ -53,7 +54,7 @@ async function outcomeOfReset (r: Receiver): Promise<Outcome> {
   const marker = new TextEncoder().encode(`marker ${++markers}`)
   const isMarker = (o: Outcome): boolean => o.kind === 'message' && Buffer.from(o.bytes).equals(Buffer.from(marker))
   await a.transport.sendTo(r.node.peer, RAINTREE_PROTOCOL_ID, marker)
-  await waitFor(() => r.outcomes.some(isMarker), 20_000, 'the marker after a reset')
+  await waitFor(() => r.outcomes.some(isMarker), { timeoutMs: 20_000, what: 'the marker after a reset' })
   const before = r.outcomes.splice(0, r.outcomes.findIndex(isMarker) + 1).slice(0, -1)
   expect(before.length).toBeLessThanOrEqual(1)
   return before[0] ?? { kind: 'none' }
@@ -72,7 +73,7 @@ function chunk (bytes: Uint8Array, cuts: number[]): Uint8Array[] {
 }
 
 it('random payloads, sizes and chunking, ending by close, reset or stall: delivered intact or rejected with the typed error', async () => {
-  const stats = (): TransportStats[] => [b, bStall].map(r => ({ ...r.node.transport.stats }))
+  const stats = (): TransportFigures[] => [b, bStall].map(r => figures(r.node))
   const before = stats()
   const expected = { received: 0, rejectedOversize: 0, rejectedTimeout: 0, rejectedOther: 0 }
   await fc.assert(fc.asyncProperty(

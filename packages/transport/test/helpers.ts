@@ -1,27 +1,39 @@
-import { createPeer, testIdentity, type Identity, type Peer } from '@pokt-p2p/types'
+/** What only this package's tests need: real libp2p nodes with transports, and their figures by the old names. */
+import { createPeer, MemoryMetrics, type ComponentLogger, type ConnectionType, type Identity, type Peer } from '@pokt-p2p/types'
+import { testIdentities } from '@pokt-p2p/testing'
 import type { Libp2p } from 'libp2p'
-import { createNode, Libp2pMessageTransport, memoryMultiaddr, multiaddrToServiceUrl, type Libp2pTransportInit, type NodeInit } from '../src/index.js'
+import {
+  createNode, Libp2pMessageTransport, memoryMultiaddr, messageTransport, multiaddrToServiceUrl,
+  type Libp2pTransportInit, type NodeInit
+} from '../src/index.js'
 
 export interface TestNode {
   identity: Identity
   node: Libp2p
   transport: Libp2pMessageTransport
+  /** the transport's metrics */
+  metrics: MemoryMetrics
   /** this node as a pocket peer, with its real listen address as service URL */
   peer: Peer
 }
 
 let nextSeed = 1000
 
-/** Unique deterministic identities per test file run (memory addresses are process-global). */
+/**
+ * The next unused test identity: nodes of one process must not share one, since a memory node listens on
+ * `/memory/<its address>` in a process-wide registry.
+ */
 export function freshIdentity (): Identity {
-  return testIdentity(nextSeed++)
+  return testIdentities(1, { first: nextSeed++ })[0]!
 }
 
 /** Starts `n` nodes on 127.0.0.1:0 (or memory) with transports; stop them with {@link stopAll}. */
 export async function startNodes (n: number, opts: {
-  transport?: 'tcp' | 'memory'
+  transport?: ConnectionType
   node?: Partial<NodeInit>
   init?: Libp2pTransportInit | ((i: number) => Libp2pTransportInit)
+  /** the transports' logger (e.g. `captureLogs().logger`) */
+  logger?: ComponentLogger
 } = {}): Promise<TestNode[]> {
   const kind = opts.transport ?? 'tcp'
   const out: TestNode[] = []
@@ -30,12 +42,13 @@ export async function startNodes (n: number, opts: {
     const node = await createNode({ identity, transport: kind, hostname: '127.0.0.1', port: 0, allowLoopback: true, ...opts.node })
     await node.start()
     const init = typeof opts.init === 'function' ? opts.init(i) : opts.init
-    const transport = new Libp2pMessageTransport(node, {
+    const metrics = new MemoryMetrics()
+    const transport = messageTransport({
       ...(kind === 'memory' ? { resolveAddresses: (p: Peer) => [memoryMultiaddr(p.address)] } : {}),
       ...init
-    })
+    })({ node, metrics, ...(opts.logger === undefined ? {} : { logger: opts.logger }) })
     const serviceUrl = kind === 'memory' ? '' : multiaddrToServiceUrl(node.getMultiaddrs()[0]!)
-    out.push({ identity, node, transport, peer: createPeer(identity.publicKey, serviceUrl) })
+    out.push({ identity, node, transport, metrics, peer: createPeer(identity.publicKey, serviceUrl) })
   }
   return out
 }
@@ -44,12 +57,32 @@ export async function stopAll (nodes: TestNode[]): Promise<void> {
   await Promise.all(nodes.map(async n => { await n.transport.close(); await n.node.stop() }))
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `ms` (a safety net: generous, so load cannot trip it). */
-export async function waitFor (predicate: () => boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 10))
+/** A transport's figures under the names its former `stats` object had, read from its `pokt_transport_*` metrics. */
+export interface TransportFigures {
+  received: number
+  sent: number
+  bytesReceived: number
+  bytesSent: number
+  rejectedOversize: number
+  rejectedTimeout: number
+  rejectedOther: number
+  handlerErrors: number
+  retries: number
+}
+
+/** The figures of `n` now (a snapshot: read again for later values). */
+export function figures (n: TestNode): TransportFigures {
+  const m = n.metrics
+  return {
+    received: m.value('pokt_transport_messages_total', 'received'),
+    sent: m.value('pokt_transport_messages_total', 'sent'),
+    bytesReceived: m.value('pokt_transport_bytes_total', 'received'),
+    bytesSent: m.value('pokt_transport_bytes_total', 'sent'),
+    rejectedOversize: m.value('pokt_transport_rejected_total', 'tooLarge'),
+    rejectedTimeout: m.value('pokt_transport_rejected_total', 'timeout'),
+    rejectedOther: m.value('pokt_transport_rejected_total', 'other'),
+    handlerErrors: m.value('pokt_transport_handler_errors_total'),
+    retries: m.value('pokt_transport_retries_total')
   }
 }
 

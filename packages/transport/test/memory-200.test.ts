@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from '@jest/globals'
 import { RAINTREE_PROTOCOL_ID } from '../src/index.js'
-import { collect, startNodes, stopAll, waitFor, type TestNode } from './helpers.js'
+import { waitFor } from '@pokt-p2p/testing'
+import { collect, startNodes, stopAll, type TestNode } from './helpers.js'
 
 let nodes: TestNode[] = []
 afterAll(async () => { await stopAll(nodes) })
@@ -21,7 +22,7 @@ it('200 memory-transport nodes in one process: every message arrives once, with 
       }))
     }
   }
-  await waitFor(() => inbox.every(box => box.length === 2), 60_000, 'all messages')
+  await waitFor(() => inbox.every(box => box.length === 2), { timeoutMs: 60_000, what: 'all messages' })
   nodes.forEach((_, j) => {
     const i = (j - 1 + N) % N
     const got = inbox[j]!.map(m => [m.from, new TextDecoder().decode(m.bytes)]).sort()

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { InvalidConfigError } from '@pokt-p2p/types'
+import { InvalidConfigError, MemoryMetrics } from '@pokt-p2p/types'
+import { captureLogs } from '@pokt-p2p/testing'
 import type { Libp2p } from 'libp2p'
 import { createNode, DEFAULT_P2P_PORT, type NodeInit } from '../src/index.js'
 import { freshIdentity } from './helpers.js'
@@ -147,5 +148,13 @@ describe('createNode', () => {
     const node = await createNode({ identity: freshIdentity(), transport: 'memory', services: { extra: () => ({ hello: 'world' }) } })
     expect(Object.keys(node.services).sort()).toEqual(['extra', 'identify', 'ping'])
     expect(node.services.extra).toEqual({ hello: 'world' })
+  })
+
+  it('gives libp2p the logger and the metrics factory it was given', async () => {
+    const logs = captureLogs()
+    const metrics = new MemoryMetrics()
+    const node = await start({ transport: 'memory', logger: logs.logger, metrics: () => metrics })
+    expect(node.metrics).toBe(metrics)
+    expect(logs.lines.some(l => l.namespace.startsWith('libp2p'))).toBe(true)
   })
 })

@@ -6,7 +6,8 @@ import {
   addressOfPeerId, createNode, memoryMultiaddr, peerFromConnection, peerIdOf, privateKeyOf, remoteSenderOf,
   UnsupportedPeerKeyError
 } from '../src/index.js'
-import { startNodes, stopAll, waitFor, type TestNode } from './helpers.js'
+import { waitFor } from '@pokt-p2p/testing'
+import { startNodes, stopAll, type TestNode } from './helpers.js'
 
 let nodes: TestNode[] = []
 afterEach(async () => { await stopAll(nodes); nodes = [] })

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createServer, type Server, type Socket } from 'node:net'
-import { MessageTooLargeError, NotStartedError, PeerUnreachableError, createPeer, DEFAULT_MAX_MESSAGE_BYTES } from '@pokt-p2p/types'
+import { MemoryMetrics, MessageTooLargeError, NotStartedError, PeerUnreachableError, createPeer, DEFAULT_MAX_MESSAGE_BYTES } from '@pokt-p2p/types'
 import {
-  BACKGROUND_PROTOCOL_ID, DEFAULT_MAX_STREAM_WINDOW_BYTES, Libp2pMessageTransport, RAINTREE_PROTOCOL_ID, ReadTimeoutError,
+  BACKGROUND_PROTOCOL_ID, DEFAULT_MAX_STREAM_WINDOW_BYTES, messageTransport, RAINTREE_PROTOCOL_ID, ReadTimeoutError,
   SendAbortedError, SendTimeoutError, StreamAbortedError, UnresolvableHostError, multiaddrToServiceUrl, peerIdOf
 } from '../src/index.js'
-import { collect, freshIdentity, startNodes, stopAll, waitFor, type TestNode } from './helpers.js'
+import { waitFor } from '@pokt-p2p/testing'
+import { collect, figures, freshIdentity, startNodes, stopAll, type TestNode } from './helpers.js'
 import type { Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -24,7 +25,7 @@ describe('Libp2pMessageTransport over TCP loopback', () => {
     expect(atB[0]).toEqual({ bytes: Uint8Array.from([1, 2, 3]), from: a.identity.address })
     expect(atA[0]).toEqual({ bytes: Uint8Array.from([4, 5]), from: b.identity.address })
     expect(a.transport.localAddress).toBe(a.identity.address)
-    expect(a.transport.stats).toMatchObject({ sent: 1, received: 1, bytesSent: 3, bytesReceived: 2 })
+    expect(figures(a)).toMatchObject({ sent: 1, received: 1, bytesSent: 3, bytesReceived: 2 })
   })
 
   it('ten nodes: every node sends to every other, each message arrives once with the sender\'s address', async () => {
@@ -38,7 +39,7 @@ describe('Libp2pMessageTransport over TCP loopback', () => {
         if (i !== j) await a.transport.sendTo(b.peer, RAINTREE_PROTOCOL_ID, payload(i, j))
       }
     }))
-    await waitFor(() => inbox.every(box => box.length === 9), 30_000, 'all 90 messages')
+    await waitFor(() => inbox.every(box => box.length === 9), { timeoutMs: 30_000, what: 'all 90 messages' })
     nodes.forEach((b, j) => {
       const got = inbox[j]!.map(m => `${m.from}:${new TextDecoder().decode(m.bytes)}`).sort()
       const want = nodes.flatMap((a, i) => i === j ? [] : [`${a.identity.address}:${i}->${j}`]).sort()
@@ -93,9 +94,9 @@ describe('Libp2pMessageTransport over TCP loopback', () => {
     await a.transport.sendTo(b.peer, RAINTREE_PROTOCOL_ID, Uint8Array.of(1))
     await a.transport.sendTo(b.peer, RAINTREE_PROTOCOL_ID, Uint8Array.of(2))
     await waitFor(() => calls === 2)
-    await waitFor(() => b.transport.stats.handlerErrors === 2)
+    await waitFor(() => figures(b).handlerErrors === 2)
     expect(errors.map(e => e.message)).toEqual(['boom', 'boom'])
-    expect(b.transport.stats.received).toBe(2)
+    expect(figures(b).received).toBe(2)
   })
 
   // Regressions: bursts on a brand-new connection used to exceed yamux's early-stream limit (10, which aborts the
@@ -111,7 +112,7 @@ describe('Libp2pMessageTransport over TCP loopback', () => {
       }))
       await waitFor(() => atB.length === 100)
       expect(atB.map(m => m.bytes[0]).sort((x, y) => x! - y!)).toEqual(Array.from({ length: 100 }, (_, i) => i))
-      expect(b.transport.stats.rejectedOther).toBe(0)
+      expect(figures(b).rejectedOther).toBe(0)
       expect(a.node.getConnections(b.node.peerId)).toHaveLength(1)
     }
   })
@@ -136,7 +137,7 @@ describe('inbound limits', () => {
     expect(seen).toBeGreaterThan(DEFAULT_MAX_MESSAGE_BYTES)
     expect(seen).toBeLessThanOrEqual(DEFAULT_MAX_MESSAGE_BYTES + DEFAULT_MAX_STREAM_WINDOW_BYTES)
     expect(seen).toBeLessThan(big.length / 2)
-    expect(b.transport.stats).toMatchObject({ rejectedOversize: 1, received: 0, bytesReceived: 0 })
+    expect(figures(b)).toMatchObject({ rejectedOversize: 1, received: 0, bytesReceived: 0 })
     expect(atB).toHaveLength(0)
     // the connection survives: a normal message still goes through
     await a.transport.sendTo(b.peer, RAINTREE_PROTOCOL_ID, Uint8Array.of(7))
@@ -161,12 +162,12 @@ describe('inbound limits', () => {
     const started = Date.now()
     const stream = await a.node.dialProtocol(target, RAINTREE_PROTOCOL_ID)
     stream.send(new Uint8Array(1000)) // and never close
-    await waitFor(() => errors.length === 1, 15_000, 'the read timeout')
+    await waitFor(() => errors.length === 1, { timeoutMs: 15_000, what: 'the read timeout' })
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
     expect(errors[0]).toBeInstanceOf(ReadTimeoutError)
     expect((errors[0] as ReadTimeoutError).bytesRead).toBe(1000)
-    expect(b.transport.stats).toMatchObject({ rejectedTimeout: 1, received: 0 })
-    await waitFor(() => isReset(stream), 15_000, 'sender stream reset')
+    expect(figures(b)).toMatchObject({ rejectedTimeout: 1, received: 0 })
+    await waitFor(() => isReset(stream), { timeoutMs: 15_000, what: 'sender stream reset' })
     expect(atB).toHaveLength(0)
   })
 
@@ -178,12 +179,12 @@ describe('inbound limits', () => {
     const stream = await a.node.dialProtocol(await dialTarget(b), RAINTREE_PROTOCOL_ID)
     const trickle = setInterval(() => { if (stream.writeStatus === 'writable') stream.send(Uint8Array.of(1)) }, 20)
     try {
-      await waitFor(() => errors.length === 1, 15_000, 'the read timeout')
+      await waitFor(() => errors.length === 1, { timeoutMs: 15_000, what: 'the read timeout' })
     } finally {
       clearInterval(trickle)
     }
     expect(errors[0]).toBeInstanceOf(ReadTimeoutError)
-    expect(b.transport.stats.rejectedTimeout).toBe(1)
+    expect(figures(b).rejectedTimeout).toBe(1)
   })
 
   it('a stream reset by the sender mid-message is counted as rejectedOther, never delivered', async () => {
@@ -195,11 +196,11 @@ describe('inbound limits', () => {
     stream.send(new Uint8Array(500))
     // reset only once B has negotiated the stream: from then on its handler runs and reads, whatever the timing
     await waitFor(() => b.node.getConnections(a.node.peerId).some(c => c.streams.some(st => st.direction === 'inbound' && st.protocol === RAINTREE_PROTOCOL_ID)),
-      15_000, 'B to accept the stream')
+      { timeoutMs: 15_000, what: 'B to accept the stream' })
     stream.abort(new Error('sender gave up'))
     await waitFor(() => errors.length === 1)
     expect(errors[0]).toBeInstanceOf(StreamAbortedError)
-    expect(b.transport.stats).toMatchObject({ rejectedOther: 1, received: 0 })
+    expect(figures(b)).toMatchObject({ rejectedOther: 1, received: 0 })
     expect(atB).toHaveLength(0)
   })
 })
@@ -239,7 +240,7 @@ describe('send failures', () => {
     const controller = new AbortController()
     const sending = nodes[0]!.transport.sendTo(target, RAINTREE_PROTOCOL_ID, Uint8Array.of(1), { signal: controller.signal }).catch((e: unknown) => e)
     // abort mid-handshake: once the black hole accepted the connection
-    await waitFor(() => sockets.length === 1, 15_000, 'the dial to reach the black hole')
+    await waitFor(() => sockets.length === 1, { timeoutMs: 15_000, what: 'the dial to reach the black hole' })
     controller.abort(new Error('caller stop'))
     const err = await sending
     expect(err).toBeInstanceOf(SendAbortedError)
@@ -286,11 +287,12 @@ describe('send failures', () => {
     nodes = [b!]
     const idA = freshIdentity()
     const nodeA = await createNode({ identity: idA, hostname: '127.0.0.1', port: 0, allowLoopback: true })
-    const ta = new Libp2pMessageTransport(nodeA)
+    const metrics = new MemoryMetrics()
+    const ta = messageTransport()({ node: nodeA, metrics })
     const got: string[] = []
     ta.handle(RAINTREE_PROTOCOL_ID, (_bytes, from) => { got.push(from.address) })
     await nodeA.start()
-    nodes.push({ identity: idA, node: nodeA, transport: ta, peer: createPeer(idA.publicKey, multiaddrToServiceUrl(nodeA.getMultiaddrs()[0]!)) })
+    nodes.push({ identity: idA, node: nodeA, transport: ta, metrics, peer: createPeer(idA.publicKey, multiaddrToServiceUrl(nodeA.getMultiaddrs()[0]!)) })
     await b!.transport.sendTo(nodes[1]!.peer, RAINTREE_PROTOCOL_ID, Uint8Array.of(1))
     await waitFor(() => got.length === 1)
     expect(got).toEqual([b!.identity.address])

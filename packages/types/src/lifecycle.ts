@@ -13,7 +13,8 @@ export interface LifecycleHooks {
   stop: () => Promise<void>
 }
 
-type State = 'stopped' | 'starting' | 'started' | 'stopping'
+/** Where a {@link Lifecycle} is: `starting` and `stopping` last while the hooks run. */
+export type LifecycleState = 'stopped' | 'starting' | 'started' | 'stopping'
 
 /**
  * The one start/stop pattern of every Pocket P2P service: idempotent and safe under concurrent calls.
@@ -22,13 +23,19 @@ type State = 'stopped' | 'starting' | 'started' | 'stopping'
  * - `stop()` while starting cancels the start (its signal aborts), waits for it to unwind, then stops; the cancelled
  *   `start()` resolves with the component stopped, since its caller's intent was superseded by the stop.
  * - A start that throws is cleaned up with the stop hook, and its error reaches every caller waiting on it.
+ * - The latest call decides: however calls interleave, once they have settled the component is started if the last
+ *   call was `start()` (and its start did not fail) and stopped if it was `stop()`. A call overruled by a later call
+ *   of the other kind resolves without acting; one followed by a call of the same kind shares that call's outcome.
  */
 export class Lifecycle {
   readonly #hooks: LifecycleHooks
-  #state: State = 'stopped'
+  #state: LifecycleState = 'stopped'
   #starting: Promise<void> = Promise.resolve()
   #stopping: Promise<void> = Promise.resolve()
   #cancel: AbortController | undefined
+  /** counts calls, so that each knows whether a later one was made */
+  #ticket = 0
+  #latest: { kind: 'start' | 'stop', promise: Promise<void> } = { kind: 'stop', promise: Promise.resolve() }
 
   /** @param hooks - the component's start and stop */
   constructor (hooks: LifecycleHooks) {
@@ -41,15 +48,50 @@ export class Lifecycle {
   }
 
   /** The current state, for diagnostics. */
-  get state (): State {
+  get state (): LifecycleState {
     return this.#state
   }
 
   /** Starts the component (see the class description for concurrent calls). */
   async start (): Promise<void> {
+    return await this.#call('start')
+  }
+
+  /** Stops the component (see the class description for concurrent calls). */
+  async stop (): Promise<void> {
+    return await this.#call('stop')
+  }
+
+  #call (kind: 'start' | 'stop'): Promise<void> {
+    const ticket = ++this.#ticket
+    const promise = kind === 'start' ? this.#start(ticket) : this.#stop(ticket)
+    this.#latest = { kind, promise }
+    return promise
+  }
+
+  /**
+   * What a call does once a later call was made: that call decides. One of the other kind overruled this one (it
+   * resolves without acting); one of the same kind shares its outcome, following any further calls of that kind.
+   */
+  async #superseded (kind: 'start' | 'stop'): Promise<void> {
     for (;;) {
+      const latest = this.#latest
+      if (latest.kind !== kind) return
+      await latest.promise
+      if (latest === this.#latest) return
+    }
+  }
+
+  async #start (ticket: number): Promise<void> {
+    for (;;) {
+      if (ticket !== this.#ticket) return await this.#superseded('start')
       if (this.#state === 'started') return
-      if (this.#state === 'starting') return await this.#starting
+      if (this.#state === 'starting') {
+        // a start being cancelled by a stop ends stopped: wait for it to unwind, then start again
+        if (this.#cancel?.signal.aborted !== true) return await this.#starting
+        await this.#starting.catch(() => {})
+        continue
+      }
       if (this.#state === 'stopping') {
         await this.#stopping.catch(() => {})
         continue
@@ -84,9 +126,9 @@ export class Lifecycle {
     await this.#stopping
   }
 
-  /** Stops the component (see the class description for concurrent calls). */
-  async stop (): Promise<void> {
+  async #stop (ticket: number): Promise<void> {
     for (;;) {
+      if (ticket !== this.#ticket) return await this.#superseded('stop')
       if (this.#state === 'stopped') return
       if (this.#state === 'stopping') return await this.#stopping
       if (this.#state === 'starting') {

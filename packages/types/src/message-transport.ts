@@ -19,7 +19,7 @@ export type InboundMessageHandler = (bytes: Uint8Array, from: RemoteSender) => v
 /**
  * What a router needs from the network: send one message to a peer on a protocol, and be called with whole
  * inbound messages. Routers never touch libp2p streams; the libp2p implementation lives in `@pokt-p2p/transport`,
- * and {@link InProcessNetwork} implements it in memory.
+ * and `InProcessNetwork` of `@pokt-p2p/testing` implements it in memory.
  */
 export interface MessageTransport {
   /** The pocket address of this node: the sender that receivers of its messages see. */

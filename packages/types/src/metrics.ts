@@ -122,7 +122,10 @@ export class MemoryMetrics implements Metrics {
   /** Stream byte counts are not kept (libp2p calls this for every stream). */
   trackProtocolStream (): void {}
 
-  /** No tracing: returns `fn` itself. */
+  /**
+   * No tracing: returns `fn` itself.
+   * @typeParam F - the function's type, kept as it is
+   */
   traceFunction<F extends (...args: any[]) => any> (_name: string, fn: F): F {
     return fn
   }

@@ -11,7 +11,18 @@ export function integerOption (field: string, value: unknown, range: { min: numb
   const max = range.max ?? Number.MAX_SAFE_INTEGER
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < range.min || value > max) {
     const bounds = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${range.min}` : `an integer in [${range.min}, ${max}]`
-    throw new InvalidConfigError(field, `must be ${bounds}, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`)
+    throw new InvalidConfigError(field, `must be ${bounds}, got ${show(value)}`)
   }
   return value
+}
+
+/** The value as the user wrote it, as far as it can be told; never throws (a bigint or a cycle breaks JSON). */
+function show (value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'bigint') return `${value}n`
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
 }

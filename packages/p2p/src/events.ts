@@ -1,0 +1,71 @@
+import type { Address, Any, DropReason, Peer, Router } from '@pokt-p2p/types'
+
+/** A message delivered to the application: the envelope's content, nonce stripped, exactly once per nonce. */
+export interface P2PMessage {
+  /** the envelope's content: an `Any` whose type URL says what it is */
+  content: Any
+  /** router that delivered the first copy (`self` for an own broadcast with `deliverOwnBroadcasts`) */
+  router: string
+  /** authenticated sender of the last hop, when the router knows it */
+  from?: Address
+}
+
+/** Which of the module's two routers: the staked-actor one (RainTree) or the one for every participant. */
+export type RouterRole = 'staked' | 'unstaked'
+
+/** Events of a `P2PModule`, by type: the `detail` each carries. */
+export interface P2PEvents extends Record<string, unknown> {
+  /** a message for the application, once per nonce */
+  message: P2PMessage
+  /** a copy of an already delivered nonce arrived (reference: redundancy telemetry) */
+  duplicate: {
+    /** the envelope's nonce */
+    nonce: bigint
+    /** the router the copy came from */
+    router: string
+    /** sender of the copy's last hop, when the router knows it (this node, for the echo of its own broadcast) */
+    from?: Address
+  }
+  /** a router dropped an inbound message (its `drop` event, seen from the module) */
+  invalid: {
+    /** the router that dropped it */
+    router: string
+    /** why it was dropped (e.g. `MessageDecodeError`, `InvalidNonceError`) */
+    error: Error
+    /** why, in the routers' shared vocabulary */
+    reason: DropReason
+  }
+  /** `P2P_Bootstrapping` was handled (reference: `P2P_IsBootstrapped` to the state machine) */
+  bootstrapped: {
+    /** size of the staked peerstore afterwards */
+    stakedPeers: number
+    /** where the peers came from: `peerstore` when the router already had some, else the bootstrap RPC URL */
+    source: string
+  }
+  /** a new height changed the staked set */
+  'peers:updated': {
+    /** the new height */
+    height: bigint
+    /** peers staked at it that were not before */
+    added: Peer[]
+    /** peers no longer staked at it */
+    removed: Peer[]
+  }
+  /**
+   * a router was created and is about to start: listen to its own events here to see them from the beginning
+   * (e.g. the background router's bootstrap events, which fire before `start()` resolves)
+   */
+  'router:created': {
+    /** which of the module's routers it is */
+    role: RouterRole
+    /** the router */
+    router: Router
+  }
+  /** one router's broadcast failed while another's succeeded (when all fail, `broadcast()` throws instead) */
+  'broadcast:failed': {
+    /** the router whose broadcast failed */
+    router: string
+    /** its error */
+    error: Error
+  }
+}
