@@ -4,8 +4,9 @@
  * InProcessNetwork. Run: `pnpm --filter @pokt-p2p/raintree bench` (or `pnpm bench` at the root).
  */
 import { performance } from 'node:perf_hooks'
-import { InProcessNetwork, createAny, createPeer, encodePocketEnvelope, testIdentity, type Peer } from '@pokt-p2p/types'
-import { createRainTreeRouter, simulateBroadcast, type RainTreeMode } from '../src/index.js'
+import { createAny, createPeer, encodePocketEnvelope, type Peer } from '@pokt-p2p/types'
+import { InProcessNetwork, testIdentities } from '@pokt-p2p/testing'
+import { rainTree, simulateBroadcast, type RainTreeMode } from '../src/index.js'
 
 const SIZES = [27, 81, 243, 729, 2187]
 const MODES: RainTreeMode[] = ['reference', 'complete']
@@ -46,15 +47,14 @@ function coreRows (): string[][] {
 
 async function routerRows (): Promise<string[][]> {
   const rows: string[][] = []
-  const ids = Array.from({ length: Math.max(...SIZES) }, (_, i) => testIdentity(1_000_000 + i))
-    .sort((a, b) => (a.address < b.address ? -1 : 1))
+  const ids = testIdentities(Math.max(...SIZES), { first: 1_000_000 })
   let nonce = 1n
   for (const n of SIZES) {
     for (const mode of MODES) {
       const net = new InProcessNetwork()
       const peers: Peer[] = ids.slice(0, n).map(id => createPeer(id.publicKey))
-      const routers = ids.slice(0, n).map(id => createRainTreeRouter({
-        mode, selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
+      const routers = ids.slice(0, n).map(id => rainTree({ mode })({
+        selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
       }))
       const reached = new Uint8Array(n)
       reached[0] = 1
@@ -88,5 +88,5 @@ async function routerRows (): Promise<string[][]> {
 console.log(`RainTree benchmark — node ${process.version}, ${new Date().toISOString()}`)
 table('Pure core (simulateBroadcast over one sorted list, originator rotating)',
   ['N', 'mode', 'messages', 'reached', 'missed', 'depth', 'core throughput (messages routed)'], coreRows())
-table('Routers over the InProcessNetwork (encode, decode, validate, events; best of 3 broadcasts from val_1, 256-byte payload)',
+table('Routers over the InProcessNetwork (encode, decode, check, events; best of 3 broadcasts from val_1, 256-byte payload)',
   ['N', 'mode', 'messages', 'reached', 'missed', 'wall time', 'throughput (messages)'], await routerRows())

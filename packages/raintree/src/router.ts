@@ -1,27 +1,14 @@
 import {
-  DEFAULT_MAX_MESSAGE_BYTES, RAINTREE_PROTOCOL_ID, MessageTooLargeError, NotStartedError, PeerManager, PocketP2PError, TypedEventTarget,
-  UnknownPeerError, decodePocketEnvelope, decodeRainTreeMessage, encodeRainTreeMessage
+  InvalidConfigError, Lifecycle, MessageDroppedError, NotStartedError, PeerManager, RAINTREE_MODES, RAINTREE_PROTOCOL_ID,
+  TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage
 } from '@pokt-p2p/types'
 import type {
-  AbortOptions, Address, MessageTransport, Peer, ReadonlyPeerstore, RemoteSender, Router, RouterEvents
+  AbortOptions, Address, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
+  RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent
 } from '@pokt-p2p/types'
-import {
-  forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type RainTreeMode, type SendSink
-} from './core/index.js'
+import { forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
 
-
-/** Why an inbound message was dropped. */
-export type RainTreeDropReason =
-  /** the bytes are not a `RainTreeMessage` */
-  | 'decode'
-  /** the `data` field is empty or not a `PocketEnvelope` */
-  | 'envelope'
-  /** the sender is not in the staked peerstore (and `acceptFromUnknownPeers` is off) */
-  | 'unknownSender'
-  /** larger than `maxMessageBytes` */
-  | 'tooLarge'
-
-/** Options of {@link RainTreeRouter} (and of `rainTree`). */
+/** Options of {@link RainTreeRouter} (the `init` of {@link rainTree}). */
 export interface RainTreeInit {
   /**
    * `'complete'` reaches every node exactly once (N − 1 messages); `'reference'` sends exactly what the Go
@@ -35,126 +22,156 @@ export interface RainTreeInit {
    * @default false
    */
   acceptFromUnknownPeers?: boolean
-  /** The protocol id messages are sent and received on. @default 'pokt/raintree/v1.0.0' */
+  /**
+   * The protocol id messages are sent and received on.
+   * @default 'pokt/raintree/v1.0.0'
+   */
   protocol?: string
-  /** Inbound messages larger than this are dropped. @default DEFAULT_MAX_MESSAGE_BYTES (4 MiB + 64 KiB) */
-  maxMessageBytes?: number
 }
 
-/** What a {@link RainTreeRouter} runs on: who it is, how it sends, and the staked set. */
+/**
+ * What a {@link RainTreeRouter} runs on: who it is, how it sends, the staked set, and where it reports. No size cap
+ * here: the transport bounds every inbound message while reading it (`maxMessageBytes` of `@pokt-p2p/transport`
+ * and of the in-process network), so the router does not check it again.
+ */
 export interface RainTreeComponents {
   /** this node's pocket address */
   selfAddress: Address
-  /** how bytes move: `Libp2pMessageTransport` from `@pokt-p2p/transport`, or an `InProcessTransport` */
+  /** how bytes move: `messageTransport` from `@pokt-p2p/transport`, or an in-process transport */
   transport: MessageTransport
   /** the staked set, self included (a node absent from it is client-only: it sends but never propagates) */
   peers: Iterable<Peer>
+  /**
+   * Where it logs, under `pokt:raintree`: failed sends (error), drops, view changes; per message only at trace.
+   * @default defaultComponentLogger() (libp2p's `debug` logger: `DEBUG=pokt:raintree`)
+   */
+  logger?: ComponentLogger
+  /**
+   * Where it counts (`pokt_raintree_*`, see {@link RAINTREE_METRICS}): reads, writes, delivered, dropped by reason,
+   * send failures, demotes, view size.
+   * @default none: nothing is counted
+   */
+  metrics?: Metrics
 }
 
-/** `detail` of a `drop` event: an inbound message that was rejected. */
-export interface RainTreeDropEvent {
-  /** why it was rejected */
-  reason: RainTreeDropReason
-  /** the authenticated sender of the message */
-  from: Address
-  /** a {@link RainTreeDropError} with the details (and the decoder's error as `cause`) */
-  error: Error
-}
-
-/** `detail` of a `send-error` event: a send that failed. */
-export interface RainTreeSendErrorEvent {
-  /** the pocket address of the target */
-  to: Address
-  /** the RainTree level of the message */
-  level: number
-  /** the transport's error */
-  error: Error
+/** `detail` of a RainTree `send:failed` event: the shared one plus the RainTree level of the message. */
+export interface RainTreeSendFailedEvent extends RouterSendFailedEvent {
+  /** the RainTree level of the message that could not be sent */
+  readonly level: number
 }
 
 /** Events of a {@link RainTreeRouter}, by type: the `detail` each carries. */
 export interface RainTreeEvents extends RouterEvents {
-  /** an inbound message was rejected (also counted in `stats.dropped`) */
-  drop: RainTreeDropEvent
-  /** a broadcast or propagation send failed (also counted in `stats.sendFailures`) */
-  'send-error': RainTreeSendErrorEvent
-}
-
-/** Counters of a {@link RainTreeRouter} (the same object is updated in place). */
-export interface RainTreeStats {
-  /** valid RainTree messages received over the network (every copy) */
-  reads: number
-  /** RainTree messages sent successfully */
-  writes: number
-  /** target slots that fell on this node itself (kept local: no message) */
-  demotes: number
-  /** payloads handed to `message` listeners */
-  delivered: number
-  /** sends that failed */
-  sendFailures: number
-  /** inbound messages rejected, by reason */
-  dropped: Record<RainTreeDropReason, number>
-}
-
-/** An inbound message was rejected; `reason` says why. */
-export class RainTreeDropError extends PocketP2PError {
-  static override name = 'RainTreeDropError'
   /**
-   * @param reason - why the message was rejected
-   * @param message - the error message
-   * @param options - `cause`: the underlying error
+   * a send made by a broadcast or a propagation failed (counted in `pokt_raintree_send_failures_total` and logged);
+   * a failed `send()` throws instead
    */
-  constructor (readonly reason: RainTreeDropReason, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  'send:failed': RainTreeSendFailedEvent
+}
+
+/** Names of the metrics a {@link RainTreeRouter} registers when given a `metrics` component. */
+export const RAINTREE_METRICS = {
+  /** counter: valid RainTree messages received (every copy) */
+  reads: 'pokt_raintree_reads_total',
+  /** counter: RainTree messages sent successfully */
+  writes: 'pokt_raintree_writes_total',
+  /** counter: payloads handed to `message` listeners */
+  delivered: 'pokt_raintree_delivered_total',
+  /** counter group by `reason` (the shared `DropReason`s): inbound messages dropped */
+  dropped: 'pokt_raintree_dropped_total',
+  /** counter: sends that failed (broadcast, propagation and `send`) */
+  sendFailures: 'pokt_raintree_send_failures_total',
+  /** counter: target slots that fell on this node itself (kept local: no message) */
+  demotes: 'pokt_raintree_demotes_total',
+  /** gauge: length of the view (the staked set, self included when staked) */
+  viewSize: 'pokt_raintree_view_size'
+} as const
+
+/** The router's instruments; each is undefined without a `metrics` component. */
+function instruments (metrics: Metrics | undefined) {
+  return {
+    reads: metrics?.registerCounter(RAINTREE_METRICS.reads, {
+      help: 'Valid RainTree messages received, every copy'
+    }),
+    writes: metrics?.registerCounter(RAINTREE_METRICS.writes, {
+      help: 'RainTree messages sent successfully'
+    }),
+    delivered: metrics?.registerCounter(RAINTREE_METRICS.delivered, {
+      help: 'RainTree payloads handed to the application'
+    }),
+    dropped: metrics?.registerCounterGroup(RAINTREE_METRICS.dropped, {
+      label: 'reason', help: 'Inbound RainTree messages dropped, by reason'
+    }),
+    sendFailures: metrics?.registerCounter(RAINTREE_METRICS.sendFailures, {
+      help: 'RainTree sends that failed'
+    }),
+    demotes: metrics?.registerCounter(RAINTREE_METRICS.demotes, {
+      help: 'RainTree target slots that fell on this node itself (no message sent)'
+    }),
+    viewSize: metrics?.registerMetric(RAINTREE_METRICS.viewSize, {
+      help: 'Nodes in the RainTree view'
+    })
   }
 }
 
 interface Outgoing { index: number, level: number, rangeSize: number }
 
 /**
- * RainTree among staked actors over any {@link MessageTransport}. Targets come from the pure core
- * (`@pokt-p2p/raintree/core`); this class only encodes, sends, validates and delivers.
+ * RainTree among staked actors over any `MessageTransport` (`@pokt-p2p/types`). Targets come from the pure core
+ * (`@pokt-p2p/raintree/core`); this class only encodes, sends, checks and delivers. Build it with {@link rainTree}.
  */
 export class RainTreeRouter implements Router {
   readonly name = 'raintree'
-  readonly events = new TypedEventTarget<RainTreeEvents>()
+  readonly events = new TypedEvents<RainTreeEvents>()
   /** The targeting rules of this node's broadcasts (see {@link RainTreeInit.mode}). */
   readonly mode: RainTreeMode
   /** The protocol id it sends and receives on. */
   readonly protocol: string
   /** This node's pocket address. */
   readonly selfAddress: Address
-  /** Live counters. */
-  readonly stats: RainTreeStats = {
-    reads: 0, writes: 0, demotes: 0, delivered: 0, sendFailures: 0,
-    dropped: { decode: 0, envelope: 0, unknownSender: 0, tooLarge: 0 }
-  }
 
   readonly #transport: MessageTransport
   readonly #manager: PeerManager
   readonly #acceptFromUnknown: boolean
-  readonly #maxMessageBytes: number
+  readonly #log: Logger
+  readonly #metrics: ReturnType<typeof instruments>
+  readonly #lifecycle: Lifecycle
   #maxNumLevels: number
-  #started = false
   // reused by the planners: the sink appends to #plan, so planning allocates one small object per send at most
   readonly #plan: Outgoing[] = []
   readonly #sink: SendSink = (index, level, rangeSize) => { this.#plan.push({ index, level, rangeSize }) }
 
   /**
-   * @param init - options and components (the `rainTree` factory takes them separately)
-   * @throws {PocketP2PError} for an unknown `mode`
+   * @param components - who it is, its transport, the staked set, and optionally a logger and metrics
+   * @param init - options
+   * @throws {InvalidConfigError} for an unknown `mode`
    */
-  constructor (init: RainTreeInit & RainTreeComponents) {
+  constructor (components: RainTreeComponents, init: RainTreeInit = {}) {
     this.mode = init.mode ?? 'complete'
-    if (this.mode !== 'complete' && this.mode !== 'reference') {
-      throw new PocketP2PError(`unknown RainTree mode ${JSON.stringify(this.mode)}`)
+    if (!(RAINTREE_MODES as readonly string[]).includes(this.mode)) {
+      throw new InvalidConfigError('mode',
+        `unknown RainTree mode ${JSON.stringify(this.mode)} (expected ${RAINTREE_MODES.join(' or ')})`)
     }
     this.protocol = init.protocol ?? RAINTREE_PROTOCOL_ID
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
-    this.#maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
-    this.selfAddress = init.selfAddress
-    this.#transport = init.transport
-    this.#manager = new PeerManager(init.selfAddress, init.peers)
+    this.selfAddress = components.selfAddress
+    this.#transport = components.transport
+    this.#log = (components.logger ?? defaultComponentLogger()).forComponent('pokt:raintree')
+    this.#metrics = instruments(components.metrics)
+    this.#manager = new PeerManager(components.selfAddress, components.peers)
     this.#maxNumLevels = maxNumLevels(this.#manager.view.length)
+    this.#metrics.viewSize?.update(this.#manager.view.length)
+    this.#lifecycle = new Lifecycle({
+      start: async () => {
+        this.#transport.handle(this.protocol, this.#onMessage)
+        this.#log('started on %s (%s mode): view of %d, maxNumLevels %d%s', this.protocol, this.mode,
+          this.#manager.view.length, this.#maxNumLevels, this.#manager.view.containsSelf ? '' : ', client-only')
+      },
+      stop: async () => {
+        this.#transport.unhandle(this.protocol)
+        this.#log('stopped')
+      }
+    })
   }
 
   /** The reference's `maxNumLevels` for the current view (recomputed on every add/remove). */
@@ -168,19 +185,15 @@ export class RainTreeRouter implements Router {
   }
 
   isStarted (): boolean {
-    return this.#started
+    return this.#lifecycle.isStarted()
   }
 
   async start (): Promise<void> {
-    if (this.#started) return
-    this.#transport.handle(this.protocol, this.#onMessage)
-    this.#started = true
+    await this.#lifecycle.start()
   }
 
   async stop (): Promise<void> {
-    if (!this.#started) return
-    this.#transport.unhandle(this.protocol)
-    this.#started = false
+    await this.#lifecycle.stop()
   }
 
   getPeerstore (): ReadonlyPeerstore {
@@ -188,16 +201,23 @@ export class RainTreeRouter implements Router {
   }
 
   async addPeer (peer: Peer): Promise<void> {
-    if (this.#manager.addPeer(peer)) this.#maxNumLevels = maxNumLevels(this.#manager.view.length)
+    if (this.#manager.addPeer(peer)) this.#viewChanged('added', peer.address)
   }
 
   async removePeer (address: Address): Promise<void> {
-    if (this.#manager.removePeer(address)) this.#maxNumLevels = maxNumLevels(this.#manager.view.length)
+    if (this.#manager.removePeer(address)) this.#viewChanged('removed', address)
+  }
+
+  #viewChanged (change: 'added' | 'removed', address: Address): void {
+    const size = this.#manager.view.length
+    this.#maxNumLevels = maxNumLevels(size)
+    this.#metrics.viewSize?.update(size)
+    this.#log('%s peer %s: view of %d, maxNumLevels %d', change, address, size, this.#maxNumLevels)
   }
 
   /**
    * Sends `data` down the tree: every planned target, top level first, all started at once. A send that fails is
-   * counted and reported as a `send-error` event, never thrown.
+   * counted, logged and reported as a `send:failed` event, never thrown.
    * @throws {NotStartedError} when the router is not started
    */
   async broadcast (data: Uint8Array, options: AbortOptions = {}): Promise<void> {
@@ -205,7 +225,10 @@ export class RainTreeRouter implements Router {
     options.signal?.throwIfAborted()
     const view = this.#manager.view
     this.#plan.length = 0
-    this.stats.demotes += forEachBroadcastTarget(view.length, this.mode, this.#maxNumLevels, this.#sink, view.containsSelf)
+    // planned outside the `?.` call: without metrics, `demotes?.increment(plan())` would not plan at all
+    const demotes = forEachBroadcastTarget(view.length, this.mode, this.#maxNumLevels, this.#sink, view.containsSelf)
+    this.#metrics.demotes?.increment(demotes)
+    this.#log.trace('broadcast of %d bytes to %d targets', data.length, this.#plan.length)
     await this.#sendPlanned(data, options)
   }
 
@@ -213,25 +236,24 @@ export class RainTreeRouter implements Router {
    * Sends `data` to one peer as a level-0 message (delivered there, not propagated). Sending to self is a no-op.
    * @throws {UnknownPeerError} when `address` is not in the peerstore
    * @throws {NotStartedError} when the router is not started
-   * @throws the transport's error (e.g. `PeerUnreachableError`) when the send fails
+   * @throws the transport's error (e.g. `PeerUnreachableError`) when the send fails (also counted and logged)
    */
   async send (data: Uint8Array, address: Address, options: AbortOptions = {}): Promise<void> {
     this.#assertStarted()
     if (address === this.selfAddress) return
     const peer = this.#manager.peerstore.getPeer(address)
     if (peer === undefined) throw new UnknownPeerError(address)
-    const bytes = encodeRainTreeMessage({ level: 0, data })
     try {
-      await this.#transport.sendTo(peer, this.protocol, bytes, options)
-      this.stats.writes++
+      await this.#transport.sendTo(peer, this.protocol, encodeRainTreeMessage({ level: 0, data }), options)
     } catch (err) {
-      this.stats.sendFailures++
+      this.#sendFailed(address, 0, err)
       throw err
     }
+    this.#metrics.writes?.increment()
   }
 
   #assertStarted (): void {
-    if (!this.#started) throw new NotStartedError('the RainTree router is not started')
+    if (!this.isStarted()) throw new NotStartedError('the RainTree router is not started')
   }
 
   /** Takes the current #plan, encodes and starts every send; resolves when all have settled. */
@@ -259,74 +281,74 @@ export class RainTreeRouter implements Router {
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
     try {
       await this.#transport.sendTo(peer, this.protocol, bytes, options)
-      this.stats.writes++
     } catch (err) {
-      this.stats.sendFailures++
-      this.events.dispatch('send-error', { to: peer.address, level, error: toError(err) })
+      const error = this.#sendFailed(peer.address, level, err)
+      this.events.dispatch('send:failed', { to: peer.address, level, error })
+      return
     }
+    this.#metrics.writes?.increment()
   }
 
-  #drop (reason: RainTreeDropReason, from: RemoteSender, message: string, cause?: unknown): void {
-    this.stats.dropped[reason]++
-    this.events.dispatch('drop', {
-      reason, from: from.address, error: new RainTreeDropError(reason, message, cause === undefined ? undefined : { cause })
-    })
+  /** Counts and logs one failed send (one error line: the peer and the reason). */
+  #sendFailed (to: Address, level: number, err: unknown): Error {
+    const error = toError(err)
+    this.#metrics.sendFailures?.increment()
+    this.#log.error('send to %s (level %d) failed: %s', to, level, error.message)
+    return error
   }
 
-  /** Inbound handler: validate → propagate → deliver (reference order). Never throws. */
+  /** Counts, logs (not as an error: the sender's fault, not this node's) and reports one dropped message. */
+  #drop (reason: DropReason, from: Address, message: string, cause?: unknown): void {
+    const error = new MessageDroppedError(reason, message, cause === undefined ? undefined : { cause })
+    this.#metrics.dropped?.increment({ [reason]: true })
+    this.#log('dropped a message from %s: %s: %s', from, reason, message)
+    this.events.dispatch('drop', { reason, from, error })
+  }
+
+  /** Inbound handler: check → propagate → deliver (reference order). Never throws. */
   readonly #onMessage = async (bytes: Uint8Array, from: RemoteSender): Promise<void> => {
     try {
       await this.#handle(bytes, from)
     } catch (err) {
-      // defensive: nothing above is expected to throw; count it rather than crash the transport
-      this.#drop('decode', from, `unexpected error handling a RainTree message: ${toError(err).message}`, err)
+      // nothing in #handle is expected to throw: a bug here, not the sender's fault; reported rather than lost
+      this.#drop('internal', from.address, `handling a RainTree message failed: ${toError(err).message}`, err)
     }
   }
 
   async #handle (bytes: Uint8Array, from: RemoteSender): Promise<void> {
-    if (bytes.length > this.#maxMessageBytes) {
-      const err = new MessageTooLargeError(bytes.length, this.#maxMessageBytes, 'RainTree message')
-      this.#drop('tooLarge', from, err.message, err)
-      return
-    }
+    // the sender first: a stranger's bytes are not worth decoding
     const known = this.#manager.peerstore.has(from.address)
     if (!known && !this.#acceptFromUnknown) {
-      this.#drop('unknownSender', from, `RainTree message from ${from.address}, which is not in the staked peerstore`)
+      this.#drop('unknownSender', from.address, `${from.address} is not in the staked peerstore`)
       return
     }
-    let level: number
-    let rangeSize: number
-    let data: Uint8Array
+    let msg: RainTreeMessage
     try {
-      const msg = decodeRainTreeMessage(bytes)
-      level = msg.level
-      rangeSize = msg.rangeSize
-      data = msg.data
+      msg = decodeRainTreeMessage(bytes)
     } catch (err) {
-      this.#drop('decode', from, toError(err).message, err)
+      this.#drop('decode', from.address, toError(err).message, err)
       return
     }
-    if (data.length === 0) {
-      this.#drop('envelope', from, 'RainTree message without data')
+    const { level, rangeSize, data } = msg
+    const envelope = checkEnvelope(data)
+    if (!envelope.ok) {
+      this.#drop(envelope.reason, from.address, envelope.error.message, envelope.error)
       return
     }
-    try {
-      decodePocketEnvelope(data)
-    } catch (err) {
-      this.#drop('envelope', from, `validating raintree message: ${toError(err).message}`, err)
-      return
-    }
-    this.stats.reads++
+    this.#metrics.reads?.increment()
+    this.#log.trace('level %d range %d message from %s', level, rangeSize, from.address)
     let propagation: Promise<void> | undefined
-    if (known && this.#started) {
+    if (known && this.isStarted()) {
       const view = this.#manager.view
       this.#plan.length = 0
-      this.stats.demotes += forEachPropagationTarget(
-        view.length, this.#maxNumLevels, { level, rangeSize }, this.#sink, view.containsSelf)
+      const demotes = forEachPropagationTarget(view.length, this.#maxNumLevels, { level, rangeSize }, this.#sink, view.containsSelf)
+      this.#metrics.demotes?.increment(demotes)
       propagation = this.#sendPlanned(data, {})
     }
-    this.stats.delivered++
-    this.events.dispatch('message', { data, router: this.name, from: from.address })
+    this.#metrics.delivered?.increment()
+    this.events.dispatch('message', {
+      data, nonce: envelope.nonce, content: envelope.content, router: this.name, from: from.address
+    })
     await propagation
   }
 }
@@ -336,19 +358,15 @@ function toError (err: unknown): Error {
 }
 
 /**
- * js-libp2p-style factory: `rainTree(init)(components)`.
+ * The way to build a RainTree router, js-libp2p style: `rainTree(init)(components)`.
  *
  * @example
  * ```ts
- * const router = rainTree({ mode: 'complete' })({ selfAddress, transport, peers })
+ * const router = rainTree({ mode: 'complete' })({ selfAddress, transport, peers, logger, metrics })
  * await router.start()
  * ```
+ * @param init - options (every one has a default)
  */
 export function rainTree (init: RainTreeInit = {}): (components: RainTreeComponents) => RainTreeRouter {
-  return (components) => new RainTreeRouter({ ...init, ...components })
-}
-
-/** `rainTree(init)(components)` in one call. */
-export function createRainTreeRouter (options: RainTreeInit & RainTreeComponents): RainTreeRouter {
-  return new RainTreeRouter(options)
+  return (components) => new RainTreeRouter(components, init)
 }

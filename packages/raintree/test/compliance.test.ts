@@ -1,6 +1,7 @@
-import { InProcessNetwork, createPeer, generateIdentity, type Peer } from '@pokt-p2p/types'
-import { routerComplianceTests } from '@pokt-p2p/types/compliance'
-import { createRainTreeRouter, type RainTreeMode, type RainTreeRouter } from '../src/index.js'
+import { createPeer, generateIdentity, type Peer, type RainTreeMode } from '@pokt-p2p/types'
+import { InProcessNetwork } from '@pokt-p2p/testing'
+import { routerComplianceTests } from '@pokt-p2p/testing/compliance'
+import { rainTree, type RainTreeRouter } from '../src/index.js'
 
 for (const mode of ['complete', 'reference'] as RainTreeMode[]) {
   let routers: RainTreeRouter[] = []
@@ -10,8 +11,8 @@ for (const mode of ['complete', 'reference'] as RainTreeMode[]) {
       const ids = Array.from({ length: n }, () => generateIdentity())
       const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
       net = new InProcessNetwork()
-      routers = ids.map(id => createRainTreeRouter({
-        mode, selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
+      routers = ids.map(id => rainTree({ mode })({
+        selfAddress: id.address, transport: net.createTransport({ address: id.address, publicKey: id.publicKeyHex }), peers
       }))
       await Promise.all(routers.map(async r => { await r.start() }))
       return { routers, peers }

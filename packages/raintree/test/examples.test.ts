@@ -21,6 +21,11 @@ describe('README examples', () => {
     expect(printed.at(-1)).toBe('8 messages in all')
   })
 
+  it('examples/in-process.ts: four in-process routers; one broadcast is delivered 3 times in 3 messages', async () => {
+    const printed = await runExample(pkg, 'examples/in-process.ts')
+    expect(printed).toEqual([`type.googleapis.com/demo.Hello #1 from ${testIdentity(1).address}`, '3 delivered, 3 messages'])
+  })
+
   it('examples/core.ts: validator 1 sends to view indices 3, 6 (ranges of 3), 1 and 2; a million-node simulation reaches everyone', async () => {
     const printed = await runExample(pkg, 'examples/core.ts')
     expect(printed).toEqual([

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import {
-  InProcessNetwork, createPeer, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
+  MemoryMetrics, createPeer, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
   type RemoteSender
 } from '@pokt-p2p/types'
-import { createRainTreeRouter, type RainTreeRouter } from '../src/index.js'
-import { envelope, sortedIdentities } from './helpers.js'
+import { InProcessNetwork } from '@pokt-p2p/testing'
+import { rainTree } from '../src/index.js'
+import { envelope, figures, sortedIdentities } from './helpers.js'
 
 /** Captures the router's inbound handler; sends succeed and are counted. */
 class CapturingTransport implements MessageTransport {
@@ -17,9 +18,10 @@ class CapturingTransport implements MessageTransport {
   async sendTo (): Promise<void> { this.sends++ }
 }
 
-function accounted (r: RainTreeRouter): number {
-  const d = r.stats.dropped
-  return r.stats.reads + d.decode + d.envelope + d.unknownSender + d.tooLarge
+/** Messages the router read or dropped (for any reason): every inbound message is exactly one of them. */
+function accounted (metrics: MemoryMetrics): number {
+  const s = figures(metrics)
+  return s.reads + Object.values(s.dropped).reduce((a, b) => a + b, 0)
 }
 
 /** Random mutations of a valid message: bit flips, truncation, insertion, splicing, varint bombs. */
@@ -48,7 +50,8 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
   for (const mode of ['complete', 'reference'] as const) {
     it(`${mode}: 2,500 random byte strings, every one accounted for`, async () => {
       const t = new CapturingTransport(peers[0]!.address)
-      const r = createRainTreeRouter({ selfAddress: peers[0]!.address, transport: t, peers, mode, maxMessageBytes: 4096 })
+      const metrics = new MemoryMetrics()
+      const r = rainTree({ mode })({ selfAddress: peers[0]!.address, transport: t, peers, metrics })
       await r.start()
       let n = 0
       await fc.assert(fc.asyncProperty(
@@ -56,15 +59,16 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
         async (bytes, s) => {
           await t.handler!(bytes, senders[s]!) // must not throw
           n++
-          expect(accounted(r)).toBe(n)
+          expect(accounted(metrics)).toBe(n)
         }
       ), { numRuns: 2500 })
-      expect(r.stats.dropped.decode + r.stats.dropped.envelope).toBeGreaterThan(0)
+      expect(figures(metrics).dropped.decode + figures(metrics).dropped.envelope).toBeGreaterThan(0)
     })
 
     it(`${mode}: 3,000 mutated valid messages, every one accounted for`, async () => {
       const t = new CapturingTransport(peers[0]!.address)
-      const r = createRainTreeRouter({ selfAddress: peers[0]!.address, transport: t, peers, mode, maxMessageBytes: 4096 })
+      const metrics = new MemoryMetrics()
+      const r = rainTree({ mode })({ selfAddress: peers[0]!.address, transport: t, peers, metrics })
       await r.start()
       const bases = [
         encodeRainTreeMessage({ level: 3, data: envelope('a') }),
@@ -77,20 +81,21 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
       for (let i = 0; i < 3000; i++) {
         const bytes = mutate(bases[i % bases.length]!, rnd)
         await t.handler!(bytes, senders[i % 27]!)
-        expect(accounted(r)).toBe(i + 1)
+        expect(accounted(metrics)).toBe(i + 1)
       }
       // at most one plan per accepted message, each ≤ 2 sends per level over ≤ maxNumLevels + … levels
-      expect(t.sends).toBeLessThanOrEqual(r.stats.reads * 2 * 27)
-      expect(r.stats.reads).toBeGreaterThan(0)
-      expect(r.stats.dropped.decode + r.stats.dropped.envelope).toBeGreaterThan(0)
+      expect(t.sends).toBeLessThanOrEqual(figures(metrics).reads * 2 * 27)
+      expect(figures(metrics).reads).toBeGreaterThan(0)
+      expect(figures(metrics).dropped.decode + figures(metrics).dropped.envelope).toBeGreaterThan(0)
     })
   }
 
   it('over the in-process network, garbage between real broadcasts changes nothing', async () => {
     const net = new InProcessNetwork()
     const transports = senders.slice(0, 9).map(s => net.createTransport(s))
-    const routers = transports.map((transport, i) => createRainTreeRouter({
-      selfAddress: senders[i]!.address, transport, peers: peers.slice(0, 9)
+    const metrics = transports.map(() => new MemoryMetrics())
+    const routers = transports.map((transport, i) => rainTree()({
+      selfAddress: senders[i]!.address, transport, peers: peers.slice(0, 9), metrics: metrics[i]
     }))
     await Promise.all(routers.map(async r => { await r.start() }))
     const attacker = transports[1]! // a staked peer sending junk over its real transport
@@ -98,7 +103,7 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
       await attacker.sendTo(peers[[0, 2, 3, 4, 5, 6, 7, 8][i % 8]!]!, 'pokt/raintree/v1.0.0', Uint8Array.of(0x08, i & 0x7f, 0x12, 0x03, 0xff))
     }
     await net.idle()
-    expect(routers.reduce((sum, r) => sum + r.stats.dropped.decode + r.stats.dropped.envelope, 0)).toBe(200)
+    expect(metrics.reduce((sum, m) => sum + figures(m).dropped.decode + figures(m).dropped.envelope, 0)).toBe(200)
     const delivered = routers.map(() => 0)
     routers.forEach((r, i) => r.events.on('message', () => { delivered[i]!++ }))
     await routers[0]!.broadcast(envelope())

@@ -1,11 +1,13 @@
 /** End-to-end over real libp2p TCP loopback nodes from `@pokt-p2p/transport` (noise + yamux, one stream per message). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createPeer, type Identity, type MessageTransport, type Peer } from '@pokt-p2p/types'
-import { Libp2pMessageTransport, createNode, multiaddrToServiceUrl, type Libp2p } from '@pokt-p2p/transport'
-import { createRainTreeRouter, type RainTreeMode, type RainTreeRouter } from '../src/index.js'
-import { envelope, loadReferenceTables, referenceKeys, sortedIdentities } from './helpers.js'
+import { MemoryMetrics, createPeer, type Identity, type MessageTransport, type Peer } from '@pokt-p2p/types'
+import { createNode, messageTransport, multiaddrToServiceUrl, type Libp2p, type Libp2pMessageTransport } from '@pokt-p2p/transport'
+import { waitFor } from '@pokt-p2p/testing'
+import { rainTree, type RainTreeMode, type RainTreeRouter } from '../src/index.js'
+import { envelope, figures, loadReferenceTables, referenceKeys, sortedIdentities } from './helpers.js'
 
-interface TcpNode { identity: Identity, node: Libp2p, transport: Libp2pMessageTransport, peer: Peer }
+/** One libp2p node with its transport, and the `MemoryMetrics` the transport counts in. */
+interface TcpNode { identity: Identity, node: Libp2p, transport: Libp2pMessageTransport, metrics: MemoryMetrics, peer: Peer }
 
 /**
  * Where every RainTree message of a TCP test network is, to tell when the network is idle: sends started and not yet
@@ -16,11 +18,11 @@ class Traffic {
   sending = 0
   handling = 0
   /** each transport with the balance of its counters when wrapped (the nodes serve several tests) */
-  readonly #transports: Array<{ transport: Libp2pMessageTransport, before: number }> = []
+  readonly #transports: Array<{ metrics: MemoryMetrics, before: number }> = []
 
   /** `transport`, counted: the routers get this instead of the transport itself. */
-  wrap (transport: Libp2pMessageTransport): MessageTransport {
-    this.#transports.push({ transport, before: balance(transport) })
+  wrap ({ transport, metrics }: TcpNode): MessageTransport {
+    this.#transports.push({ metrics, before: balance(metrics) })
     return {
       localAddress: transport.localAddress,
       handle: (protocol, handler) => {
@@ -38,7 +40,7 @@ class Traffic {
   }
 
   onTheWire (): number {
-    return this.#transports.reduce((n, { transport, before }) => n + balance(transport) - before, 0)
+    return this.#transports.reduce((n, { metrics, before }) => n + balance(metrics) - before, 0)
   }
 
   /**
@@ -51,19 +53,20 @@ class Traffic {
 
   /** Resolves once nothing is in flight anywhere (call after the broadcast that starts it all resolved). */
   async quiescence (timeoutMs = 90_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (!this.idle()) {
-      if (Date.now() > deadline) {
-        throw new Error(`no quiescence after ${timeoutMs} ms: ${this.sending} sends, ${this.handling} handlers, ${this.onTheWire()} on the wire`)
-      }
-      await new Promise(resolve => setTimeout(resolve, 10))
-    }
+    await waitFor(() => this.idle(), {
+      timeoutMs,
+      what: () => `quiescence: ${this.sending} sends, ${this.handling} handlers, ${this.onTheWire()} on the wire`
+    })
   }
 }
 
-/** Messages a transport wrote minus the messages it took off the wire (delivered to a handler or rejected). */
-function balance ({ stats: s }: Libp2pMessageTransport): number {
-  return s.sent - (s.received + s.rejectedOversize + s.rejectedTimeout + s.rejectedOther)
+/**
+ * Messages a transport wrote minus the messages it took off the wire (delivered to a handler or rejected), from the
+ * metrics it counts in.
+ */
+function balance (metrics: MemoryMetrics): number {
+  return metrics.value('pokt_transport_messages_total', 'sent') -
+    (metrics.value('pokt_transport_messages_total', 'received') + metrics.value('pokt_transport_rejected_total'))
 }
 
 /** Starts one node per identity, appending to `out` as they start (so a failure still leaves them stoppable). */
@@ -72,8 +75,9 @@ async function startTcpNodes (ids: Identity[], out: TcpNode[]): Promise<void> {
     const node = await createNode({ identity, transport: 'tcp', hostname: '127.0.0.1', port: 0, allowLoopback: true })
     await node.start()
     // the transport's deadlines are not what these tests check: generous, so a loaded machine cannot fail a send
-    const transport = new Libp2pMessageTransport(node, { sendTimeoutMs: 60_000, readTimeoutMs: 60_000 })
-    out.push({ identity, node, transport, peer: createPeer(identity.publicKey, '') })
+    const metrics = new MemoryMetrics()
+    const transport = messageTransport({ sendTimeoutMs: 60_000, readTimeoutMs: 60_000 })({ node, metrics })
+    out.push({ identity, node, transport, metrics, peer: createPeer(identity.publicKey, '') })
   }))
   // the service URL is the real listen address; keep `out` in identity (= address) order
   out.sort((a, b) => ids.indexOf(a.identity) - ids.indexOf(b.identity))
@@ -84,13 +88,24 @@ async function stopTcpNodes (nodes: TcpNode[]): Promise<void> {
   await Promise.all(nodes.map(async n => { await n.transport.close(); await n.node.stop() }))
 }
 
-function routersOver (nodes: TcpNode[], mode: RainTreeMode): { routers: RainTreeRouter[], delivered: number[], traffic: Traffic } {
+function routersOver (nodes: TcpNode[], mode: RainTreeMode): {
+  routers: RainTreeRouter[], metrics: MemoryMetrics[], delivered: number[], traffic: Traffic, failures: string[]
+} {
   const peers = nodes.map(n => n.peer)
   const traffic = new Traffic()
-  const routers = nodes.map(n => createRainTreeRouter({ mode, selfAddress: n.identity.address, transport: traffic.wrap(n.transport), peers }))
+  // fresh router metrics per test (the nodes and their transports serve several tests)
+  const metrics = nodes.map(() => new MemoryMetrics())
+  const routers = nodes.map((n, i) => rainTree({ mode })({
+    selfAddress: n.identity.address, transport: traffic.wrap(n), peers, metrics: metrics[i]
+  }))
   const delivered = routers.map(() => 0)
   routers.forEach((r, i) => r.events.on('message', () => { delivered[i]!++ }))
-  return { routers, delivered, traffic }
+  // what failed and why, so that a failing run says it (the counters only say how many)
+  const failures: string[] = []
+  routers.forEach((r, i) => r.events.on('send:failed', ({ to, level, error }) => {
+    failures.push(`node ${i + 1} → ${nodes.findIndex(n => n.identity.address === to) + 1} (level ${level}): ${error.name}: ${error.message}`)
+  }))
+  return { routers, metrics, delivered, traffic, failures }
 }
 
 // Generous: on a loaded 2-core machine the first broadcast over 100 fresh nodes opens 99 connections (noise
@@ -103,13 +118,14 @@ describe('reference mode over TCP: per-node {reads, writes} = the reference tabl
   afterAll(async () => { await stopTcpNodes(nodes) }, 60_000)
 
   it.each(loadReferenceTables().map(t => [t.nodes, t] as const))('N=%i', async (n, table) => {
-    const { routers, traffic } = routersOver(nodes.slice(0, n), 'reference')
+    const { routers, metrics, traffic, failures } = routersOver(nodes.slice(0, n), 'reference')
     await Promise.all(routers.map(async r => { await r.start() }))
     try {
       await routers[table.originator - 1]!.broadcast(envelope(`tcp ref ${n}`))
       await traffic.quiescence()
-      expect(routers.reduce((s, r) => s + r.stats.sendFailures, 0)).toBe(0)
-      expect(routers.map((r, i) => ({ index: i + 1, reads: r.stats.reads, writes: r.stats.writes }))).toEqual(table.perNode)
+      expect(failures).toEqual([])
+      expect(metrics.reduce((s, m) => s + figures(m).sendFailures, 0)).toBe(0)
+      expect(metrics.map((m, i) => ({ index: i + 1, reads: figures(m).reads, writes: figures(m).writes }))).toEqual(table.perNode)
     } finally {
       await Promise.all(routers.map(async r => { await r.stop() }))
     }
@@ -122,14 +138,15 @@ describe('complete mode over TCP: every node exactly once', () => {
   afterAll(async () => { await stopTcpNodes(nodes) }, 60_000)
 
   it.each([8, 27, 100])('N=%i', async n => {
-    const { routers, delivered, traffic } = routersOver(nodes.slice(0, n), 'complete')
+    const { routers, metrics, delivered, traffic, failures } = routersOver(nodes.slice(0, n), 'complete')
     await Promise.all(routers.map(async r => { await r.start() }))
     try {
       await routers[0]!.broadcast(envelope(`tcp complete ${n}`))
       await traffic.quiescence()
-      expect(routers.reduce((s, r) => s + r.stats.sendFailures, 0)).toBe(0)
+      expect(failures).toEqual([])
+      expect(metrics.reduce((s, m) => s + figures(m).sendFailures, 0)).toBe(0)
       expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
-      expect(routers.reduce((s, r) => s + r.stats.writes, 0)).toBe(n - 1)
+      expect(metrics.reduce((s, m) => s + figures(m).writes, 0)).toBe(n - 1)
     } finally {
       await Promise.all(routers.map(async r => { await r.stop() }))
     }

@@ -1,15 +1,11 @@
+// type-only: erased at compile time, so the core still loads nothing at run time
+import type { RainTreeMode } from '@pokt-p2p/types'
 import {
   ceilLog3, FIRST_TARGET_PERCENTAGE, SECOND_TARGET_PERCENTAGE, windowSize
 } from './levels.js'
 
 // Module-level aliases: under a vm context (jest) every global lookup in a hot loop is slow.
 const { floor, trunc } = Math
-
-/**
- * - `reference`: the Go implementation's targets, message for message (leaves nodes unreached at most N).
- * - `complete`: every node is reached exactly once when views agree and nothing fails (N − 1 messages).
- */
-export type RainTreeMode = 'reference' | 'complete'
 
 /** One network message a node must send: to view index `index`, carrying `level` and `rangeSize`. */
 export interface PlannedSend {

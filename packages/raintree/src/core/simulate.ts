@@ -1,5 +1,6 @@
+import type { RainTreeMode } from '@pokt-p2p/types'
 import { maxNumLevels } from './levels.js'
-import { forEachBroadcastTarget, forEachPropagationTarget, type RainTreeMode, type SendSink } from './plan.js'
+import { forEachBroadcastTarget, forEachPropagationTarget, type SendSink } from './plan.js'
 
 /** Outcome of one simulated broadcast over N nodes with identical views and no failures. */
 export interface SimulationResult {
