@@ -1,51 +1,53 @@
-import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
-
-/** Gossip traffic of one node, as counted by {@link gossipTrafficCounter}. */
-export interface GossipTraffic {
-  /** full messages sent in gossipsub RPCs (every copy to every peer, own publishes and forwards) */
-  messagesSent: number
-  /** bytes of all gossipsub RPCs sent (messages, control and subscriptions; before noise/yamux framing) */
-  rpcBytesSent: number
-  /** gossipsub RPCs sent */
-  rpcsSent: number
-}
-
-const noop = (): void => {}
-const silent = { inc: noop, set: noop, addCollect: noop, startTimer: () => noop, observe: noop, reset: noop }
+import type { Counter, CounterGroup, Metric, Metrics } from '@libp2p/interface'
+import type { DropReason } from '@pokt-p2p/types'
+import type { DiscoverySource } from './peers/peer-info.js'
 
 /**
- * A minimal gossipsub metrics register that counts only sent messages and bytes, for benchmarks and the localnet
- * report (injected through `BackgroundInit.metricsRegister`; gossipsub keeps no counters without one). Every other
- * metric is a no-op.
- *
- * @example
- * ```ts
- * const traffic = gossipTrafficCounter()
- * const init = { metricsRegister: traffic.register }
- * // … createNode({ services: backgroundServices(init) }) …
- * traffic.counts.messagesSent
- * ```
+ * What happened to a message, as counted by `pokt_background_messages_total{outcome}`:
+ * - `published`: a broadcast handed to gossipsub;
+ * - `publish_rejected`: a broadcast refused before publishing (invalid or too large);
+ * - `delivered`: a gossip message handed to `message` listeners (own broadcasts included with `emitSelf`);
+ * - `sent`, `send_failed`: unicast sends made, and failed;
+ * - `unicast_received`: valid unicast messages received.
  */
-export function gossipTrafficCounter (): {
-  /** the register to pass as `BackgroundInit.metricsRegister` */
-  register: MetricsRegister
-  /** the live counts (updated in place) */
-  counts: GossipTraffic
-} {
-  const counts: GossipTraffic = { messagesSent: 0, rpcBytesSent: 0, rpcsSent: 0 }
-  const counters: Record<string, keyof GossipTraffic> = {
-    gossipsub_rpc_sent_message_total: 'messagesSent',
-    gossipsub_rpc_sent_bytes_total: 'rpcBytesSent',
-    gossipsub_rpc_sent_count_total: 'rpcsSent'
+export type MessageOutcome = 'published' | 'publish_rejected' | 'delivered' | 'sent' | 'send_failed' | 'unicast_received'
+
+/**
+ * The background router's own metrics (gossipsub's come through {@link gossipsubMetricsRegister}), registered on the
+ * injected `Metrics`; without one every field is undefined and nothing is counted.
+ */
+export interface BackgroundMetrics {
+  /** `pokt_background_messages_total{outcome}` */
+  messages?: CounterGroup<MessageOutcome>
+  /** `pokt_background_dropped_total{reason}`: inbound messages refused (gossip at the first hop, and unicast) */
+  dropped?: CounterGroup<DropReason>
+  /** `pokt_background_peers_discovered_total{source}`: peers added to the peerstore by discovery */
+  discovered?: CounterGroup<DiscoverySource>
+  /** `pokt_background_bootstrap_dial_failures_total`: failed bootstrap dial attempts (each retry counts) */
+  bootstrapDialFailures?: Counter
+  /** `pokt_background_dht_lookups_total`: DHT lookups run (after bootstrap and by connection maintenance) */
+  dhtLookups?: Counter
+  /** `pokt_background_peerstore_size`: peers in the background peerstore */
+  peerstoreSize?: Metric
+}
+
+/** Registers the background router's metrics on `metrics` (re-registering a name continues the same series). */
+export function backgroundMetrics (metrics: Metrics | undefined): BackgroundMetrics {
+  if (metrics === undefined) return {}
+  return {
+    messages: metrics.registerCounterGroup('pokt_background_messages_total', {
+      label: 'outcome', help: 'background messages by outcome'
+    }),
+    dropped: metrics.registerCounterGroup('pokt_background_dropped_total', {
+      label: 'reason', help: 'inbound background messages dropped, by reason'
+    }),
+    discovered: metrics.registerCounterGroup('pokt_background_peers_discovered_total', {
+      label: 'source', help: 'peers added to the background peerstore by discovery, by source'
+    }),
+    bootstrapDialFailures: metrics.registerCounter('pokt_background_bootstrap_dial_failures_total', {
+      help: 'failed bootstrap dial attempts'
+    }),
+    dhtLookups: metrics.registerCounter('pokt_background_dht_lookups_total', { help: 'DHT lookups run' }),
+    peerstoreSize: metrics.registerMetric('pokt_background_peerstore_size', { help: 'peers in the background peerstore' })
   }
-  const register = {
-    gauge: (config: { name: string }) => {
-      const key = counters[config.name]
-      if (key === undefined) return silent
-      return { ...silent, inc: (value = 1) => { counts[key] += value } }
-    },
-    histogram: () => silent,
-    avgMinMax: () => silent
-  }
-  return { register: register as unknown as MetricsRegister, counts }
 }

@@ -1,5 +1,4 @@
-import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
-import { DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError } from '@pokt-p2p/types'
+import { DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError, integerOption } from '@pokt-p2p/types'
 
 /** Default kad-dht protocol: a pocket namespace, so nodes never join (or answer) the public IPFS DHT. */
 export const DEFAULT_DHT_PROTOCOL = '/pokt/kad/1.0.0'
@@ -9,12 +8,6 @@ export const DEFAULT_DHT_PROTOCOL = '/pokt/kad/1.0.0'
  * {@link backgroundServices} (service configuration) and to {@link background} (router behaviour).
  */
 export interface BackgroundInit {
-  /**
-   * Gossipsub metrics, injected (gossipsub keeps no counters without a register). {@link gossipTrafficCounter}
-   * is a minimal one counting sent messages and bytes.
-   * @default none
-   */
-  metricsRegister?: MetricsRegister
   /**
    * Run kad-dht as a client only: the node queries the DHT but does not answer queries and is not added to other
    * nodes' routing tables. For client-only participants (CLI, light clients) that are not reachable from outside.
@@ -75,8 +68,8 @@ export interface BackgroundInit {
    */
   bootstrapRetries?: number
   /**
-   * Wait before the second attempt; each further wait doubles, up to {@link BackgroundInit.bootstrapBackoffMaxMs}.
-   * The reference slept a fixed 2 s, also after the last attempt.
+   * Wait before the second attempt; each further wait doubles, up to {@link BackgroundInit.bootstrapBackoffMaxMs},
+   * without jitter (so a schedule is reproducible). The reference slept a fixed 2 s, also after the last attempt.
    * @default 500
    */
   bootstrapBackoffMs?: number
@@ -136,13 +129,6 @@ export interface ResolvedBackgroundInit {
   discoveryIntervalMs: number
 }
 
-function positiveInt (field: string, value: number, min = 1): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidConfigError(field, `must be an integer >= ${min}, got ${String(value)}`)
-  }
-  return value
-}
-
 /**
  * Fills in defaults and validates.
  * @throws {InvalidConfigError} a non-positive or non-integer number, an empty DHT protocol
@@ -155,24 +141,19 @@ export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackg
   return {
     clientMode: init.clientMode ?? false,
     dhtProtocol,
-    heartbeatIntervalMs: positiveInt('heartbeatIntervalMs', init.heartbeatIntervalMs ?? 1000),
-    maxMessageBytes: positiveInt('maxMessageBytes', init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+    heartbeatIntervalMs: integerOption('heartbeatIntervalMs', init.heartbeatIntervalMs ?? 1000, { min: 1 }),
+    maxMessageBytes: integerOption('maxMessageBytes', init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, { min: 1 }),
     emitSelf: init.emitSelf ?? true,
     ipColocationWhitelist: [...(init.ipColocationWhitelist ?? [])],
     privateAddresses: init.privateAddresses ?? false,
-    bootstrapRetries: positiveInt('bootstrapRetries', init.bootstrapRetries ?? 5),
+    bootstrapRetries: integerOption('bootstrapRetries', init.bootstrapRetries ?? 5, { min: 1 }),
     bootstrapPeerLimit: init.bootstrapPeerLimit === undefined || init.bootstrapPeerLimit === Infinity
       ? Infinity
-      : positiveInt('bootstrapPeerLimit', init.bootstrapPeerLimit),
-    bootstrapBackoffMs: positiveInt('bootstrapBackoffMs', init.bootstrapBackoffMs ?? 500, 0),
-    bootstrapBackoffMaxMs: positiveInt('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, 0),
-    dialTimeoutMs: positiveInt('dialTimeoutMs', init.dialTimeoutMs ?? 5000),
-    minConnections: positiveInt('minConnections', init.minConnections ?? 8, 0),
-    discoveryIntervalMs: positiveInt('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000)
+      : integerOption('bootstrapPeerLimit', init.bootstrapPeerLimit, { min: 1 }),
+    bootstrapBackoffMs: integerOption('bootstrapBackoffMs', init.bootstrapBackoffMs ?? 500, { min: 0 }),
+    bootstrapBackoffMaxMs: integerOption('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, { min: 0 }),
+    dialTimeoutMs: integerOption('dialTimeoutMs', init.dialTimeoutMs ?? 5000, { min: 1 }),
+    minConnections: integerOption('minConnections', init.minConnections ?? 8, { min: 0 }),
+    discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 })
   }
-}
-
-/** Wait before attempt `attempt + 1` (attempt counts from 1): base·2^(attempt-1), capped. */
-export function backoffDelay (attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
 }

@@ -5,7 +5,9 @@ import {
   type KadDHT, type KadDHTComponents, type KadDHTInit
 } from '@libp2p/kad-dht'
 import { BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+import { gossipsubMetricsRegister } from './gossipsub-metrics.js'
 import { resolveBackgroundInit, type BackgroundInit } from './options.js'
+import type { Metrics } from '@libp2p/interface'
 
 /** Name of the gossipsub service on the libp2p node (`node.services.pubsub`). */
 export const PUBSUB_SERVICE = 'pubsub'
@@ -90,11 +92,17 @@ export function backgroundGossipsubOptions (init: BackgroundInit = {}): Partial<
     emitSelf: cfg.emitSelf,
     heartbeatInterval: cfg.heartbeatIntervalMs,
     unsubcribeBackoff: unsubscribeBackoffMs(cfg.heartbeatIntervalMs),
-    scoreParams: { IPColocationFactorWhitelist: new Set(cfg.ipColocationWhitelist) },
-    ...(init.metricsRegister === undefined
-      ? {}
-      : { metricsRegister: init.metricsRegister, metricsTopicStrToLabel: new Map([[BACKGROUND_TOPIC, BACKGROUND_TOPIC]]) })
+    scoreParams: { IPColocationFactorWhitelist: new Set(cfg.ipColocationWhitelist) }
   }
+}
+
+/**
+ * gossipsub's options to record its metrics in `metrics` ({@link gossipsubMetricsRegister}). gossipsub requires a
+ * topic → label map with metrics (it throws without one); the background topic is labelled by its own name, so
+ * per-topic metrics read `{topic="pokt/background"}` (a topic missing from the map is labelled by its name too).
+ */
+export function backgroundGossipsubMetricsOptions (metrics: Metrics): Pick<GossipsubOpts, 'metricsRegister' | 'metricsTopicStrToLabel'> {
+  return { metricsRegister: gossipsubMetricsRegister(metrics), metricsTopicStrToLabel: new Map([[BACKGROUND_TOPIC, BACKGROUND_TOPIC]]) }
 }
 
 /**
@@ -120,16 +128,33 @@ export function backgroundDHTOptions (init: BackgroundInit = {}): KadDHTInit {
   }
 }
 
+/** What {@link backgroundServices} records in besides the node: where gossipsub's metrics go. */
+export interface BackgroundServicesComponents {
+  /**
+   * Where gossipsub records its metrics (`gossipsub_*`, through {@link gossipsubMetricsRegister}): give the same
+   * `Metrics` as to the router, so both appear in one registry.
+   * @default the libp2p node's own `metrics` component when it has one; else gossipsub keeps no metrics
+   */
+  metrics?: Metrics
+}
+
 /**
  * The libp2p services the background router needs, configured from `init`: gossipsub as `pubsub` and kad-dht as
  * `dht`. Pass them to `createNode({ services })` of `@pokt-p2p/transport` (which adds identify and ping, both
  * required by these two), then give the node to {@link background}.
  *
+ * @param init - the same options as the router's
+ * @param components - `metrics`: where gossipsub records its metrics
  * @throws {InvalidConfigError} an invalid option
  */
-export function backgroundServices (init: BackgroundInit = {}): BackgroundServiceFactories {
+export function backgroundServices (init: BackgroundInit = {}, components: BackgroundServicesComponents = {}): BackgroundServiceFactories {
+  const options = backgroundGossipsubOptions(init)
+  const dht = backgroundDHTOptions(init)
   return {
-    [PUBSUB_SERVICE]: gossipsub(backgroundGossipsubOptions(init)),
-    [DHT_SERVICE]: kadDHT(backgroundDHTOptions(init))
+    [PUBSUB_SERVICE]: (node: GossipSubComponents & { metrics?: Metrics }) => {
+      const metrics = components.metrics ?? node.metrics
+      return gossipsub({ ...options, ...(metrics === undefined ? {} : backgroundGossipsubMetricsOptions(metrics)) })(node)
+    },
+    [DHT_SERVICE]: kadDHT(dht)
   } as BackgroundServiceFactories
 }

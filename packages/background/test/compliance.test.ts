@@ -1,5 +1,6 @@
-import { routerComplianceTests } from '@pokt-p2p/types/compliance'
-import { makeRouter, startNode, stopNode, waitFor, type TestNode } from './helpers.js'
+import { routerComplianceTests } from '@pokt-p2p/testing/compliance'
+import { waitFor } from '@pokt-p2p/testing'
+import { makeRouter, startNode, stopNode, type TestNode } from './helpers.js'
 import type { BackgroundRouter } from '../src/index.js'
 
 let nodes: TestNode[] = []
@@ -14,7 +15,7 @@ routerComplianceTests('background over libp2p TCP on loopback', {
     routers = nodes.map(x => makeRouter(x, peers.filter(p => p.address !== x.peer.address)))
     await Promise.all(routers.map(async r => { await r.start() }))
     // every router sees every other one subscribed: floodPublish then reaches all of them directly
-    await waitFor(() => routers.every(r => r.topicPeerCount() >= n - 1), 60_000, 'topic subscriptions')
+    await waitFor(() => routers.every(r => r.topicPeerCount() >= n - 1), { timeoutMs: 60_000, what: 'topic subscriptions' })
     return { routers, peers }
   },
   async teardown () {

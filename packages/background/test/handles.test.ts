@@ -1,6 +1,7 @@
 /** Stop releases everything: no socket, server or timer is left behind (what `--detectOpenHandles` would report). */
 import { describe, expect, it } from '@jest/globals'
-import { envelope, makeRouter, same, startNode, stopNode, waitFor } from './helpers.js'
+import { waitFor } from '@pokt-p2p/testing'
+import { envelope, makeRouter, same, startNode, stopNode } from './helpers.js'
 
 const count = (): Record<string, number> => {
   const c: Record<string, number> = {}
@@ -16,7 +17,7 @@ describe('resources', () => {
     const ra = makeRouter(a, [b.peer])
     const rb = makeRouter(b, [a.peer])
     await Promise.all([ra.start(), rb.start()])
-    await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, 20_000, 'mesh')
+    await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, { timeoutMs: 20_000, what: 'mesh' })
     const data = envelope('handles')
     const got = rb.events.once('message', { signal: AbortSignal.timeout(15_000), filter: m => same(m.data, data) })
     await ra.broadcast(data)
@@ -28,7 +29,7 @@ describe('resources', () => {
     await waitFor(() => {
       const now = count()
       return ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every(k => (now[k] ?? 0) <= (before[k] ?? 0))
-    }, 15_000, `resources back to ${JSON.stringify(before)}, now ${JSON.stringify(count())}`)
+    }, { timeoutMs: 15_000, what: () => `resources back to ${JSON.stringify(before)}, now ${JSON.stringify(count())}` })
     expect((count().TCPServerWrap ?? 0)).toBeLessThanOrEqual(before.TCPServerWrap ?? 0)
   }, 60_000)
 })

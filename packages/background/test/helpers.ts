@@ -1,5 +1,8 @@
-import { createNode, Libp2pMessageTransport } from '@pokt-p2p/transport'
-import { createAny, createPeer, encodePocketEnvelope, generateNonce, testIdentity, type Identity, type Peer } from '@pokt-p2p/types'
+import { createNode, messageTransport, type Libp2pMessageTransport } from '@pokt-p2p/transport'
+import {
+  createAny, createPeer, encodePocketEnvelope, generateNonce, MemoryMetrics, testIdentity,
+  type ComponentLogger, type Identity, type Peer
+} from '@pokt-p2p/types'
 import { background, backgroundServices, type BackgroundInit, type BackgroundRouter } from '../src/index.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -24,13 +27,16 @@ export interface TestNode {
   transport: Libp2pMessageTransport
   /** this node as a pocket peer, with its real loopback service URL */
   peer: Peer
+  /** the node's metrics: gossipsub's and (given to {@link makeRouter}'s router) the router's */
+  metrics: MemoryMetrics
 }
 
 /** A started libp2p node on 127.0.0.1 with an ephemeral port, carrying the background services. */
 export async function startNode (seed: number, init: BackgroundInit = TEST_INIT, services?: Record<string, (c: any) => unknown>): Promise<TestNode> {
   const identity = testIdentity(seed)
+  const metrics = new MemoryMetrics()
   const node = await createNode({
-    identity, hostname: '127.0.0.1', port: 0, allowLoopback: true, services: services ?? { ...backgroundServices(init) }
+    identity, hostname: '127.0.0.1', port: 0, allowLoopback: true, services: services ?? { ...backgroundServices(init, { metrics }) }
   })
   await node.start()
   const port = node.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value
@@ -38,17 +44,23 @@ export async function startNode (seed: number, init: BackgroundInit = TEST_INIT,
     await node.stop()
     throw new Error('node has no TCP listen address')
   }
-  const transport = new Libp2pMessageTransport(node)
-  return { identity, node, transport, peer: createPeer(identity.publicKey, `127.0.0.1:${port}`) }
+  const transport = messageTransport()({ node })
+  return { identity, node, transport, peer: createPeer(identity.publicKey, `127.0.0.1:${port}`), metrics }
 }
 
-export function makeRouter (n: TestNode, peers: Peer[], init: BackgroundInit = TEST_INIT): BackgroundRouter {
-  return background(init)({ node: n.node, transport: n.transport, peers })
+/** The background router of `n`, counting into the node's metrics; `logger` replaces the default one. */
+export function makeRouter (n: TestNode, peers: Peer[], init: BackgroundInit = TEST_INIT, logger?: ComponentLogger): BackgroundRouter {
+  return background(init)({ node: n.node, transport: n.transport, peers, metrics: n.metrics, ...(logger === undefined ? {} : { logger }) })
 }
 
 export async function stopNode (n: TestNode): Promise<void> {
   await n.transport.close()
   await n.node.stop()
+}
+
+/** A counter of the background router's (or gossipsub's) in `n`'s metrics, e.g. `count(a, 'messages', 'delivered')`. */
+export function count (n: TestNode, metric: 'messages' | 'dropped' | 'bootstrap_dial_failures' | 'dht_lookups', label?: string): number {
+  return n.metrics.value(`pokt_background_${metric}_total`, label)
 }
 
 /** A valid PocketEnvelope with a fresh random nonce. */
@@ -58,15 +70,6 @@ export function envelope (text: string): Uint8Array {
 
 export function same (a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
-}
-
-/** Polls `cond` every 25 ms until it holds; throws with `what` (evaluated then, when a function) after `timeoutMs`. */
-export async function waitFor (cond: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
 }
 
 /** Resolves with the indices of `routers` that received `data`, once all of `expected` did (or rejects on timeout). */

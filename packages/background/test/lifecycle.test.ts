@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createNode, Libp2pMessageTransport } from '@pokt-p2p/transport'
+import { waitFor } from '@pokt-p2p/testing'
+import { createNode, messageTransport } from '@pokt-p2p/transport'
 import { createPeer, generateIdentity, InvalidConfigError, testIdentity, type Peer } from '@pokt-p2p/types'
 import { background, backgroundServices, BACKGROUND_TOPIC, type BackgroundRouter, type GossipSubLike } from './lifecycle-types.js'
-import { envelope, makeRouter, same, startNode, stopNode, TEST_INIT, waitFor, type TestNode } from './helpers.js'
+import { count, envelope, makeRouter, same, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -47,7 +48,7 @@ describe('lifecycle', () => {
     const pubsub = (a.node.services as { pubsub: GossipSubLike }).pubsub
     for (let cycle = 0; cycle < 3; cycle++) {
       await ra.start()
-      await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, 20_000, `mesh after restart ${cycle}`)
+      await waitFor(() => ra.meshPeerCount() === 1 && rb.meshPeerCount() === 1, { timeoutMs: 20_000, what: `mesh after restart ${cycle}` })
       const data = envelope(`cycle ${cycle}`)
       const got = ra.events.once('message', { signal: AbortSignal.timeout(15_000), filter: m => same(m.data, data) })
       await rb.broadcast(data)
@@ -59,13 +60,34 @@ describe('lifecycle', () => {
       expect(pubsub.topicValidators.has(BACKGROUND_TOPIC)).toBe(false)
       expect(a.node.status).toBe('started')
     }
-    expect(ra.stats.delivered).toBe(3)
+    expect(count(a, 'messages', 'delivered')).toBe(3)
   }, 120_000)
+
+  it('emits gossip:peers as the topic and the mesh change, with the counts the diagnostics return', async () => {
+    const a = await node(4070); const b = await node(4071)
+    const ra = router(a, [b.peer]); const rb = router(b, [a.peer])
+    const seen: Array<{ topicPeers: number, meshPeers: number }> = []
+    ra.events.on('gossip:peers', p => { seen.push(p) })
+    const meshed = (r: BackgroundRouter): Promise<unknown> =>
+      r.events.once('gossip:peers', { filter: p => p.topicPeers === 1 && p.meshPeers === 1, signal: AbortSignal.timeout(20_000) })
+    // both sides: a GRAFT that arrives after its receiver left would leave the sender's mesh link dangling
+    const both = Promise.all([meshed(ra), meshed(rb)])
+    await Promise.all([ra.start(), rb.start()])
+    await both
+    expect([ra.topicPeerCount(), ra.meshPeerCount()]).toEqual([1, 1])
+    // only changes are emitted
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toEqual(seen[i - 1])
+    // B leaves: its unsubscription and its PRUNE reach A
+    const left = ra.events.once('gossip:peers', { filter: p => p.topicPeers === 0 && p.meshPeers === 0, signal: AbortSignal.timeout(20_000) })
+    await rb.stop()
+    await left
+    expect([ra.topicPeerCount(), ra.meshPeerCount()]).toEqual([0, 0])
+  })
 
   it('starts and stops a node it was given unstarted', async () => {
     const identity = testIdentity(4010)
     const n = await createNode({ identity, hostname: '127.0.0.1', port: 0, allowLoopback: true, services: { ...backgroundServices(TEST_INIT) } })
-    const transport = new Libp2pMessageTransport(n)
+    const transport = messageTransport()({ node: n })
     const r = background(TEST_INIT)({ node: n, transport })
     cleanup.push(async () => { await r.stop(); await n.stop() })
     const started = r.events.once('bootstrap:succeeded')
@@ -91,11 +113,11 @@ describe('lifecycle', () => {
     const result = await outcome
     expect(events).toEqual(['started 3'])
     expect(result.connected).toEqual([b.peer.address])
-    expect(result.failed.map(f => f.address).sort()).toEqual(down.map(p => p.address).sort())
-    expect(result.failed.every(f => f.attempts === 3 && f.reason.length > 0)).toBe(true)
-    expect(ra.stats.bootstrapDialFailures).toBe(6)
+    expect(result.failed.map(f => f.target).sort()).toEqual(down.map(p => p.address).sort())
+    expect(result.failed.every(f => f.attempts === 3 && f.error.message.length > 0)).toBe(true)
+    expect(count(a, 'bootstrap_dial_failures')).toBe(6)
     // B learned A from the connection
-    await waitFor(() => rb.getPeerstore().has(a.peer.address), 15_000, 'B to add A')
+    await waitFor(() => rb.getPeerstore().has(a.peer.address), { timeoutMs: 15_000, what: 'B to add A' })
   })
 
   it('bootstrapPeerLimit dials only the peers following self in address order, wrapping', async () => {
@@ -129,10 +151,10 @@ describe('lifecycle', () => {
     const hour = 3_600_000
     const ra = router(a, [unreachable()], { ...TEST_INIT, bootstrapRetries: 5, bootstrapBackoffMs: hour, bootstrapBackoffMaxMs: hour })
     const starting = ra.start()
-    await waitFor(() => ra.stats.bootstrapDialFailures === 1, 15_000, 'first attempt to fail')
+    await waitFor(() => count(a, 'bootstrap_dial_failures') === 1, { timeoutMs: 15_000, what: 'first attempt to fail' })
     await settlesWithin(Promise.all([ra.stop(), starting]), 20_000, 'stop and start (the backoff is an hour)')
     expect(ra.isStarted()).toBe(false)
-    expect(ra.stats.bootstrapDialFailures).toBe(1)
+    expect(count(a, 'bootstrap_dial_failures')).toBe(1)
   })
 
   it('rejects bad options and nodes without the background services', async () => {
@@ -140,7 +162,7 @@ describe('lifecycle', () => {
     expect(() => background({ heartbeatIntervalMs: 1.5 })).toThrow(InvalidConfigError)
     expect(() => background({ dhtProtocol: '' })).toThrow(InvalidConfigError)
     const n = await createNode({ identity: testIdentity(4050), hostname: '127.0.0.1', port: 0 })
-    expect(() => background()({ node: n, transport: new Libp2pMessageTransport(n) })).toThrow(InvalidConfigError)
+    expect(() => background()({ node: n, transport: messageTransport()({ node: n }) })).toThrow(InvalidConfigError)
   })
 
   it('broadcast and send need a started router', async () => {

@@ -1,17 +1,24 @@
+import { createRequire } from 'node:module'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { createAny, encodeBackgroundMessage, encodePocketEnvelope, MAX_NONCE } from '@pokt-p2p/types'
 import {
-  backgroundDHTOptions, backgroundGossipsubOptions, backoffDelay, checkBackgroundMessage, contentMessageId,
+  backgroundDHTOptions, backgroundGossipsubOptions, checkBackgroundMessage, contentMessageId,
   resolveBackgroundInit, unsubscribeBackoffMs, BACKGROUND_TOPIC, DEFAULT_DHT_PROTOCOL
 } from '../src/index.js'
+import { bootstrapRetryOptions } from '../src/peers/connector.js'
+
+/** The waits p-retry makes for these options: `retry.timeouts` of the `retry` package p-retry runs on. */
+const require = createRequire(import.meta.url)
+const retry = createRequire(require.resolve('p-retry'))('retry') as { timeouts: (options: object) => number[] }
+const retryTimeouts = (options: object): number[] => retry.timeouts(options)
 
 describe('checkBackgroundMessage', () => {
   it('accepts any envelope with a nonce in [1, 2^64-2] and returns its bytes', () => {
     fc.assert(fc.property(fc.bigInt({ min: 1n, max: MAX_NONCE }), fc.uint8Array({ maxLength: 64 }), (nonce, value) => {
       const env = encodePocketEnvelope(createAny('type.googleapis.com/x.Y', value), nonce)
       const r = checkBackgroundMessage(encodeBackgroundMessage(env), 1 << 20)
-      return r.ok && Buffer.from(r.data).equals(Buffer.from(env))
+      return r.ok && Buffer.from(r.data).equals(Buffer.from(env)) && r.nonce === nonce && Buffer.from(r.content.value).equals(Buffer.from(value))
     }))
   })
 
@@ -23,7 +30,7 @@ describe('checkBackgroundMessage', () => {
   })
 
   it('names the reason', () => {
-    expect(checkBackgroundMessage(new Uint8Array(11), 10)).toMatchObject({ ok: false, reason: 'oversize' })
+    expect(checkBackgroundMessage(new Uint8Array(11), 10)).toMatchObject({ ok: false, reason: 'tooLarge' })
     expect(checkBackgroundMessage(new Uint8Array([0xff]), 10)).toMatchObject({ ok: false, reason: 'decode' })
     expect(checkBackgroundMessage(new Uint8Array(), 10)).toMatchObject({ ok: false, reason: 'empty' })
     // PocketEnvelope{nonce: 0} encodes to nothing at all
@@ -40,7 +47,9 @@ describe('options', () => {
   })
 
   it('backs off exponentially up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map(a => backoffDelay(a, 500, 8000))).toEqual([500, 1000, 2000, 4000, 8000, 8000])
+    // 7 attempts: 6 waits, read from the library that makes them
+    expect(retryTimeouts(bootstrapRetryOptions(resolveBackgroundInit({ bootstrapRetries: 7 })))).toEqual([500, 1000, 2000, 4000, 8000, 8000])
+    expect(retryTimeouts(bootstrapRetryOptions(resolveBackgroundInit({ bootstrapRetries: 1 })))).toEqual([])
   })
 
   it('configures gossipsub and kad-dht as documented', () => {
