@@ -423,7 +423,6 @@ export function localSenderOf (node: Libp2p): RemoteSender {
   return { address: addressFromPublicKey(key.raw), publicKey: bytesToHex(key.raw) }
 }
 
-
 /** The stream refused the first write: it was already closed, so nothing reached the peer. */
 function isClosedBeforeWrite (err: unknown): boolean {
   return err instanceof Error && err.name === 'StreamStateError' && err.message.startsWith('Cannot write to a stream that is')
