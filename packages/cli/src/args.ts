@@ -1,3 +1,4 @@
+import { integerOption } from '@pokt-p2p/types'
 import { UsageError } from './errors.js'
 
 export { UsageError }
@@ -89,13 +90,21 @@ export function parseOptions<T extends OptionSpec> (argv: string[], spec: T, com
   return values as Record<keyof T | 'help', string | boolean | undefined>
 }
 
-/** An integer option in [min, max]; `fallback` when absent. */
+/**
+ * An integer option in [min, max]; `fallback` when absent. The text is parsed here (decimal digits, optionally
+ * negative); the range check is the one of every option in these packages, `integerOption` of `@pokt-p2p/types`.
+ * @throws {UsageError} naming `--name`, the range and the value
+ */
 export function intOption (name: string, value: string | boolean | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value.trim())) throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(value)}`)
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`)
-  return n
+  const text = typeof value === 'string' ? value.trim() : value
+  // a value that is not an integer goes to the check as it was written, which then names it
+  const parsed = typeof text === 'string' && /^-?\d+$/.test(text) ? Number(text) : text
+  try {
+    return integerOption(`--${name}`, parsed, { min, max })
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err })
+  }
 }
 
 /** One of `choices`; `fallback` when absent. */

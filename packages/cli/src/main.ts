@@ -5,7 +5,7 @@ import { addressInUse, InterruptedError, interruptedExitCode, PortInUseError, Us
 import type { CommandContext } from './context.js'
 import { genesis } from './commands/genesis.js'
 import { keygen } from './commands/keygen.js'
-import { localnet } from './commands/localnet.js'
+import { localnet } from './commands/localnet/index.js'
 import { node } from './commands/node.js'
 
 /** The top-level help text (`pokt-p2p --help`). */

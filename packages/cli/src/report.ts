@@ -1,5 +1,17 @@
-/** The localnet report: its JSON shape (the `--json` contract) and its human rendering. */
+// The localnet report: its JSON shape (the `--json` contract) and its human rendering.
+import type { ConnectionType, RainTreeMode } from '@pokt-p2p/types'
 
+/** Distribution of first-copy times over the nodes a router reached (originator excluded), in ms. */
+export interface FirstCopyTimes {
+  /** median */
+  p50: number
+  /** 90th percentile (nearest rank) */
+  p90: number
+  /** the slowest node */
+  max: number
+}
+
+/** One node's line of the localnet report: its RainTree counts and how its first copy reached it. */
 export interface PerNodeReport {
   /** 1-based, in address order (val_i is the i-th smallest address) */
   index: number
@@ -24,9 +36,9 @@ export interface LocalnetReport {
   /** 1-based index of the node that broadcast */
   originator: number
   /** RainTree targeting rules */
-  mode: 'reference' | 'complete'
+  mode: RainTreeMode
   /** libp2p transport between the nodes */
-  transport: 'tcp' | 'memory'
+  transport: ConnectionType
   /** the reference's `maxNumLevels` for this many nodes */
   maxLevels: number
   /** size of the broadcast payload in bytes */
@@ -43,6 +55,8 @@ export interface LocalnetReport {
     depth: number
     /** ms from the broadcast call until the last node had its first copy; null unless every node was reached */
     fullCoverageMs: number | null
+    /** first-copy times over the nodes reached (originator excluded); null when none was */
+    firstCopyMs: FirstCopyTimes | null
     /** per node, in address order */
     perNode: PerNodeReport[]
   }
@@ -52,6 +66,8 @@ export interface LocalnetReport {
     reached: number
     /** ms from the broadcast call until the last node had it; null unless every node was reached */
     fullCoverageMs: number | null
+    /** first-copy times over the nodes reached (originator excluded); null when none was */
+    firstCopyMs: FirstCopyTimes | null
     /** gossipsub messages sent for it, summed over the nodes */
     messages: number
     /** bytes of the gossipsub RPCs sent for it */
@@ -69,6 +85,7 @@ export interface LocalnetReport {
 }
 
 const ms = (v: number | null): string => v === null ? '—' : `${v.toFixed(1)} ms`
+const spread = (t: FirstCopyTimes | null): string => t === null ? '' : `; first copies p50 ${ms(t.p50)}, p90 ${ms(t.p90)}, max ${ms(t.max)}`
 
 /** The propagation tree (first copies), like the diagrams in the reference's RainTree tests. */
 export function renderTree (report: LocalnetReport): string[] {
@@ -116,12 +133,12 @@ export function renderReport (report: LocalnetReport): string {
   out.push('  copy travelled from the originator. first copy: ms from the broadcast call to that copy.')
   out.push('')
   out.push(`RainTree:   reached ${r.reached}/${report.nodes}, depth ${r.depth}, ${r.messages} messages, ${r.bytes} bytes, ` +
-    `full coverage ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}`)
+    `full coverage ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}${spread(r.firstCopyMs)}`)
   const b = report.background
   out.push(b === null
     ? 'Background: off'
     : `Background: reached ${b.reached}/${report.nodes}, ${b.messages} messages, ${b.bytes} bytes, ` +
-      `full coverage ${b.fullCoverageMs === null ? 'not reached' : ms(b.fullCoverageMs)}`)
+      `full coverage ${b.fullCoverageMs === null ? 'not reached' : ms(b.fullCoverageMs)}${spread(b.firstCopyMs)}`)
   out.push(`Delivered to the application: ${report.delivered.exactlyOnce}/${report.nodes - 1} nodes exactly once` +
     (report.delivered.duplicates > 0 ? `, ${report.delivered.duplicates} duplicates (a bug)` : ''))
   out.push('')

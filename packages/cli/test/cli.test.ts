@@ -13,17 +13,17 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 describe('usage errors: exit 2 and one message naming the problem', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['localnet', '--nodes', '0'], /--nodes must be between 1 and 300, got 0/],
-    [['localnet', '--nodes', 'many'], /--nodes must be an integer, got "many"/],
+    [['localnet', '--nodes', '0'], /invalid --nodes: must be an integer in \[1, 300\], got 0/],
+    [['localnet', '--nodes', 'many'], /invalid --nodes: must be an integer in \[1, 300\], got "many"/],
     [['localnet', '--nodes', '5', '--originator', '6'], /--originator must be between 1 and --nodes \(5\), got 6/],
     [['localnet', '--mode', 'fast'], /--mode must be one of reference, complete, got "fast"/],
     [['localnet', '--mode', 'refrence'], /got "refrence" \(did you mean reference\?\)/],
     [['localnet', '--transport', 'udp'], /--transport must be one of tcp, memory/],
     [['localnet', '--background', 'maybe'], /--background must be one of on, off/],
-    [['localnet', '--payload-bytes=-1'], /--payload-bytes must be between 0 and 4194304, got -1/],
+    [['localnet', '--payload-bytes=-1'], /invalid --payload-bytes: must be an integer in \[0, 4194304\], got -1/],
     // a negative number is the option's value (node:util parseArgs called it "ambiguous")
-    [['localnet', '--payload-bytes', '-1'], /--payload-bytes must be between 0 and 4194304, got -1/],
-    [['keygen', '--seed-int', '-1'], /--seed-int must be between 0 and 4294967295, got -1/],
+    [['localnet', '--payload-bytes', '-1'], /invalid --payload-bytes: must be an integer in \[0, 4194304\], got -1/],
+    [['keygen', '--seed-int', '-1'], /invalid --seed-int: must be an integer in \[0, 4294967295\], got -1/],
     [['localnet', '--seed', '-x'], /--seed needs a value, got the option -x \(write --seed=-x/],
     [['localnet', '--nodes'], /--nodes needs a value/],
     [['localnet', '--json=yes'], /--json takes no value/],
@@ -32,10 +32,12 @@ describe('usage errors: exit 2 and one message naming the problem', () => {
     [['localnet', '--quiet', '5'], /unknown option --quiet \(did you mean --quiet-ms\?\)/],
     [['genesis', '--config', 'x'], /unknown option --config \(did you mean --configs\?\)/],
     [['localnet', 'extra'], /unexpected argument "extra"/],
-    [['keygen', '--seed-int', '4294967296'], /--seed-int must be between 0 and 4294967295/],
+    [['keygen', '--seed-int', '4294967296'], /invalid --seed-int: must be an integer in \[0, 4294967295\]/],
     [['genesis', '--nodes', '3'], /--out is required/],
     [['node'], /--config FILE is required/],
-    [['node', '--config', '/nonexistent/x.json'], /cannot read --config/]
+    [['node', '--config', '/nonexistent/x.json'], /cannot read --config/],
+    [['node', '--config', 'x.json', '--metrics-port', '70000'], /invalid --metrics-port: must be an integer in \[0, 65535\], got 70000/],
+    [['node', '--config', 'x.json', '--metrics-host', '0.0.0.0'], /--metrics-host needs --metrics-port/]
   ]
   it.each(cases)('%j', async (argv, message) => {
     const r = await run(argv)
@@ -132,6 +134,16 @@ describe('genesis', () => {
   })
 })
 
+describe('node --help', () => {
+  it('documents the metrics endpoint and the JSON logs (DEBUG namespaces)', async () => {
+    const r = await run(['node', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/--metrics-port P\s+serve Prometheus metrics at http:\/\/H:P\/metrics/)
+    expect(r.out).toMatch(/--metrics-host H\s+the address it listens on \(default 127\.0\.0\.1/)
+    expect(r.out).toMatch(/\{"event":"log","level","namespace","time","message"\}[^]*DEBUG=pokt:\*/)
+  })
+})
+
 describe('node --config validation', () => {
   it.each([
     ['[]', /\(top level\): must be a JSON object/],
@@ -168,7 +180,7 @@ describe('the binary', () => {
   it('bad options exit 2 with the message on stderr; --version prints the version', async () => {
     const r = await runBin(['localnet', '--nodes', '0'])
     expect(r.code).toBe(2)
-    expect(r.err).toMatch(/--nodes must be between 1 and 300, got 0/)
+    expect(r.err).toMatch(/invalid --nodes: must be an integer in \[1, 300\], got 0/)
     expect(r.out).toBe('')
     const v = await runBin(['--version'])
     expect(v).toMatchObject({ code: 0, out: pkg.version })

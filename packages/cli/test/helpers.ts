@@ -1,5 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { main, type CommandContext } from '../src/index.js'
@@ -43,9 +46,9 @@ export class Proc {
   waitingFor: string | undefined
   readonly command: string
 
-  constructor (command: string, args: string[], options: { cwd?: string, stdin?: 'ignore' | 'pipe' } = {}) {
+  constructor (command: string, args: string[], options: { cwd?: string, stdin?: 'ignore' | 'pipe', env?: NodeJS.ProcessEnv } = {}) {
     this.command = [command, ...args].join(' ')
-    this.child = spawn(command, args, { cwd: options.cwd ?? ROOT, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] })
+    this.child = spawn(command, args, { cwd: options.cwd ?? ROOT, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], env: options.env ?? process.env })
     live.add(this)
     this.#collect(this.child.stdout!, this.out)
     this.#collect(this.child.stderr!, this.err)
@@ -143,9 +146,14 @@ export async function killAll (): Promise<void> {
   await Promise.all(procs.map(async p => await p.exit))
 }
 
-/** The built binary as a process (`node dist/bin.js ...`). */
-export function startBin (argv: string[]): Proc {
-  return new Proc(process.execPath, [BIN, ...argv])
+/**
+ * The built binary as a process (`node dist/bin.js ...`), with this process's environment and `env` over it (a
+ * variable set to `undefined` is removed).
+ */
+export function startBin (argv: string[], env: Record<string, string | undefined> = {}): Proc {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env }
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k]
+  return new Proc(process.execPath, [BIN, ...argv], { env: merged })
 }
 
 /** Runs the built binary to completion. */
@@ -237,6 +245,18 @@ export async function freePortRange (count: number): Promise<number> {
     }
   }
   throw new Error('no free port range')
+}
+
+/**
+ * A genesis file and `count` node configs (`node-1.json` …) in a new temporary directory, on consecutive free
+ * loopback ports starting at `base`, written by the binary's `genesis` command.
+ */
+export async function genesisNetwork (count: number, seed: string): Promise<{ dir: string, base: number }> {
+  const dir = await mkdtemp(join(tmpdir(), `pokt-${seed}-`))
+  const base = await freePortRange(count)
+  const r = await runBin(['genesis', '--nodes', String(count), '--seed', seed, '--out', join(dir, 'genesis.json'), '--configs', dir, '--base-port', String(base)])
+  if (r.code !== 0) throw new Error(`genesis failed (${r.code}): ${r.err}`)
+  return { dir, base }
 }
 
 /** The linked command must exist: it is what the READMEs run. */

@@ -40,6 +40,11 @@ describe('localnet', () => {
     expect(r.raintree).toMatchObject({ reached: 40, messages: 39 })
     expect(r.raintree.depth).toBeLessThanOrEqual(4)
     expect(r.raintree.perNode[16]).toMatchObject({ hops: 0, reads: 0 })
+    // the spread of first-copy times over the 39 other nodes ends at full coverage
+    const spread = r.raintree.firstCopyMs!
+    expect(spread.p50).toBeLessThanOrEqual(spread.p90)
+    expect(spread.p90).toBeLessThanOrEqual(spread.max)
+    expect(spread.max).toBe(r.raintree.fullCoverageMs)
   }, 120_000)
 
   it('--background off says the background router is off (no mesh line) and the report has no background', async () => {

@@ -137,7 +137,8 @@ export class P2PModule implements Startable {
         this.#log('start cancelled by stop')
         throw err
       }
-      this.#log.error('start failed: %s', (err as Error).message)
+      // not an error line: the caller gets the StartError and reports it (the CLI prints it once)
+      this.#log('start failed: %s', (err as Error).message)
       throw new StartError(`p2p module failed to start: ${(err as Error).message}`, { cause: err })
     }
     const { staked, unstaked } = this.routers

@@ -1,22 +1,27 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { InvalidConfigError, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
+import delay from 'delay'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { InvalidConfigError, integerOption, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
 import { anyOf, createP2P, type P2PConfig } from '@pokt-p2p/p2p'
 import {
-  bootstrap, createRpcServer, genesisPeerstoreProvider, loadGenesisFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
+  bootstrap, genesisPeerstoreProvider, loadGenesisFile, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer,
   staticProviders
 } from '@pokt-p2p/providers'
-import type { RainTreeRouter } from '@pokt-p2p/raintree'
-import type { BackgroundRouter, BootstrapFailure } from '@pokt-p2p/background'
 import { intOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
 import { addressInUse, interruptedExitCode, PortInUseError } from '../errors.js'
-import { sleep, startInterruptibly } from '../lifecycle.js'
+import { startInterruptibly } from '../lifecycle.js'
+import { jsonLogger } from '../logging.js'
+import { serveMetrics, type MetricsServer } from '../metrics-server.js'
+import { isGossipRouter, onBootstrap, waitForTopicPeers } from '../routers.js'
 
 /** How long `--broadcast-wait-peers` waits for its gossip peers before broadcasting anyway. */
 const BROADCAST_WAIT_PEERS_MAX_MS = 60_000
 
+/** The help text of `pokt-p2p node` (`--help`). */
 export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-wait-peers K] [--broadcast-delay-ms MS]
+                     [--metrics-port P [--metrics-host H]]
 
   Runs one long-lived node until SIGINT/SIGTERM, then stops it cleanly (exit status 130 / 143).
   The config file (JSON):
@@ -30,10 +35,15 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
   --broadcast-wait-peers K   before broadcasting, wait until K peers are subscribed to the gossip topic (default 0;
                              at most 60 s, then it broadcasts anyway and logs gossip-peers-short)
   --broadcast-delay-ms MS    then wait MS more (default 3000, or 0 with --broadcast-wait-peers)
+  --metrics-port P           serve Prometheus metrics at http://H:P/metrics: this node's (pokt_p2p_*, pokt_raintree_*,
+                             pokt_background_*, pokt_transport_*), libp2p's own (libp2p_*, gossipsub_*) and the
+                             process's (nodejs_*, process_*). Default: no metrics server
+  --metrics-host H           the address it listens on (default 127.0.0.1; 0.0.0.0 for every interface)
 
   stdout, one JSON object per line:
     {"event":"starting","address","hostname","port"}  (the start lasts until the bootstrap has dialled every peer)
-    {"event":"started","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the config)
+    {"event":"started","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the config,
+                                    and "metrics", the metrics URL, with --metrics-port)
     {"event":"received","router","from","typeUrl","bytes","text"}  each message delivered to the application, once,
                                     with the router whose copy arrived first ("raintree" or "background")
     {"event":"duplicate","router","from"}  a later copy of a delivered message (usually the other router's), dropped
@@ -44,8 +54,14 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
     {"event":"isolated","router":"background","error"}  the bootstrap could dial no peer (the node keeps trying)
     {"event":"gossip-peers-short","router","want","have","waitedMs"}  --broadcast-wait-peers gave up waiting
     {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast)
-    {"event":"invalid","router","from","error"}  a message that was rejected
-    {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}`
+    {"event":"invalid","router","from","reason","error"}  a message that was rejected, and why
+    {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}
+    {"event":"log","level","namespace","time","message"}  the libraries' logs: every error of a pokt:* component
+                                    (a failed send names the peer and the reason), and the debug lines of the
+                                    namespaces DEBUG enables, as for libp2p: DEBUG=pokt:* (every Pocket P2P
+                                    component: pokt:p2p, pokt:raintree, pokt:background, pokt:transport,
+                                    pokt:providers), DEBUG=pokt:*,libp2p:* (libp2p's too), DEBUG=pokt:*:trace
+                                    (per-message trace lines), -pokt:transport to leave one out`
 
 /** The `node --config` file. */
 export interface NodeFileConfig {
@@ -78,7 +94,7 @@ export function parseNodeFileConfig (json: unknown, file: string): NodeFileConfi
   if (raw.rpc !== undefined) {
     const rpc = raw.rpc as Record<string, unknown>
     if (typeof rpc !== 'object' || rpc === null) fail('rpc', 'must be an object')
-    if (typeof rpc.port !== 'number' || !Number.isInteger(rpc.port) || rpc.port < 0 || rpc.port > 65535) fail('rpc.port', `must be an integer in [0, 65535], got ${JSON.stringify(rpc.port)}`)
+    integerOption(`${file}: rpc.port`, rpc.port, { min: 0, max: 65535 })
     if (rpc.hostname !== undefined && typeof rpc.hostname !== 'string') fail('rpc.hostname', 'must be a string')
   }
   return raw as unknown as NodeFileConfig
@@ -91,24 +107,22 @@ function logJson (ctx: CommandContext, record: Record<string, unknown>): void {
 
 const describe = (e: unknown): string => e instanceof Error ? `${e.name}: ${e.message}` : String(e)
 
-/** Logs, as JSON lines on stderr, the failures a router reports on its own events (sends, bootstrap, rejections). */
+/**
+ * Logs, as JSON lines on stderr, the failures a router reports on its own events: sends that failed, messages it
+ * dropped (the `Router` contract's events) and, for a router that bootstraps, the peers it could not reach. Only
+ * the generic events are used: any router is followed the same way.
+ */
 function followRouter (router: Router, ctx: CommandContext): void {
-  if (router.name === 'raintree') {
-    const rt = router as RainTreeRouter
-    rt.events.on('send-error', e => { logJson(ctx, { event: 'send-failed', router: rt.name, to: e.to, level: e.level, error: describe(e.error) }) })
-    rt.events.on('drop', e => { logJson(ctx, { event: 'invalid', router: rt.name, from: e.from, reason: e.reason, error: describe(e.error) }) })
-  } else if (router.name === 'background') {
-    const bg = router as BackgroundRouter
-    const unreachable = (failed: BootstrapFailure[]): void => {
-      for (const f of failed) logJson(ctx, { event: 'unreachable', router: bg.name, peer: f.address, attempts: f.attempts, reason: f.reason })
-    }
-    bg.events.on('bootstrap:succeeded', e => { unreachable(e.failed) })
-    bg.events.on('bootstrap:failed', e => {
-      unreachable(e.failed)
-      logJson(ctx, { event: 'isolated', router: bg.name, error: `none of the ${e.failed.length} bootstrap peers could be reached; the node keeps trying` })
-    })
-    bg.events.on('message:rejected', e => { logJson(ctx, { event: 'invalid', router: bg.name, from: e.from ?? null, reason: e.reason, error: describe(e.error) }) })
-  }
+  router.events.on('send:failed', e => {
+    // RainTree adds the level of the message to the generic event
+    const level = 'level' in e && typeof e.level === 'number' ? { level: e.level } : {}
+    logJson(ctx, { event: 'send-failed', router: router.name, to: e.to, ...level, error: describe(e.error) })
+  })
+  router.events.on('drop', e => { logJson(ctx, { event: 'invalid', router: router.name, from: e.from ?? null, reason: e.reason, error: describe(e.error) }) })
+  onBootstrap(router, ({ failed, isolated }) => {
+    for (const f of failed) logJson(ctx, { event: 'unreachable', router: router.name, peer: f.target, attempts: f.attempts, reason: f.error.message })
+    if (isolated) logJson(ctx, { event: 'isolated', router: router.name, error: `none of the ${failed.length} bootstrap peers could be reached; the node keeps trying` })
+  })
 }
 
 /** Resolves when `signal` aborts (at once when it already has). */
@@ -117,16 +131,21 @@ async function aborted (signal: AbortSignal): Promise<void> {
   await new Promise<void>(resolve => { signal.addEventListener('abort', () => { resolve() }, { once: true }) })
 }
 
+/** `pokt-p2p node`: runs one node from a config file until a signal (see {@link nodeHelp}). */
 export async function node (argv: string[], ctx: CommandContext): Promise<number> {
   const o = parseOptions(argv, {
-    config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' }, 'broadcast-wait-peers': { type: 'string' }
+    config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' }, 'broadcast-wait-peers': { type: 'string' },
+    'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }
   }, 'node')
   if (o.help === true) { ctx.out(nodeHelp); return 0 }
   const file = stringOption('config', o.config)
   if (file === undefined) throw new UsageError('node: --config FILE is required')
   const waitPeers = intOption('broadcast-wait-peers', o['broadcast-wait-peers'], 0, 0, 10_000)
-  const delay = intOption('broadcast-delay-ms', o['broadcast-delay-ms'], o['broadcast-wait-peers'] === undefined ? 3000 : 0, 0, 600_000)
+  const delayMs = intOption('broadcast-delay-ms', o['broadcast-delay-ms'], o['broadcast-wait-peers'] === undefined ? 3000 : 0, 0, 600_000)
   const message = stringOption('broadcast', o.broadcast)
+  const metricsPort = o['metrics-port'] === undefined ? undefined : intOption('metrics-port', o['metrics-port'], 0, 0, 65535)
+  const metricsHost = stringOption('metrics-host', o['metrics-host']) ?? '127.0.0.1'
+  if (o['metrics-host'] !== undefined && metricsPort === undefined) throw new UsageError('node: --metrics-host needs --metrics-port')
   const path = resolve(file)
   let text: string
   try {
@@ -142,28 +161,39 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   }
   const config = parseNodeFileConfig(json, path)
   const { signal } = ctx
+  // every library logs through it: JSON lines on stderr, errors always, debug lines as DEBUG says
+  const logger = jsonLogger({ write: line => { ctx.log(line) } })
+  // one registry for the providers, libp2p and the module (prom-client's is process-wide: one node per process)
+  const metrics = metricsPort === undefined ? undefined : prometheusMetrics()({ logger })
+  const components = { logger, ...(metrics === undefined ? {} : { metrics }) }
 
   let heights: CurrentHeightProvider
   let peerstores: PeerstoreProvider
   if (config.genesis_file !== undefined) {
     const genesisPath = resolve(dirname(path), config.genesis_file)
-    const g = await loadGenesisFile(genesisPath)
-    heights = staticProviders({ height: g.height ?? 1n })
-    peerstores = genesisPeerstoreProvider({ path: genesisPath })
+    const g = await loadGenesisFile(genesisPath, { ...components, signal })
+    heights = staticProviders({ height: g.height ?? 1n })(components)
+    peerstores = genesisPeerstoreProvider({ path: genesisPath })(components)
   } else {
     let found
     try {
-      found = await bootstrap(config.p2p.bootstrap_nodes_csv ?? '', { signal })
+      found = await bootstrap(config.p2p.bootstrap_nodes_csv ?? '', { ...components, signal })
     } catch (err) {
       signal.throwIfAborted()
       throw err
     }
     logJson(ctx, { event: 'bootstrapped', url: found.url, height: String(found.height), stakedPeers: found.peerstore.size })
-    heights = rpcCurrentHeightProvider({ url: found.url })
-    peerstores = rpcPeerstoreProvider({ url: found.url })
+    heights = rpcCurrentHeightProvider({ url: found.url })(components)
+    peerstores = rpcPeerstoreProvider({ url: found.url })(components)
   }
 
-  const p2p = createP2P({ config: config.p2p, currentHeightProvider: heights, peerstoreProvider: peerstores })
+  const p2p = createP2P({
+    config: config.p2p,
+    currentHeightProvider: heights,
+    peerstoreProvider: peerstores,
+    logger,
+    ...(metrics === undefined ? {} : { metrics: () => metrics })
+  })
   p2p.events.on('router:created', ({ router }) => { followRouter(router, ctx) })
   p2p.events.on('message', ({ content, router, from }) => {
     const text = Buffer.from(content.value).toString('utf8')
@@ -174,10 +204,13 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     if (from === p2p.getAddress()) return
     ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null }))
   })
-  p2p.events.on('invalid', ({ router, error }) => { logJson(ctx, { event: 'invalid', router, from: null, error: describe(error) }) })
+  // the module's `invalid` events are its routers' drops, logged with their sender by followRouter
   p2p.events.on('broadcast:failed', ({ router, error }) => { logJson(ctx, { event: 'send-failed', router, to: null, error: describe(error) }) })
 
-  const rpcServer = config.rpc === undefined ? undefined : createRpcServer({ heightProvider: heights, peerstoreProvider: peerstores })
+  const rpc = config.rpc === undefined
+    ? undefined
+    : rpcServer({ port: config.rpc.port, host: config.rpc.hostname ?? '127.0.0.1' })({ ...components, heightProvider: heights, peerstoreProvider: peerstores })
+  let metricsServer: MetricsServer | undefined
   try {
     ctx.out(JSON.stringify({ event: 'starting', address: p2p.getAddress(), hostname: p2p.config.hostname, port: p2p.config.port }))
     try {
@@ -187,27 +220,41 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
       if (inUse !== undefined) throw new PortInUseError(inUse.host, inUse.port, `p2p.port of ${path}`, { cause: err })
       throw err
     }
-    if (rpcServer !== undefined && config.rpc !== undefined) {
+    if (rpc !== undefined && config.rpc !== undefined) {
       const host = config.rpc.hostname ?? '127.0.0.1'
       try {
-        await rpcServer.listen(config.rpc.port, host)
+        await rpc.start()
       } catch (err) {
         if (addressInUse(err) !== undefined) throw new PortInUseError(host, config.rpc.port, `rpc.port of ${path}`, { cause: err })
         throw err
       }
     }
+    if (metricsPort !== undefined) {
+      try {
+        metricsServer = await serveMetrics(metricsPort, metricsHost)
+      } catch (err) {
+        if (addressInUse(err) !== undefined) throw new PortInUseError(metricsHost, metricsPort, '--metrics-port', { cause: err })
+        throw err
+      }
+    }
     const addrs = p2p.node?.getMultiaddrs().map(String) ?? []
-    ctx.out(JSON.stringify({ event: 'started', address: p2p.getAddress(), staked: p2p.isStaked(), listen: addrs, ...(rpcServer === undefined ? {} : { rpc: rpcServer.url }) }))
+    ctx.out(JSON.stringify({
+      event: 'started',
+      address: p2p.getAddress(),
+      staked: p2p.isStaked(),
+      listen: addrs,
+      ...(rpc === undefined ? {} : { rpc: rpc.url }),
+      ...(metricsServer === undefined ? {} : { metrics: metricsServer.url })
+    }))
 
     if (message !== undefined) {
-      const bg = p2p.routers.unstaked as BackgroundRouter | undefined
+      const gossip = p2p.routers.unstaked
+      const bg = isGossipRouter(gossip) ? gossip : undefined
       // bounded: a broadcast that waits forever for gossip peers would not reach RainTree's peers either
-      const waitUntil = Date.now() + BROADCAST_WAIT_PEERS_MAX_MS
-      while (bg !== undefined && bg.topicPeerCount() < waitPeers && Date.now() < waitUntil) await sleep(100, signal)
-      if (bg !== undefined && bg.topicPeerCount() < waitPeers) {
+      if (bg !== undefined && !(await waitForTopicPeers(bg, waitPeers, BROADCAST_WAIT_PEERS_MAX_MS, signal))) {
         logJson(ctx, { event: 'gossip-peers-short', router: bg.name, want: waitPeers, have: bg.topicPeerCount(), waitedMs: BROADCAST_WAIT_PEERS_MAX_MS })
       }
-      if (delay > 0) await sleep(delay, signal)
+      if (delayMs > 0) await delay(delayMs, { signal })
       try {
         await p2p.broadcast(anyOf('pocket.DebugMessage', new TextEncoder().encode(message)), { signal })
       } catch (err) {
@@ -227,7 +274,8 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     if (!(signal.aborted && err === signal.reason)) throw err
   } finally {
     if (signal.aborted) logJson(ctx, { event: 'stopping', reason: describe(signal.reason) })
-    await rpcServer?.close()
+    await rpc?.stop()
+    await metricsServer?.close()
     await p2p.stop()
   }
   ctx.out(JSON.stringify({ event: 'stopped' }))

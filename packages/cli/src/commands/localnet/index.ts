@@ -1,0 +1,88 @@
+import { setMaxListeners } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import { anyOf } from '@pokt-p2p/p2p'
+import type { CommandContext } from '../../context.js'
+import { renderReport, type LocalnetReport } from '../../report.js'
+import { BroadcastTracker } from './measurement.js'
+import { connectRainTreeEdges, createLocalNetwork, startNetwork, STALL_MS, stopNetwork, waitForMesh, type Progress } from './network.js'
+import { localnetHelp, parseLocalnetOptions, type LocalnetOptions } from './options.js'
+
+export { localnetHelp, parseLocalnetOptions, type LocalnetOptions }
+
+/** A progress line redrawn in place on a terminal (never with `--json`), and log lines that clear it first. */
+function progressOf (opts: LocalnetOptions, ctx: CommandContext): Progress {
+  let shown = false
+  const progress = (text: string): void => {
+    if (opts.json || !ctx.interactive) return
+    process.stderr.write(`\r\x1b[K${text}`)
+    shown = text !== ''
+  }
+  return {
+    progress,
+    say: text => {
+      if (shown) progress('')
+      ctx.log(text)
+    }
+  }
+}
+
+/**
+ * Runs the local network and returns its report (does not print). When `ctx.signal` aborts, every phase ends at
+ * once, every node is stopped, and the signal's reason is thrown (an `InterruptedError` in the binary).
+ */
+export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): Promise<LocalnetReport> {
+  const { signal } = ctx
+  signal.throwIfAborted()
+  // every node start and every pre-connection listens to it
+  setMaxListeners(Infinity, signal)
+  const setupStart = performance.now()
+  const out = progressOf(opts, ctx)
+  const net = await createLocalNetwork(opts)
+  try {
+    out.say(`starting ${opts.nodes} nodes over ${opts.transport}` +
+      (opts.transport === 'tcp' ? ` on 127.0.0.1 ports ${net.ports.slice(0, 8).join(' ')}${opts.nodes > 8 ? ` … (${opts.nodes} in all)` : ''}` : ''))
+    await startNetwork(net, out, signal)
+    out.say(`started ${opts.nodes} nodes over ${opts.transport} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`)
+    await connectRainTreeEdges(opts, net, out, signal)
+    if (opts.background) {
+      const meshStart = performance.now()
+      const mesh = await waitForMesh(net, out, signal)
+      const seconds = ((performance.now() - meshStart) / 1000).toFixed(1)
+      out.say(mesh.ready === mesh.nodes
+        ? `background mesh ready in ${seconds} s: every node sees ${mesh.need}+ gossipsub topic peers`
+        : `warning: only ${mesh.ready}/${mesh.nodes} nodes have ${mesh.need} gossipsub topic peers (no progress for ${STALL_MS / 1000} s); broadcasting anyway`)
+    } else {
+      out.say('background router off: RainTree only')
+    }
+
+    const tracker = new BroadcastTracker(opts, net)
+    tracker.attach()
+    const setupMs = performance.now() - setupStart
+    const payload = new Uint8Array(opts.payloadBytes).map((_, i) => i & 0xff)
+    signal.throwIfAborted()
+    out.say(`broadcasting ${opts.payloadBytes} bytes from val_${opts.originator}`)
+    tracker.broadcasting()
+    await net.modules[opts.originator - 1]?.broadcast(anyOf('pocket.DebugMessage', payload), { signal })
+    if (await tracker.settled(signal) === 'stalled') {
+      out.say(`warning: nothing moved for ${STALL_MS / 1000} s and the broadcast has not settled; reporting what arrived`)
+    }
+    out.progress('')
+    for (const e of tracker.sendErrors.slice(0, 10)) out.say(`RainTree send failed: ${e}`)
+    if (tracker.sendErrors.length > 10) out.say(`… and ${tracker.sendErrors.length - 10} more failed sends`)
+    return tracker.report(setupMs)
+  } catch (err) {
+    if (signal.aborted) out.say(`stopping ${opts.nodes} nodes (${(signal.reason as Error)?.message ?? 'aborted'})`)
+    throw err
+  } finally {
+    await stopNetwork(net)
+  }
+}
+
+/** `pokt-p2p localnet`: parses the options, runs the network, prints the report (or `--help`). */
+export async function localnet (argv: string[], ctx: CommandContext): Promise<number> {
+  const opts = parseLocalnetOptions(argv)
+  if (opts.help) { ctx.out(localnetHelp); return 0 }
+  const report = await runLocalnet(opts, ctx)
+  ctx.out(opts.json ? JSON.stringify(report) : renderReport(report))
+  return 0
+}

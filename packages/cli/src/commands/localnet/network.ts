@@ -1,0 +1,224 @@
+import { setMaxListeners } from 'node:events'
+import { createServer, type AddressInfo, type Server } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import { createPeer, MemoryMetrics, type Address, type Identity, type Peer } from '@pokt-p2p/types'
+import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
+import { staticProviders } from '@pokt-p2p/providers'
+import { simulateBroadcast } from '@pokt-p2p/raintree'
+import { memoryMultiaddr, multiaddrsOf, peerIdOf } from '@pokt-p2p/transport'
+import type { BackgroundInit } from '@pokt-p2p/background'
+import { localnetIdentities } from '../../keys.js'
+import { startInterruptibly } from '../../lifecycle.js'
+import { isGossipRouter } from '../../routers.js'
+import type { LocalnetOptions } from './options.js'
+
+/** How long the network may show no progress (mesh forming, messages moving) before the demo goes on without it. */
+export const STALL_MS = 30_000
+
+/** Where the phases of a run tell how far they got: a redrawn progress line, and log lines. */
+export interface Progress {
+  /** replaces the progress line (on a terminal only); `''` clears it */
+  progress: (text: string) => void
+  /** one log line (clears the progress line first) */
+  say: (text: string) => void
+}
+
+/** N staked nodes in this process, each with its own metrics, not started yet ({@link createLocalNetwork}). */
+export interface LocalNetwork {
+  /** the nodes' identities, in address order (index i is val_{i+1}) */
+  readonly ids: Identity[]
+  /** the nodes as peers, with their service URLs (`127.0.0.1:port`) */
+  readonly peers: Peer[]
+  /** the TCP port of each node (placeholders with `--transport memory`) */
+  readonly ports: number[]
+  /** the index of each node by address */
+  readonly indexOf: ReadonlyMap<Address, number>
+  /** each node's own metrics (libp2p's, the transport's, the routers' and the module's) */
+  readonly metrics: MemoryMetrics[]
+  /** the P2P modules */
+  readonly modules: P2PModule[]
+}
+
+/**
+ * Creates (does not start) the nodes of a local network: deterministic identities from `--seed`, free loopback
+ * ports for TCP, one staked set for all, and a {@link MemoryMetrics} per node (prometheus-metrics is
+ * process-global: many nodes in one process need their own).
+ */
+export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalNetwork> {
+  const ids = localnetIdentities(opts.nodes, opts.seed)
+  const ports = opts.transport === 'tcp' ? await freePorts(opts.nodes) : ids.map((_, i) => 20000 + i)
+  const peers = ids.map((id, i) => createPeer(id.publicKey, `127.0.0.1:${ports[i] as number}`))
+  const providers = staticProviders({ height: 1n, staked: peers })()
+  const metrics = ids.map(() => new MemoryMetrics())
+  const modules = ids.map((id, i) => createP2P({
+    config: {
+      private_key: id.privateKeyHex,
+      hostname: '127.0.0.1',
+      port: ports[i] as number,
+      connection_type: opts.transport,
+      raintree_mode: opts.mode,
+      allow_loopback: true
+    },
+    currentHeightProvider: providers,
+    peerstoreProvider: providers,
+    metrics: () => metrics[i] as MemoryMetrics,
+    ...(opts.background ? { background: backgroundInit(opts.dht) } : { unstakedRouter: null })
+  }))
+  return { ids, peers, ports, indexOf: new Map(peers.map((p, i) => [p.address, i])), metrics, modules }
+}
+
+/** Background settings for a local network of many nodes in one process. */
+function backgroundInit (dht: LocalnetOptions['dht']): BackgroundInit {
+  return {
+    // a 200 ms heartbeat forms meshes in about a second; the spec's 1 s is meant for real networks
+    heartbeatIntervalMs: 200,
+    // N nodes in one process dialling each other all-to-all cost N² handshakes on one core; a ring of 4 neighbours
+    // each is connected, and gossipsub and the DHT find the rest
+    bootstrapPeerLimit: 4,
+    // measured at N = 27: DHT servers keep the event loop 100% busy for more than 15 s after start (routing-table
+    // upkeep between 27 servers on one core), clients leave it at about 5%
+    clientMode: dht === 'client'
+  }
+}
+
+/** Reserves `count` free loopback ports (bind to port 0, read, release). */
+async function freePorts (count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, async () => await new Promise<Server>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => { resolve(s) })
+  })))
+  const ports = servers.map(s => (s.address() as AddressInfo).port)
+  await Promise.all(servers.map(async s => await new Promise(resolve => s.close(resolve))))
+  return ports
+}
+
+/**
+ * Starts every node, in parallel: each background router dials its peers at start, and they must be listening. The
+ * first failure (or `signal`) ends every other start at once.
+ */
+export async function startNetwork (net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
+  const failed = new AbortController()
+  const startSignal = AbortSignal.any([signal, failed.signal])
+  // every node start listens to it
+  setMaxListeners(Infinity, startSignal)
+  let started = 0
+  await Promise.all(net.modules.map(async m => {
+    try {
+      await startInterruptibly(m, startSignal)
+    } catch (err) {
+      failed.abort(err)
+      throw err
+    }
+    out.progress(`started ${++started}/${net.modules.length} nodes`)
+  }))
+}
+
+/** Stops every node (whatever state it is in); never throws. */
+export async function stopNetwork (net: LocalNetwork): Promise<void> {
+  await Promise.allSettled(net.modules.map(async m => { await m.stop() }))
+}
+
+/**
+ * Opens, before the broadcast, the connections its RainTree messages will use (the edges of the same broadcast in
+ * the pure simulator), so the report times propagation rather than first-contact handshakes — as in a network that
+ * has been running for a while. The background router's connections are warmed the same way by its bootstrap.
+ */
+export async function connectRainTreeEdges (opts: LocalnetOptions, net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
+  const edges = new Set<string>()
+  simulateBroadcast(opts.nodes, opts.originator - 1, opts.mode, { onSend: (from, to) => { edges.add(`${from}:${to}`) } })
+  let done = 0
+  const started = performance.now()
+  await Promise.all([...edges].map(async edge => {
+    const [from, to] = edge.split(':').map(Number) as [number, number]
+    const peer = net.peers[to] as Peer
+    const addrs = opts.transport === 'memory' ? [memoryMultiaddr(peer.address)] : await multiaddrsOf(peer)
+    try {
+      await net.modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: AbortSignal.any([signal, AbortSignal.timeout(STALL_MS)]) })
+    } catch (err) {
+      if (signal.aborted) return
+      out.say(`warning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
+    }
+    out.progress(`RainTree connections: ${++done}/${edges.size}`)
+  }))
+  signal.throwIfAborted()
+  out.say(`RainTree connections: ${edges.size} opened in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/** How far the mesh got when {@link waitForMesh} returned. */
+export interface MeshOutcome {
+  /** nodes that saw `need` topic peers and had a mesh */
+  ready: number
+  /** nodes in all */
+  nodes: number
+  /** topic peers each node needed: min(n - 1, 4) */
+  need: number
+}
+
+/**
+ * How long the mesh must go without a change, once every node is ready, to count as formed: two heartbeats
+ * (GRAFTs of the last ready nodes settle into meshes).
+ */
+const MESH_QUIET_MS = 400
+
+/**
+ * Waits until each node sees at least min(n-1, 4) gossipsub topic peers (gossipsub's mesh low watermark is 4) and
+ * has a mesh, then until the meshes stop changing for a moment; or until the count of ready nodes has not grown for
+ * STALL_MS. Driven by the routers' `gossip:peers` events, with timers for the stall and the quiet moment.
+ */
+export async function waitForMesh (net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<MeshOutcome> {
+  const n = net.modules.length
+  const need = Math.min(n - 1, 4)
+  if (n < 2) return { ready: n, nodes: n, need }
+  signal.throwIfAborted()
+  const routers = net.modules.map(m => m.routers.unstaked)
+  const ready = routers.map(r => isGossipRouter(r) && r.topicPeerCount() >= need && r.meshPeerCount() >= 1)
+  const count = (): number => ready.filter(Boolean).length
+  let best = count()
+  const listening = new AbortController()
+  // one listener per node
+  setMaxListeners(Infinity, listening.signal)
+  let stall: ReturnType<typeof setTimeout> | undefined
+  let quiet: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await new Promise<MeshOutcome>((resolve, reject) => {
+      const finish = (): void => { resolve({ ready: count(), nodes: n, need }) }
+      const armStall = (): void => {
+        clearTimeout(stall)
+        stall = setTimeout(finish, STALL_MS)
+      }
+      // every change restarts the quiet moment once all are ready
+      const changed = (): void => {
+        const c = count()
+        out.progress(`gossipsub mesh: ${c}/${n} nodes ready`)
+        if (c > best) {
+          best = c
+          armStall()
+        }
+        clearTimeout(quiet)
+        if (c < n) {
+          // a node that lost its peers after all were ready: wait for it as for the others
+          if (stall === undefined) armStall()
+          return
+        }
+        clearTimeout(stall)
+        stall = undefined
+        quiet = setTimeout(finish, MESH_QUIET_MS)
+      }
+      routers.forEach((r, i) => {
+        if (!isGossipRouter(r)) return
+        r.events.on('gossip:peers', ({ topicPeers, meshPeers }) => {
+          ready[i] = topicPeers >= need && meshPeers >= 1
+          changed()
+        }, { signal: listening.signal })
+      })
+      signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true, signal: listening.signal })
+      armStall()
+      changed()
+    })
+  } finally {
+    listening.abort()
+    clearTimeout(stall)
+    clearTimeout(quiet)
+  }
+}

@@ -1,0 +1,78 @@
+import type { ConnectionType, RainTreeMode } from '@pokt-p2p/types'
+import { choiceOption, intOption, parseOptions, stringOption, UsageError } from '../../args.js'
+
+/** The help text of `pokt-p2p localnet` (`--help`). */
+export const localnetHelp = `pokt-p2p localnet [options]
+
+  Starts N staked nodes in this process, broadcasts once, waits until the network is quiet, prints a report
+  (propagation tree, per-node RainTree reads/writes, coverage, depth, timings, totals) and stops.
+  --nodes N              1..300 (default 27)
+  --originator K         1..N, val_K broadcasts (default 1)
+  --mode M               reference | complete (default complete)
+  --transport T          tcp | memory (default tcp)
+  --background on|off    also gossip with the background router (default on)
+  --payload-bytes B      0..4194304 (default 1024)
+  --seed S               key seed; val_i is the i-th smallest address (default "pokt")
+  --dht client|server    kad-dht mode of the background routers (default client: every node already knows the
+                         staked set, and N DHT servers in one process saturate the CPU and distort timings)
+  --quiet-ms MS          how long without traffic counts as quiet (default 500)
+  --json                 print one JSON object on stdout (logs on stderr)
+
+  Every figure of the report is read from each node's own metrics (reads and writes from pokt_raintree_*, bytes
+  from pokt_transport_bytes_total, gossip copies and bytes from gossipsub_rpc_sent_*), and first-delivery times
+  are also recorded per node in the histogram pokt_localnet_delivery_seconds{router}.`
+
+/** Options of `runLocalnet`; {@link parseLocalnetOptions} makes them from command-line arguments. */
+export interface LocalnetOptions {
+  /** how many staked nodes to start (`--nodes`, 1..300) */
+  nodes: number
+  /** 1-based index (in address order) of the node that broadcasts (`--originator`) */
+  originator: number
+  /** RainTree targeting rules (`--mode`) */
+  mode: RainTreeMode
+  /** libp2p transport between the nodes (`--transport`) */
+  transport: ConnectionType
+  /** also run the background router and gossip the message with it (`--background on|off`) */
+  background: boolean
+  /** size of the broadcast payload in bytes (`--payload-bytes`) */
+  payloadBytes: number
+  /** seed of the nodes' keys (`--seed`): the same seed gives the same addresses */
+  seed: string
+  /** kad-dht mode of the background routers (`--dht`) */
+  dht: 'client' | 'server'
+  /** how long without traffic counts as quiet, in ms (`--quiet-ms`) */
+  quietMs: number
+  /** print the report as one JSON object (`--json`) */
+  json: boolean
+}
+
+/**
+ * Parses the arguments of `pokt-p2p localnet` (after the command name), filling in the defaults of {@link localnetHelp}.
+ * @throws {UsageError} for an unknown option or a value out of range
+ */
+export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
+  /** `--help` was given */
+  help: boolean
+} {
+  const o = parseOptions(argv, {
+    nodes: { type: 'string' }, originator: { type: 'string' }, mode: { type: 'string' }, transport: { type: 'string' },
+    background: { type: 'string' }, 'payload-bytes': { type: 'string' }, seed: { type: 'string' },
+    'quiet-ms': { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'string' }
+  }, 'localnet')
+  const nodes = intOption('nodes', o.nodes, 27, 1, 300)
+  const originator = intOption('originator', o.originator, 1, 1, Number.MAX_SAFE_INTEGER)
+  if (originator > nodes) throw new UsageError(`--originator must be between 1 and --nodes (${nodes}), got ${originator}`)
+  return {
+    help: o.help === true,
+    nodes,
+    originator,
+    mode: choiceOption<RainTreeMode>('mode', o.mode, ['reference', 'complete'], 'complete'),
+    transport: choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp'),
+    background: choiceOption('background', o.background, ['on', 'off'] as const, 'on') === 'on',
+    payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
+    seed: stringOption('seed', o.seed) ?? 'pokt',
+    dht: choiceOption('dht', o.dht, ['client', 'server'] as const, 'client'),
+    quietMs: intOption('quiet-ms', o['quiet-ms'], 500, 50, 60_000),
+    json: o.json === true
+  }
+}
