@@ -33,23 +33,30 @@ const machineNodeOnly = args.includes('--machine-node-only')
 const turboArgs = args.filter(a => a !== '--machine-node-only')
 const filtered = turboArgs.some(a => a.startsWith('--filter'))
 
-/** Runs a command from the repo root with inherited output; resolves with the exit code. */
-function run (command, commandArgs, env = {}, onLine) {
+/**
+ * Runs a command from the repo root; resolves with the exit code. Its output is inherited, or, with `onLine`, also
+ * passed line by line; with `buffer`, nothing is printed and stdout and stderr are collected into it instead (for
+ * commands that run side by side).
+ */
+function run (command, commandArgs, env = {}, onLine, buffer) {
   return new Promise((resolve) => {
     const child = spawn(command, commandArgs, {
       cwd: root,
       env: { ...process.env, ...env },
-      stdio: ['ignore', onLine == null ? 'inherit' : 'pipe', 'inherit']
+      stdio: ['ignore', onLine == null && buffer == null ? 'inherit' : 'pipe', buffer == null ? 'inherit' : 'pipe']
     })
-    if (onLine != null) {
+    if (buffer != null) child.stderr.on('data', (chunk) => { buffer.push(chunk) })
+    if (onLine != null || buffer != null) {
       let rest = ''
       child.stdout.on('data', (chunk) => {
-        process.stdout.write(chunk)
+        if (buffer != null) buffer.push(chunk)
+        else process.stdout.write(chunk)
+        if (onLine == null) return
         const lines = (rest + chunk.toString()).split('\n')
         rest = lines.pop() ?? ''
         lines.forEach(onLine)
       })
-      child.stdout.on('end', () => { if (rest !== '') onLine(rest) })
+      child.stdout.on('end', () => { if (rest !== '' && onLine != null) onLine(rest) })
     }
     // Ctrl-C reaches the whole process group; wait for the child to finish its own cleanup
     child.on('close', (code, signal) => resolve(code ?? (signal != null ? 128 : 1)))
@@ -131,8 +138,11 @@ function reportExcerpt (lines, max = 40) {
   return [...kept.slice(0, max - 2), `... ${kept.length - max + 1} more lines (the full report is above)`, kept[kept.length - 1]]
 }
 
-/** The workspace checks: each one counts as one test. A check marked `report` has its report's first lines shown
- * under its failure line. */
+/**
+ * The workspace checks: each one counts as one test. A check marked `report` has its report's first lines shown
+ * under its failure line. They run side by side (no test runs meanwhile, and each is mostly one process: typedoc,
+ * npm, eslint), each one's output printed whole when it ends.
+ */
 async function checks () {
   const result = { label: 'workspace checks', passed: 0, failed: 0, problems: [] }
   const list = [
@@ -143,17 +153,22 @@ async function checks () {
     // needs the npm registry, like the install; about a minute
     ['each packed package installs alone, imports and type-checks', ['node', 'scripts/check-pack.mjs', '--skip-build']]
   ]
-  for (const [name, [command, ...commandArgs], { report = false } = {}] of list) {
-    console.log(`\ncheck: ${name}`)
+  console.log(`\nchecks: ${list.length} running side by side`)
+  const started = performance.now()
+  await Promise.all(list.map(async ([name, [command, ...commandArgs], { report = false } = {}]) => {
     const lines = []
-    const code = await run(command, commandArgs, {}, report ? line => lines.push(line) : undefined)
-    if (code === 0) { result.passed += 1; continue }
+    const output = []
+    const code = await run(command, commandArgs, {}, report ? line => lines.push(line) : undefined, output)
+    const seconds = ((performance.now() - started) / 1000).toFixed(0)
+    console.log(`\ncheck: ${name}: ${code === 0 ? 'ok' : 'FAILED'} (${seconds} s)`)
+    process.stdout.write(Buffer.concat(output))
+    if (code === 0) { result.passed += 1; return }
     result.failed += 1
     const excerpt = reportExcerpt(lines)
     result.problems.push(excerpt.length === 0
       ? `check failed: ${name} (its output is above)`
       : [`check failed: ${name}:`, ...excerpt.map(l => `    ${l}`)].join('\n'))
-  }
+  }))
   return result
 }
 
