@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { InvalidConfigError, MemoryMetrics, PocketP2PError, TimeoutError } from '@pokt-p2p/types'
+import { captureLogs, waitFor } from '@pokt-p2p/testing'
 import {
   InvalidHeightError, ResponseTooLargeError, RpcAbortedError, RpcConnectionError, RpcHttpError, RpcResponseError,
   RpcTimeoutError, checkHealth, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer, staticProviders
