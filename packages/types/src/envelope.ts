@@ -36,24 +36,28 @@ export class MessageDroppedError extends PocketP2PError {
   }
 }
 
+/** A valid envelope, as {@link checkEnvelope} found it. */
+export interface EnvelopeAccepted {
+  /** the envelope is valid */
+  ok: true
+  /** its nonce, in [1, 2^64-2] */
+  nonce: bigint
+  /** its content (an empty `Any` when the envelope has none) */
+  content: Any
+}
+
+/** A refused message: why, in the vocabulary every router shares, and what was wrong. */
+export interface MessageRefused {
+  /** the message is refused */
+  ok: false
+  /** why (from {@link checkEnvelope}: `empty`, `envelope` or `nonce`) */
+  reason: DropReason
+  /** what was wrong: e.g. a `MessageDecodeError` (`empty`, `envelope`) or an `InvalidNonceError` (`nonce`) */
+  error: Error
+}
+
 /** Result of {@link checkEnvelope}: the envelope's nonce and content, or why it is refused. */
-export type EnvelopeCheck =
-  | {
-    /** the envelope is valid */
-    ok: true
-    /** its nonce, in [1, 2^64-2] */
-    nonce: bigint
-    /** its content (an empty `Any` when the envelope has none) */
-    content: Any
-  }
-  | {
-    /** the envelope is refused */
-    ok: false
-    /** `empty`, `envelope` or `nonce` */
-    reason: DropReason
-    /** what was wrong: a `MessageDecodeError` (`empty`, `envelope`) or an `InvalidNonceError` (`nonce`) */
-    error: Error
-  }
+export type EnvelopeCheck = EnvelopeAccepted | MessageRefused
 
 /**
  * The one check every router applies to the envelope bytes it carries, decoding them exactly once: they must be a

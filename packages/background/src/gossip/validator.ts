@@ -1,28 +1,16 @@
 import {
   MessageDecodeError, MessageTooLargeError, checkEnvelope, decodeBackgroundMessage,
-  type Any, type DropReason
+  type EnvelopeAccepted, type MessageRefused
 } from '@pokt-p2p/types'
 
-/** Result of {@link checkBackgroundMessage}: the envelope, decoded once, or why the message is refused. */
-export type BackgroundMessageCheck =
-  | {
-    /** the message is valid */
-    ok: true
-    /** the PocketEnvelope bytes it carries (what the router hands on as `data`) */
-    data: Uint8Array
-    /** the envelope's nonce, in [1, 2^64-2] */
-    nonce: bigint
-    /** the envelope's content */
-    content: Any
-  }
-  | {
-    /** the message is refused */
-    ok: false
-    /** why, in the vocabulary every router shares: `tooLarge`, `decode`, `empty`, `envelope`, `nonce` or `internal` */
-    reason: DropReason
-    /** what was wrong */
-    error: Error
-  }
+/**
+ * Result of {@link checkBackgroundMessage}: the envelope, decoded once, with the bytes the router hands on as
+ * `data`; or why the message is refused (`tooLarge`, `decode`, `internal`, or `checkEnvelope`'s reasons).
+ */
+export type BackgroundMessageCheck = (EnvelopeAccepted & {
+  /** the PocketEnvelope bytes it carries (what the router hands on as `data`) */
+  data: Uint8Array
+}) | MessageRefused
 
 /**
  * The background router's check of one inbound message, as a pure function that never throws: `bytes` must be at
