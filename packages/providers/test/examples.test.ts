@@ -3,7 +3,7 @@
  * run here as a program would run them. A README code block preceded by `<!-- example: examples/<file>.ts -->`
  * must equal that file, and no untagged TypeScript block may remain.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { testIdentity } from '@pokt-p2p/types'
 import { itShowsEveryExampleInTheReadme, runExample } from '../../../test-support/readme-examples.js'
@@ -13,22 +13,8 @@ const pkg = new URL('../', import.meta.url)
 /** The README's genesis file example (its "### Format" JSON block). */
 const formatExample = /### Format\s+```json\n([\s\S]*?)```/.exec(readFileSync(new URL('README.md', pkg), 'utf8'))?.[1]
 
-/** The `@example` code block of the `@packageDocumentation` comment of src/index.ts, without the comment's ` * `. */
-function packageDocExample (): string | undefined {
-  const doc = /\/\*\*\n \* @packageDocumentation\n([\s\S]*?)\n \*\/\n/.exec(readFileSync(new URL('src/index.ts', pkg), 'utf8'))?.[1]
-  const block = /\n \* @example\n \* ```ts\n([\s\S]*?)\n \* ```/.exec(doc ?? '')?.[1]
-  return block?.split('\n').map(line => line.replace(/^ \*( |$)/, '')).join('\n').concat('\n')
-}
-
 describe('README examples', () => {
   itShowsEveryExampleInTheReadme(pkg)
-
-  it('the package documentation of src/index.ts opens with an @example that is a file of examples/', () => {
-    const example = packageDocExample()
-    expect(example).toBeDefined()
-    const files = readdirSync(new URL('examples/', pkg)).map(f => readFileSync(new URL(`examples/${f}`, pkg), 'utf8'))
-    expect(files).toContain(example)
-  })
 
   it('examples/quick-start.ts: a node bootstraps from another, skipping one that is down, and counts its requests', async () => {
     expect(await runExample(pkg, 'examples/quick-start.ts')).toEqual([

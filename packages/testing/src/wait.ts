@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises'
+import delay from 'delay'
 import type { AbortOptions } from '@pokt-p2p/types'
 
 /** Options of {@link waitFor}. */
@@ -28,8 +28,6 @@ export async function waitFor (condition: () => boolean, options: WaitForOptions
       const what = typeof options.what === 'function' ? options.what() : options.what ?? 'a condition'
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     }
-    await delay(options.intervalMs ?? 10, undefined, { signal: options.signal }).catch(err => {
-      throw options.signal?.reason ?? err
-    })
+    await delay(options.intervalMs ?? 10, { signal: options.signal })
   }
 }
