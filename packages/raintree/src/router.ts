@@ -1,10 +1,11 @@
 import {
   InvalidConfigError, Lifecycle, MessageDroppedError, NotStartedError, PeerManager, RAINTREE_MODES, RAINTREE_PROTOCOL_ID,
-  TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage
+  TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage,
+  systemClock
 } from '@pokt-p2p/types'
 import type {
-  AbortOptions, Address, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
-  RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent
+  AbortOptions, Address, Clock, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
+  RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent, StakedSet
 } from '@pokt-p2p/types'
 import { forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
 
@@ -39,8 +40,18 @@ export interface RainTreeComponents {
   selfAddress: Address
   /** how bytes move: `messageTransport` from `@pokt-p2p/transport`, or an in-process transport */
   transport: MessageTransport
-  /** the staked set, self included (a node absent from it is client-only: it sends but never propagates) */
-  peers: Iterable<Peer>
+  /**
+   * The staked set, self included (a node absent from it is client-only: it sends but never propagates). A
+   * `StakedSet` is shared, not copied: a million routers can walk one sorted list and one peer table; `addPeer` and
+   * `removePeer` then derive this router's own set from it, recording only the differences.
+   */
+  peers: Iterable<Peer> | StakedSet
+  /**
+   * Where the router takes time from, for its timers (the reliability layer's timeouts): a simulator passes its
+   * virtual clock. No timer is set today.
+   * @default systemClock
+   */
+  clock?: Clock
   /**
    * Where it logs, under `pokt:raintree`: failed sends (error), drops, view changes; per message only at trace.
    * @default defaultComponentLogger() (libp2p's `debug` logger: `DEBUG=pokt:raintree`)
@@ -88,7 +99,7 @@ export const RAINTREE_METRICS = {
 } as const
 
 /** The router's instruments; each is undefined without a `metrics` component. */
-function instruments (metrics: Metrics | undefined) {
+function registerInstruments (metrics: Metrics | undefined) {
   return {
     reads: metrics?.registerCounter(RAINTREE_METRICS.reads, {
       help: 'Valid RainTree messages received, every copy'
@@ -114,6 +125,14 @@ function instruments (metrics: Metrics | undefined) {
   }
 }
 
+type Instruments = ReturnType<typeof registerInstruments>
+// one shared empty set for every router without metrics, rather than seven undefined fields each
+const NO_INSTRUMENTS: Instruments = Object.freeze(registerInstruments(undefined))
+
+function instruments (metrics: Metrics | undefined): Instruments {
+  return metrics === undefined ? NO_INSTRUMENTS : registerInstruments(metrics)
+}
+
 interface Outgoing { index: number, level: number, rangeSize: number }
 
 /**
@@ -122,7 +141,6 @@ interface Outgoing { index: number, level: number, rangeSize: number }
  */
 export class RainTreeRouter implements Router {
   readonly name = 'raintree'
-  readonly events = new TypedEvents<RainTreeEvents>()
   /** The targeting rules of this node's broadcasts (see {@link RainTreeInit.mode}). */
   readonly mode: RainTreeMode
   /** The protocol id it sends and receives on. */
@@ -131,7 +149,10 @@ export class RainTreeRouter implements Router {
   readonly selfAddress: Address
 
   readonly #transport: MessageTransport
+  readonly #clock: Clock
   readonly #manager: PeerManager
+  // made on first use: an idle router nobody listens to holds no event target (a simulator holds a million)
+  #events: TypedEvents<RainTreeEvents> | undefined
   readonly #acceptFromUnknown: boolean
   readonly #log: Logger
   readonly #metrics: ReturnType<typeof instruments>
@@ -156,6 +177,7 @@ export class RainTreeRouter implements Router {
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
     this.selfAddress = components.selfAddress
     this.#transport = components.transport
+    this.#clock = components.clock ?? systemClock
     this.#log = (components.logger ?? defaultComponentLogger()).forComponent('pokt:raintree')
     this.#metrics = instruments(components.metrics)
     this.#manager = new PeerManager(components.selfAddress, components.peers)
@@ -172,6 +194,17 @@ export class RainTreeRouter implements Router {
         this.#log('stopped')
       }
     })
+  }
+
+  /** The router's events: `message`, `drop`, `send:failed`. */
+  get events (): TypedEvents<RainTreeEvents> {
+    this.#events ??= new TypedEvents<RainTreeEvents>()
+    return this.#events
+  }
+
+  /** The clock the router takes time from (see {@link RainTreeComponents.clock}). */
+  get clock (): Clock {
+    return this.#clock
   }
 
   /** The reference's `maxNumLevels` for the current view (recomputed on every add/remove). */
@@ -283,7 +316,7 @@ export class RainTreeRouter implements Router {
       await this.#transport.sendTo(peer, this.protocol, bytes, options)
     } catch (err) {
       const error = this.#sendFailed(peer.address, level, err)
-      this.events.dispatch('send:failed', { to: peer.address, level, error })
+      this.#events?.dispatch('send:failed', { to: peer.address, level, error })
       return
     }
     this.#metrics.writes?.increment()
@@ -302,7 +335,7 @@ export class RainTreeRouter implements Router {
     const error = new MessageDroppedError(reason, message, cause === undefined ? undefined : { cause })
     this.#metrics.dropped?.increment({ [reason]: true })
     this.#log('dropped a message from %s: %s: %s', from, reason, message)
-    this.events.dispatch('drop', { reason, from, error })
+    this.#events?.dispatch('drop', { reason, from, error })
   }
 
   /** Inbound handler: check → propagate → deliver (reference order). Never throws. */
@@ -346,7 +379,7 @@ export class RainTreeRouter implements Router {
       propagation = this.#sendPlanned(data, {})
     }
     this.#metrics.delivered?.increment()
-    this.events.dispatch('message', {
+    this.#events?.dispatch('message', {
       data, nonce: envelope.nonce, content: envelope.content, router: this.name, from: from.address
     })
     await propagation

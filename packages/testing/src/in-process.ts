@@ -1,6 +1,7 @@
 import {
-  DEFAULT_MAX_MESSAGE_BYTES, MessageTooLargeError, NotStartedError, PeerUnreachableError,
-  type AbortOptions, type Address, type InboundMessageHandler, type MessageTransport, type Peer, type RemoteSender
+  DEFAULT_MAX_MESSAGE_BYTES, InvalidConfigError, MessageTooLargeError, NotStartedError, PeerUnreachableError, systemClock,
+  type AbortOptions, type Address, type Clock, type InboundMessageHandler, type MessageTransport, type Peer,
+  type RemoteSender
 } from '@pokt-p2p/types'
 
 /** Options of {@link InProcessNetwork}. */
@@ -10,15 +11,46 @@ export interface InProcessNetworkInit {
    * @default 4_194_304 + 65_536
    */
   maxMessageBytes?: number
+  /**
+   * Where delayed deliveries take their timers from (see `latencyMs`). Pass the simulator's virtual clock to run
+   * the network in virtual time: a message then arrives exactly at `clock.now() + latency` of its send.
+   * @default systemClock
+   */
+  clock?: Clock
+  /**
+   * One-way delay of each message in milliseconds: a number for every link, or a function of the link, called
+   * once per message with the sender's and the receiver's addresses. Links are pipelined: each message is delayed
+   * independently through `clock.setTimeout`, so a burst of k messages arrives `latency` later, not k × `latency`
+   * (messages on one link with the same latency arrive in the order sent; different latencies may reorder them).
+   * A latency of 0 delivers on the next macrotask (`setImmediate`) without the clock, as with no latency at all.
+   * A message whose receiver closed, or stopped handling the protocol, while it was in flight is lost silently.
+   * @throws {InvalidConfigError} (from the constructor) unless it is a finite number ≥ 0 or a function; a
+   *   function's result that is not a finite number ≥ 0 fails that send with an `InvalidConfigError` naming it
+   * @default 0
+   */
+  latencyMs?: number | ((from: Address, to: Address) => number)
+}
+
+/** Whether `ms` is a latency: a finite number ≥ 0. */
+function isLatency (ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0
+}
+
+/** `value` for an error message: a number as is, anything else with its type. */
+function shown (value: unknown): string {
+  return typeof value === 'number' ? String(value) : `${typeof value} ${String(value)}`
 }
 
 /**
  * An in-memory network of {@link MessageTransport}s for tests, benchmarks and simulations. Delivery is
- * asynchronous (a macrotask per message) so propagation order resembles a network and stacks stay flat.
+ * asynchronous (a macrotask per message) so propagation order resembles a network and stacks stay flat; with
+ * `latencyMs` each message is delayed by that one-way latency, through `clock`.
  */
 export class InProcessNetwork {
   readonly #nodes = new Map<Address, InProcessTransport>()
   readonly #maxMessageBytes: number
+  readonly #clock: Clock
+  readonly #latency: (from: Address, to: Address) => number
   #pending = 0
   #idleWaiters: Array<() => void> = []
   /** Messages and payload bytes delivered so far. */
@@ -29,10 +61,21 @@ export class InProcessNetwork {
     bytes: 0
   }
 
-  /** @param init - options; `maxMessageBytes` caps each message */
-
+  /**
+   * @param init - options; `maxMessageBytes` caps each message, `latencyMs` delays each one through `clock`
+   * @throws {InvalidConfigError} when `latencyMs` is neither a finite number ≥ 0 nor a function
+   */
   constructor (init: InProcessNetworkInit = {}) {
     this.#maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.#clock = init.clock ?? systemClock
+    const latency: unknown = init.latencyMs ?? 0
+    if (typeof latency === 'function') {
+      this.#latency = latency as (from: Address, to: Address) => number
+    } else if (isLatency(latency)) {
+      this.#latency = () => latency
+    } else {
+      throw new InvalidConfigError('latencyMs', `must be a finite number >= 0 or a function, got ${shown(latency)}`)
+    }
   }
 
   /** A transport for `self`; it receives messages addressed to `self.address` until closed. */
@@ -43,7 +86,10 @@ export class InProcessNetwork {
     return t
   }
 
-  /** Resolves once no message is in flight and no handler is running. */
+  /**
+   * Resolves once no message is in flight (delayed ones included: with a virtual clock, advance it) and no
+   * handler is running.
+   */
   async idle (): Promise<void> {
     if (this.#pending === 0) return
     await new Promise<void>(resolve => this.#idleWaiters.push(resolve))
@@ -63,19 +109,41 @@ export class InProcessNetwork {
     if (target === undefined) throw new PeerUnreachableError(peer.address, 'no in-process node with that address')
     const handler = target.handlerFor(protocol)
     if (handler === undefined) throw new PeerUnreachableError(peer.address, `protocol ${protocol} not supported`)
+    const latency: unknown = this.#latency(from.address, peer.address)
+    if (!isLatency(latency)) {
+      throw new InvalidConfigError('latencyMs', `the function returned ${shown(latency)} for the link ` +
+        `${from.address} -> ${peer.address}; a latency must be a finite number >= 0`)
+    }
     const copy = bytes.slice()
     this.#pending++
-    setImmediate(() => {
-      this.stats.messages++
-      this.stats.bytes += copy.length
-      let result: void | Promise<void>
-      try {
-        result = handler(copy, from)
-      } catch {
-        result = undefined
-      }
-      void Promise.resolve(result).catch(() => {}).finally(() => { this.#settle() })
-    })
+    if (latency === 0) {
+      setImmediate(() => { this.#handOver(handler, copy, from) })
+      return
+    }
+    try {
+      this.#clock.setTimeout(() => {
+        // what listens at arrival gets it: a receiver that closed or unhandled the protocol meanwhile loses it
+        const current = target.handlerFor(protocol)
+        if (current === undefined) this.#settle()
+        else this.#handOver(current, copy, from)
+      }, latency)
+    } catch (error) {
+      this.#settle()
+      throw error
+    }
+  }
+
+  /** Hands a message to its handler, counts it, and settles once the handler is done (thrown or not). */
+  #handOver (handler: InboundMessageHandler, copy: Uint8Array, from: RemoteSender): void {
+    this.stats.messages++
+    this.stats.bytes += copy.length
+    let result: void | Promise<void>
+    try {
+      result = handler(copy, from)
+    } catch {
+      result = undefined
+    }
+    void Promise.resolve(result).catch(() => {}).finally(() => { this.#settle() })
   }
 
   #settle (): void {

@@ -3,7 +3,8 @@
  *
  * Test tools for the Pocket P2P packages and for the routers people write against `@pokt-p2p/types`:
  *
- * - {@link InProcessNetwork}: `MessageTransport`s connected in memory, for tests, examples and benchmarks;
+ * - {@link InProcessNetwork}: `MessageTransport`s connected in memory, for tests, examples, benchmarks and
+ *   simulations, optionally with a one-way latency per link on any `Clock` (a simulator's virtual one included);
  * - `routerComplianceTests` (`@pokt-p2p/testing/compliance`): the contract suite every `Router` must pass (needs
  *   jest; the only module here that imports `@jest/globals`);
  * - {@link waitFor}, {@link testIdentities}, {@link captureLogs}: the waits, keys and log capture the packages'

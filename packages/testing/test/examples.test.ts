@@ -22,6 +22,15 @@ describe('README examples', () => {
     ])
   })
 
+  it('examples/in-process-latency.ts: each message arrives at its send time + its link\'s latency, in virtual time', async () => {
+    expect(await runExample(pkg, 'examples/in-process-latency.ts')).toEqual([
+      '30 ms: bob got it from alice',
+      '60 ms: carol got it from bob',
+      '80 ms: carol got it from alice',
+      '{ messages: 3, bytes: 3 }'
+    ])
+  })
+
   it('examples/capture-logs.ts: each call is one line, arguments substituted, errors in their own namespace', async () => {
     expect(await runExample(pkg, 'examples/capture-logs.ts')).toEqual([
       'pokt:demo: started with 3 peers',

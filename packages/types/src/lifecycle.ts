@@ -30,12 +30,16 @@ export type LifecycleState = 'stopped' | 'starting' | 'started' | 'stopping'
 export class Lifecycle {
   readonly #hooks: LifecycleHooks
   #state: LifecycleState = 'stopped'
-  #starting: Promise<void> = Promise.resolve()
-  #stopping: Promise<void> = Promise.resolve()
+  // set when entering 'starting' / 'stopping', and only read in that state (nothing allocated while idle: a
+  // simulator holds a million of these)
+  #starting: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+  /** aborts the start in progress; released once the start has settled */
   #cancel: AbortController | undefined
   /** counts calls, so that each knows whether a later one was made */
   #ticket = 0
-  #latest: { kind: 'start' | 'stop', promise: Promise<void> } = { kind: 'stop', promise: Promise.resolve() }
+  /** the latest call; read only by a call that a later one superseded, so set by then */
+  #latest: { kind: 'start' | 'stop', promise: Promise<void> } | undefined
 
   /** @param hooks - the component's start and stop */
   constructor (hooks: LifecycleHooks) {
@@ -75,7 +79,7 @@ export class Lifecycle {
    */
   async #superseded (kind: 'start' | 'stop'): Promise<void> {
     for (;;) {
-      const latest = this.#latest
+      const latest = this.#latest as { kind: 'start' | 'stop', promise: Promise<void> }
       if (latest.kind !== kind) return
       await latest.promise
       if (latest === this.#latest) return
@@ -89,18 +93,21 @@ export class Lifecycle {
       if (this.#state === 'starting') {
         // a start being cancelled by a stop ends stopped: wait for it to unwind, then start again
         if (this.#cancel?.signal.aborted !== true) return await this.#starting
-        await this.#starting.catch(() => {})
+        await this.#starting?.catch(() => {})
         continue
       }
       if (this.#state === 'stopping') {
-        await this.#stopping.catch(() => {})
+        await this.#stopping?.catch(() => {})
         continue
       }
       const cancel = new AbortController()
       this.#cancel = cancel
       this.#state = 'starting'
-      this.#starting = this.#runStart(cancel.signal)
-      return await this.#starting
+      const starting = this.#runStart(cancel.signal).finally(() => {
+        if (this.#cancel === cancel) this.#cancel = undefined
+      })
+      this.#starting = starting
+      return await starting
     }
   }
 
@@ -133,7 +140,7 @@ export class Lifecycle {
       if (this.#state === 'stopping') return await this.#stopping
       if (this.#state === 'starting') {
         this.#cancel?.abort(new NotStartedError('stopped before it finished starting'))
-        await this.#starting.catch(() => {})
+        await this.#starting?.catch(() => {})
         continue
       }
       this.#state = 'stopping'

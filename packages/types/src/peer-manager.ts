@@ -1,7 +1,8 @@
 import type { Address } from './identity.js'
 import type { Peer } from './peer.js'
-import { Peerstore, type ReadonlyPeerstore } from './peerstore.js'
-import { PeersView, SortedAddressList } from './view.js'
+import type { ReadonlyPeerstore } from './peerstore.js'
+import { StakedSet } from './staked-set.js'
+import { PeersView } from './view.js'
 
 /** A change to apply to a {@link PeerManager}: add a peer, or remove one by address. */
 export type PeerManagerEvent =
@@ -19,61 +20,61 @@ export type PeerManagerEvent =
   }
 
 /**
- * Keeps a peerstore and the self-rotated sorted view in step (reference `SortedPeerManager`). Events are applied
- * synchronously. Adding a present address and removing an absent one are no-ops, so the view never holds
+ * Keeps a node's staked set and its self-rotated sorted view in step (reference `SortedPeerManager`). Events are
+ * applied synchronously. Adding a present address and removing an absent one are no-ops, so the view never holds
  * duplicates and never loses a neighbour (reference bug #554).
+ *
+ * Given a {@link StakedSet}, the manager shares it (nothing is copied, however many managers share one set); a
+ * change makes a new set that shares the old one's storage and records the difference.
  */
 export class PeerManager {
-  readonly #peerstore: Peerstore
-  readonly #list: SortedAddressList
-  readonly #view: PeersView
+  #set: StakedSet
+  #view: PeersView
 
   /**
    * @param selfAddress - this node's pocket address: the view is rotated so that it comes first
-   * @param peers - the initial peers; a repeated address keeps the first
+   * @param peers - the initial peers (a repeated address keeps the first), or a staked set to share
    */
-  constructor (readonly selfAddress: Address, peers: Iterable<Peer> = []) {
-    this.#peerstore = new Peerstore()
-    for (const p of peers) if (!this.#peerstore.has(p.address)) this.#peerstore.addPeer(p)
-    this.#list = new SortedAddressList(this.#peerstore.getPeerList().map(p => p.address))
-    this.#view = new PeersView(this.#list, selfAddress)
+  constructor (readonly selfAddress: Address, peers: Iterable<Peer> | StakedSet = []) {
+    this.#set = peers instanceof StakedSet ? peers : StakedSet.from(peers)
+    this.#view = new PeersView(this.#set.addresses, selfAddress)
   }
 
-  /** The peers, by address. */
+  /** The peers, by address (the current staked set). */
   get peerstore (): ReadonlyPeerstore {
-    return this.#peerstore
+    return this.#set
   }
 
-  /** The sorted view of the peers' addresses, rotated to start at `selfAddress`. */
+  /** The current staked set; a change replaces it (sets are immutable). */
+  get stakedSet (): StakedSet {
+    return this.#set
+  }
+
+  /** The sorted view of the peers' addresses, rotated to start at `selfAddress`; a change replaces it. */
   get view (): PeersView {
     return this.#view
   }
 
   /** The peer at view index `index` (0 = self when self is staked). */
   peerAt (index: number): Peer {
-    const address = this.#view.at(index)
-    return this.#peerstore.getPeer(address) as Peer
+    return this.#set.getPeer(this.#view.at(index)) as Peer
   }
 
-  /** Returns true if the peerstore changed. */
+  /** Returns true if the staked set changed. */
   handleEvent (event: PeerManagerEvent): boolean {
-    if (event.type === 'add') {
-      if (this.#peerstore.has(event.peer.address)) return false
-      this.#peerstore.addPeer(event.peer)
-      this.#list.add(event.peer.address)
-      return true
-    }
-    if (!this.#peerstore.removePeer(event.address)) return false
-    this.#list.remove(event.address)
+    const next = event.type === 'add' ? this.#set.with([event.peer]) : this.#set.without([event.address])
+    if (next === this.#set) return false
+    this.#set = next
+    this.#view = new PeersView(next.addresses, this.selfAddress)
     return true
   }
 
-  /** Adds `peer` unless its address is present; returns true if the peerstore changed. */
+  /** Adds `peer` unless its address is present; returns true if the staked set changed. */
   addPeer (peer: Peer): boolean {
     return this.handleEvent({ type: 'add', peer })
   }
 
-  /** Removes the peer at `address` if present; returns true if the peerstore changed. */
+  /** Removes the peer at `address` if present; returns true if the staked set changed. */
   removePeer (address: Address): boolean {
     return this.handleEvent({ type: 'remove', address })
   }

@@ -1,11 +1,12 @@
 import type { Address } from './identity.js'
+import type { SortedAddresses } from './staked-set.js'
 
 /**
  * Addresses kept in ascending order (lowercase hex of equal length, so string order is byte order).
  * One list can back any number of {@link PeersView}s: a simulator holding a million nodes keeps one list, and each
  * node's view is a rotation of it rather than a copy.
  */
-export class SortedAddressList {
+export class SortedAddressList implements SortedAddresses {
   #addrs: Address[]
   #version = 0
 
@@ -83,14 +84,15 @@ export class SortedAddressList {
 }
 
 /**
- * A node's view of the sorted address list: rotated so that the node itself is at index 0 and indices wrap
+ * A node's view of a sorted address list (a mutable {@link SortedAddressList} or a `StakedSet`'s immutable
+ * addresses): rotated so that the node itself is at index 0 and indices wrap
  * (reference §4.4: self `D` over `ABCDEF` reads `DEFABC`). When self is not in the list, index 0 is the first
  * address greater than self, wrapping — the reference's rule, used by client-only nodes.
  *
  * `at(i)` is O(1); the rotation offset is recomputed with one binary search after the list changes.
  */
 export class PeersView {
-  readonly #list: SortedAddressList
+  readonly #list: SortedAddresses
   #offset = 0
   #seenVersion = -1
 
@@ -98,12 +100,12 @@ export class PeersView {
    * @param list - the shared sorted list this view rotates (not copied: later changes to it show through)
    * @param selfAddress - the node's own address: index 0 when it is in the list
    */
-  constructor (list: SortedAddressList, readonly selfAddress: Address) {
+  constructor (list: SortedAddresses, readonly selfAddress: Address) {
     this.#list = list
   }
 
   /** The underlying sorted list. */
-  get list (): SortedAddressList {
+  get list (): SortedAddresses {
     return this.#list
   }
 
