@@ -1,6 +1,6 @@
 import {
   InvalidConfigError, Lifecycle, MessageDroppedError, NotStartedError, PeerManager, RAINTREE_MODES, RAINTREE_PROTOCOL_ID,
-  TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage,
+  RAINTREE_STREAM_PROTOCOL_ID, TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage,
   systemClock
 } from '@pokt-p2p/types'
 import type {
@@ -24,10 +24,17 @@ export interface RainTreeInit {
    */
   acceptFromUnknownPeers?: boolean
   /**
-   * The protocol id messages are sent and received on.
+   * The reference's protocol id: one message per stream, what Go nodes speak. Always handled, and used for peers
+   * that do not offer `streamProtocol`.
    * @default 'pokt/raintree/v1.0.0'
    */
   protocol?: string
+  /**
+   * The fast path, offered before `protocol`: one long-lived stream per neighbour (over libp2p, see
+   * `framedProtocols` of `@pokt-p2p/transport`). `false` speaks only `protocol`, as a Go node does.
+   * @default 'pokt/raintree/v2.0.0'
+   */
+  streamProtocol?: string | false
 }
 
 /**
@@ -143,8 +150,10 @@ export class RainTreeRouter implements Router {
   readonly name = 'raintree'
   /** The targeting rules of this node's broadcasts (see {@link RainTreeInit.mode}). */
   readonly mode: RainTreeMode
-  /** The protocol id it sends and receives on. */
+  /** The reference's protocol id (see {@link RainTreeInit.protocol}). */
   readonly protocol: string
+  /** What it offers a peer, in order of preference: the stream protocol (unless disabled), then `protocol`. */
+  readonly protocols: readonly string[]
   /** This node's pocket address. */
   readonly selfAddress: Address
 
@@ -174,6 +183,8 @@ export class RainTreeRouter implements Router {
         `unknown RainTree mode ${JSON.stringify(this.mode)} (expected ${RAINTREE_MODES.join(' or ')})`)
     }
     this.protocol = init.protocol ?? RAINTREE_PROTOCOL_ID
+    const stream = init.streamProtocol ?? RAINTREE_STREAM_PROTOCOL_ID
+    this.protocols = Object.freeze(stream === false || stream === this.protocol ? [this.protocol] : [stream, this.protocol])
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
     this.selfAddress = components.selfAddress
     this.#transport = components.transport
@@ -185,12 +196,12 @@ export class RainTreeRouter implements Router {
     this.#metrics.viewSize?.update(this.#manager.view.length)
     this.#lifecycle = new Lifecycle({
       start: async () => {
-        this.#transport.handle(this.protocol, this.#onMessage)
-        this.#log('started on %s (%s mode): view of %d, maxNumLevels %d%s', this.protocol, this.mode,
+        for (const protocol of this.protocols) this.#transport.handle(protocol, this.#onMessage)
+        this.#log('started on %s (%s mode): view of %d, maxNumLevels %d%s', this.protocols.join(' and '), this.mode,
           this.#manager.view.length, this.#maxNumLevels, this.#manager.view.containsSelf ? '' : ', client-only')
       },
       stop: async () => {
-        this.#transport.unhandle(this.protocol)
+        for (const protocol of this.protocols) this.#transport.unhandle(protocol)
         this.#log('stopped')
       }
     })
@@ -277,7 +288,7 @@ export class RainTreeRouter implements Router {
     const peer = this.#manager.peerstore.getPeer(address)
     if (peer === undefined) throw new UnknownPeerError(address)
     try {
-      await this.#transport.sendTo(peer, this.protocol, encodeRainTreeMessage({ level: 0, data }), options)
+      await this.#transport.sendTo(peer, this.protocols, encodeRainTreeMessage({ level: 0, data }), options)
     } catch (err) {
       this.#sendFailed(address, 0, err)
       throw err
@@ -313,7 +324,7 @@ export class RainTreeRouter implements Router {
 
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
     try {
-      await this.#transport.sendTo(peer, this.protocol, bytes, options)
+      await this.#transport.sendTo(peer, this.protocols, bytes, options)
     } catch (err) {
       const error = this.#sendFailed(peer.address, level, err)
       this.#events?.dispatch('send:failed', { to: peer.address, level, error })

@@ -15,7 +15,10 @@ class CapturingTransport implements MessageTransport {
   constructor (readonly localAddress: string) {}
   handle (_p: string, h: InboundMessageHandler): void { this.handler = h }
   unhandle (): void { this.handler = undefined }
-  async sendTo (): Promise<void> { this.sends++ }
+  async sendTo (_peer: unknown, protocols: string | readonly string[]): Promise<string> {
+    this.sends++
+    return [protocols].flat()[0] as string
+  }
 }
 
 /** Messages the router read or dropped (for any reason): every inbound message is exactly one of them. */

@@ -34,7 +34,7 @@ class Traffic {
       unhandle: protocol => { transport.unhandle(protocol) },
       sendTo: async (peer, protocol, bytes, options) => {
         this.sending++
-        try { await transport.sendTo(peer, protocol, bytes, options) } finally { this.sending-- }
+        try { return await transport.sendTo(peer, protocol, bytes, options) } finally { this.sending-- }
       }
     }
   }

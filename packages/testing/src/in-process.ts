@@ -100,15 +100,17 @@ export class InProcessNetwork {
     if (this.#nodes.get(address) === t) this.#nodes.delete(address)
   }
 
-  /** @internal */
-  deliver (from: RemoteSender, peer: Peer, protocol: string, bytes: Uint8Array): void {
+  /** @internal Delivers on the first of `protocols` the receiver handles; returns that protocol. */
+  deliver (from: RemoteSender, peer: Peer, protocols: string | readonly string[], bytes: Uint8Array): string {
     if (bytes.length > this.#maxMessageBytes) {
       throw new MessageTooLargeError(bytes.length, this.#maxMessageBytes)
     }
     const target = this.#nodes.get(peer.address)
     if (target === undefined) throw new PeerUnreachableError(peer.address, 'no in-process node with that address')
-    const handler = target.handlerFor(protocol)
-    if (handler === undefined) throw new PeerUnreachableError(peer.address, `protocol ${protocol} not supported`)
+    const offered = typeof protocols === 'string' ? [protocols] : protocols
+    const protocol = offered.find(p => target.handlerFor(p) !== undefined)
+    if (protocol === undefined) throw new PeerUnreachableError(peer.address, `none of the protocols ${offered.join(', ')} is supported`)
+    const handler = target.handlerFor(protocol) as InboundMessageHandler
     const latency: unknown = this.#latency(from.address, peer.address)
     if (!isLatency(latency)) {
       throw new InvalidConfigError('latencyMs', `the function returned ${shown(latency)} for the link ` +
@@ -118,7 +120,7 @@ export class InProcessNetwork {
     this.#pending++
     if (latency === 0) {
       setImmediate(() => { this.#handOver(handler, copy, from) })
-      return
+      return protocol
     }
     try {
       this.#clock.setTimeout(() => {
@@ -131,6 +133,7 @@ export class InProcessNetwork {
       this.#settle()
       throw error
     }
+    return protocol
   }
 
   /** Hands a message to its handler, counts it, and settles once the handler is done (thrown or not). */
@@ -186,10 +189,11 @@ export class InProcessTransport implements MessageTransport {
     return this.#closed ? undefined : this.#handlers.get(protocol)
   }
 
-  async sendTo (peer: Peer, protocol: string, bytes: Uint8Array, options: AbortOptions = {}): Promise<void> {
+  /** Delivers on the first of `protocols` the receiver handles (one message per call, in either case). */
+  async sendTo (peer: Peer, protocols: string | readonly string[], bytes: Uint8Array, options: AbortOptions = {}): Promise<string> {
     options.signal?.throwIfAborted()
     if (this.#closed) throw new NotStartedError('in-process transport is closed')
-    this.network.deliver(this.self, peer, protocol, bytes)
+    return this.network.deliver(this.self, peer, protocols, bytes)
   }
 
   /** Stops receiving; further sends throw. */

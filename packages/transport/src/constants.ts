@@ -1,6 +1,10 @@
 /** Protocol ids and defaults shared with the Go reference (`p2p/protocol/protocol.go`, `runtime/defaults`). */
 
-export { RAINTREE_PROTOCOL_ID, BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/types'
+import { BACKGROUND_STREAM_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID } from '@pokt-p2p/types'
+
+export {
+  RAINTREE_PROTOCOL_ID, BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC, RAINTREE_STREAM_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID
+} from '@pokt-p2p/types'
 
 /** Default P2P listen port (reference `DefaultP2PPort`). */
 export const DEFAULT_P2P_PORT = 42069
@@ -32,6 +36,37 @@ export const DEFAULT_MAX_STREAM_WINDOW_BYTES = 4 * 1024 * 1024
  * `maxInboundStreams` (32 by default in js-libp2p) so bursts queue here instead of being reset there.
  */
 export const DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER = 16
+
+/**
+ * Sends in flight at once over all peers; more wait for a slot (within their timeout), they do not fail. It bounds
+ * the dials, negotiations and streams one node has under way. A RainTree hop sends to 2–3 peers and the background
+ * router to its handful of unicast peers, so 256 (16 peers at the per-peer limit) is only reached by a node
+ * flooding many peers at once, which it should then pace.
+ */
+export const DEFAULT_MAX_CONCURRENT_SENDS = 256
+
+/**
+ * The protocols carried as length-prefixed frames on one long-lived stream per peer: RainTree's and the
+ * background router's v2. Their v1 ids (one message per stream) stay as they are, for the Go reference nodes.
+ */
+export const DEFAULT_FRAMED_PROTOCOLS: readonly string[] = Object.freeze([RAINTREE_STREAM_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID])
+
+/**
+ * A framed stream that carried no frame either way for this long is closed (the next send reopens it, one round
+ * trip). A minute keeps the streams of neighbours a node talks to every few seconds (consensus steps, RainTree
+ * levels) open, and releases those of peers it met once (a broadcast's originator, a one-off request) instead of
+ * keeping a stream per peer of the network forever. It stays under libp2p's stream `inactivityTimeout` (120 s).
+ */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000
+
+/**
+ * Handler calls of one framed stream in flight at once. Frames are handed over in arrival order; at the limit
+ * reading pauses, so a slow handler holds up its sender (yamux stops granting window) instead of growing a
+ * queue. 1 would hand frames over strictly one at a time; 16 (the same as a sender's per-peer limit, the
+ * concurrency one peer had on the v1 path) keeps two routers whose handlers await their own forwards to each
+ * other from blocking each other on one frame each.
+ */
+export const DEFAULT_MAX_CONCURRENT_HANDLERS_PER_STREAM = 16
 
 /**
  * Streams a remote may open on a new connection before this side has finished setting it up. yamux's default (10)

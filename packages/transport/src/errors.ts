@@ -183,3 +183,19 @@ export class SendAbortedError extends TimeoutError {
     super(`sending to peer ${address} aborted by the caller while ${stage}`, options)
   }
 }
+
+/**
+ * A framed stream carried bytes that are not a frame: the length prefix is not a minimal unsigned varint. The
+ * stream was reset (its later frames cannot be found either).
+ */
+export class MalformedFrameError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'MalformedFrameError'
+  /**
+   * @param reason - what is wrong with the bytes
+   * @param options - `cause`: the underlying error
+   */
+  constructor (reason: string, options?: PocketErrorOptions) {
+    super(`malformed frame on a framed stream: ${reason}; stream reset`, options)
+  }
+}

@@ -9,11 +9,15 @@
  *   with one error class per malformed input.
  * - {@link peerIdOf} / {@link remoteSenderOf}: pocket peer ⇄ libp2p identity; a remote's pocket address always
  *   comes from the noise-authenticated connection key.
- * - {@link messageTransport}: the `MessageTransport` routers use (send one message to a peer on a protocol,
- *   be called with whole inbound messages), framed as the Go reference (one message per stream), with size and
- *   time limits enforced while reading. A libp2p-style service: `messageTransport(init)({ node, logger?, metrics? })`
- *   logs rejected messages and failed sends (`pokt:transport`) and counts `pokt_transport_*` metrics.
- *   `InProcessNetwork` (`@pokt-p2p/testing`) implements the same interface without sockets.
+ * - {@link messageTransport}: the `MessageTransport` routers use (send one message to a peer on the first of
+ *   some protocols it supports, be called with whole inbound messages). v1 protocols are framed as the Go reference
+ *   (one message per stream); framed protocols (`pokt/raintree/v2.0.0`, `pokt/background/v2.0.0` by default) carry
+ *   unsigned-varint length-prefixed frames on one long-lived stream per peer and protocol, used both ways, reopened
+ *   when it breaks and closed when idle. Size and time limits are enforced while reading, in both formats. A
+ *   libp2p-style service: `messageTransport(init)({ node, logger?, metrics? })` logs rejected messages and failed
+ *   sends (`pokt:transport`) and counts `pokt_transport_*` metrics. `InProcessNetwork` (`@pokt-p2p/testing`)
+ *   implements the same interface without sockets.
+ * - {@link encodeFrame} / {@link FrameDecoder}: the framed protocols' wire format, for raw streams.
  *
  * On Node 20 this module installs a `Promise.withResolvers` polyfill first (also `@pokt-p2p/transport/polyfill`).
  *
@@ -71,6 +75,7 @@ export {
   peerIdOf, remoteSenderOf, peerFromConnection, addressOfPeerId, privateKeyOf, memoryMultiaddr, multiaddrsOf
 } from './peer.js'
 export { readMessage, writeMessage, type ReadMessageOptions } from './unicast.js'
+export { encodeFrame, encodeFrameHeader, FrameDecoder } from './framing.js'
 export {
   messageTransport, Libp2pMessageTransport, localSenderOf,
   type Libp2pTransportInit, type MessageTransportComponents, type TransportRejectReason, type InboundErrorContext

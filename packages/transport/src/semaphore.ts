@@ -11,6 +11,19 @@ export class KeyedSemaphore {
 
   constructor (private readonly limit: number) {}
 
+  /** A release function when a slot for `key` is free now, else `undefined` (nothing is queued). */
+  tryAcquire (key: string): (() => void) | undefined {
+    let entry = this.#slots.get(key)
+    if (entry === undefined) {
+      entry = { active: 0, waiters: [] }
+      this.#slots.set(key, entry)
+    }
+    // a released slot goes to the first waiter directly, so a free slot means nobody is waiting
+    if (entry.active >= this.limit) return undefined
+    entry.active++
+    return this.#releaser(entry, key)
+  }
+
   /** Resolves with a release function once a slot for `key` is free; rejects with the signal's reason on abort. */
   async acquire (key: string, signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted()
@@ -38,6 +51,10 @@ export class KeyedSemaphore {
       })
       // the releaser handed its slot over, so `active` is unchanged
     }
+    return this.#releaser(e, key)
+  }
+
+  #releaser (e: { active: number, waiters: Array<() => void> }, key: string): () => void {
     let released = false
     return () => {
       if (released) return

@@ -19,6 +19,15 @@ describe('README examples', () => {
     ])
   })
 
+  it('examples/framed-streams.ts: A reaches B on v2 over one stream and the v1-only C on v1, a stream per message', async () => {
+    expect(await runExample(pkg, 'examples/framed-streams.ts')).toEqual([
+      'to B: pokt/raintree/v2.0.0',
+      'to C: pokt/raintree/v1.0.0',
+      'B got B1 B2 B3; C got C1 C2 C3',
+      'streams A opened: 1 on v2, 3 on v1'
+    ])
+  })
+
   it('examples/memory-network.ts: 19 nodes of a 20-node memory network receive one message each', async () => {
     expect(await runExample(pkg, 'examples/memory-network.ts')).toEqual(['19 nodes received the message'])
   })

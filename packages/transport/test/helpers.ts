@@ -2,6 +2,7 @@
 import { createPeer, MemoryMetrics, type ComponentLogger, type ConnectionType, type Identity, type Peer } from '@pokt-p2p/types'
 import { testIdentities } from '@pokt-p2p/testing'
 import type { Libp2p } from 'libp2p'
+import type { Stream } from '@libp2p/interface'
 import {
   createNode, Libp2pMessageTransport, memoryMultiaddr, messageTransport, multiaddrToServiceUrl,
   type Libp2pTransportInit, type NodeInit
@@ -91,4 +92,22 @@ export function collect (n: TestNode, protocol: string): Array<{ bytes: Uint8Arr
   const got: Array<{ bytes: Uint8Array, from: string }> = []
   n.transport.handle(protocol, (bytes, from) => { got.push({ bytes, from: from.address }) })
   return got
+}
+
+/** Streams `n` opened (`pokt_transport_streams_opened_total`), on one protocol or in all. */
+export function streamsOpened (n: TestNode, protocol?: string): number {
+  return n.metrics.value('pokt_transport_streams_opened_total', protocol)
+}
+
+/** The libp2p streams of `protocol` open between `n` and `peer` (both directions), as `n` sees them. */
+export function streamsTo (n: TestNode, peer: TestNode, protocol: string): Stream[] {
+  return n.node.getConnections(peer.node.peerId).flatMap(c => c.streams).filter(s => s.protocol === protocol)
+}
+
+/** A raw libp2p stream from `from` to `to` on `protocol`, for writing hand-made bytes. */
+export async function rawStream (from: TestNode, to: TestNode, protocol: string): Promise<Stream> {
+  const addr = to.peer.serviceUrl === ''
+    ? memoryMultiaddr(to.identity.address).encapsulate(`/p2p/${to.node.peerId.toString()}`)
+    : to.node.getMultiaddrs()[0]!
+  return await from.node.dialProtocol(addr, protocol)
 }

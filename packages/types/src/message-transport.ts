@@ -29,10 +29,13 @@ export interface MessageTransport {
   /** Removes the handler of `protocol`; inbound messages on it are refused from then on. No-op when there is none. */
   unhandle (protocol: string): void
   /**
-   * Delivers `bytes` to `peer` as one message.
-   * @throws {PeerUnreachableError} when the peer cannot be reached
+   * Delivers `bytes` to `peer` as one message, on the first of `protocols` (in order of preference) that the peer
+   * supports: a router offers its own newer protocol first and the reference's after it, and learns from the
+   * result which one the peer speaks.
+   * @returns the protocol the message went out on
+   * @throws {PeerUnreachableError} when the peer cannot be reached, or supports none of `protocols`
    */
-  sendTo (peer: Peer, protocol: string, bytes: Uint8Array, options?: AbortOptions): Promise<void>
+  sendTo (peer: Peer, protocols: string | readonly string[], bytes: Uint8Array, options?: AbortOptions): Promise<string>
 }
 
 /** Default inbound message cap: the spec's 4 MiB block plus room for headers. */

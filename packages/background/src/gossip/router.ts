@@ -1,6 +1,6 @@
 import { TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import delay from 'delay'
-import { BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
 import {
   InvalidConfigError, Lifecycle, MessageTooLargeError, NotStartedError, Peerstore, TypedEvents, UnknownPeerError,
   checkEnvelope, createPeer, defaultComponentLogger, encodeBackgroundMessage,
@@ -36,6 +36,12 @@ export interface BackgroundComponents {
   /** Where the router counts (`pokt_background_*`). @default none: nothing is counted */
   metrics?: Metrics
 }
+
+/**
+ * Direct sends go out on the framed stream protocol when the peer speaks it, else on the reference's one message
+ * per stream; both are handled.
+ */
+const UNICAST_PROTOCOLS = [BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_PROTOCOL_ID] as const
 
 /** The gossipsub events after which the topic's subscriber and mesh counts may have changed. */
 const GOSSIP_PEER_EVENTS = ['subscription-change', 'gossipsub:graft', 'gossipsub:prune', 'gossipsub:heartbeat'] as const
@@ -177,7 +183,7 @@ export class BackgroundRouter implements Router {
       throw new MessageTooLargeError(bytes.length, this.#cfg.maxMessageBytes, 'background message')
     }
     try {
-      await this.#transport.sendTo(peer, BACKGROUND_PROTOCOL_ID, bytes, options)
+      await this.#transport.sendTo(peer, UNICAST_PROTOCOLS, bytes, options)
     } catch (err) {
       this.#metrics.messages?.increment({ send_failed: true })
       this.#log.error('send to %s failed: %s', address, (err as Error).message)
@@ -241,14 +247,14 @@ export class BackgroundRouter implements Router {
     this.#pubsub.addEventListener('gossipsub:message', this.#onGossip)
     for (const type of GOSSIP_PEER_EVENTS) this.#pubsub.addEventListener(type, this.#onGossipPeers)
     this.#pubsub.subscribe(BACKGROUND_TOPIC)
-    this.#transport.handle(BACKGROUND_PROTOCOL_ID, this.#onUnicast)
+    for (const protocol of UNICAST_PROTOCOLS) this.#transport.handle(protocol, this.#onUnicast)
     this.#log('started: subscribed to %s, %d initial peers', BACKGROUND_TOPIC, this.#peerstore.size)
     await this.#connector.start({ signal })
   }
 
   /** Undoes whatever `#start` did, also after a failed or cancelled start. */
   async #stop (): Promise<void> {
-    this.#transport.unhandle(BACKGROUND_PROTOCOL_ID)
+    for (const protocol of UNICAST_PROTOCOLS) this.#transport.unhandle(protocol)
     this.#pubsub.removeEventListener('gossipsub:message', this.#onGossip)
     for (const type of GOSSIP_PEER_EVENTS) this.#pubsub.removeEventListener(type, this.#onGossipPeers)
     // a stopped gossipsub has forgotten every subscription (and refuses unsubscribe)
