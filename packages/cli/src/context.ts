@@ -11,4 +11,10 @@ export interface CommandContext {
    * then releases what it opened and ends (exit status 130 / 143)
    */
   signal: AbortSignal
+  /**
+   * Runs this same command line again in a new node process with `nodeOptions` added (e.g. a larger heap), its
+   * output and exit code becoming this one's; a stop signal is passed on to it. Only the binary offers it, and
+   * never to the process it started, so a command cannot re-run itself twice.
+   */
+  rerun?: (nodeOptions: string[]) => Promise<number>
 }

@@ -34,8 +34,8 @@ export class Lifecycle {
   // simulator holds a million of these)
   #starting: Promise<void> | undefined
   #stopping: Promise<void> | undefined
-  /** aborts the start in progress; released once the start has settled */
-  #cancel: AbortController | undefined
+  /** the start in progress; released once it has settled */
+  #attempt: StartAttempt | undefined
   /** counts calls, so that each knows whether a later one was made */
   #ticket = 0
   /** the latest call; read only by a call that a later one superseded, so set by then */
@@ -92,7 +92,7 @@ export class Lifecycle {
       if (this.#state === 'started') return
       if (this.#state === 'starting') {
         // a start being cancelled by a stop ends stopped: wait for it to unwind, then start again
-        if (this.#cancel?.signal.aborted !== true) return await this.#starting
+        if (this.#attempt?.cancelled !== true) return await this.#starting
         await this.#starting?.catch(() => {})
         continue
       }
@@ -100,26 +100,26 @@ export class Lifecycle {
         await this.#stopping?.catch(() => {})
         continue
       }
-      const cancel = new AbortController()
-      this.#cancel = cancel
+      const attempt = new StartAttempt()
+      this.#attempt = attempt
       this.#state = 'starting'
-      const starting = this.#runStart(cancel.signal).finally(() => {
-        if (this.#cancel === cancel) this.#cancel = undefined
+      const starting = this.#runStart(attempt).finally(() => {
+        if (this.#attempt === attempt) this.#attempt = undefined
       })
       this.#starting = starting
       return await starting
     }
   }
 
-  async #runStart (signal: AbortSignal): Promise<void> {
+  async #runStart (attempt: StartAttempt): Promise<void> {
     try {
-      await this.#hooks.start({ signal })
+      await this.#hooks.start(attempt)
     } catch (err) {
       await this.#unwind()
-      if (signal.aborted) return
+      if (attempt.cancelled) return
       throw err
     }
-    if (signal.aborted) {
+    if (attempt.cancelled) {
       await this.#unwind()
       return
     }
@@ -139,7 +139,7 @@ export class Lifecycle {
       if (this.#state === 'stopped') return
       if (this.#state === 'stopping') return await this.#stopping
       if (this.#state === 'starting') {
-        this.#cancel?.abort(new NotStartedError('stopped before it finished starting'))
+        this.#attempt?.cancel(new NotStartedError('stopped before it finished starting'))
         await this.#starting?.catch(() => {})
         continue
       }
@@ -147,5 +147,31 @@ export class Lifecycle {
       this.#stopping = this.#hooks.stop().finally(() => { this.#state = 'stopped' })
       return await this.#stopping
     }
+  }
+}
+
+/**
+ * One start: the `{ signal }` its hook is given, with the `AbortController` made only if the hook reads `signal`
+ * (most start hooks never do, and a controller is an event target of ~400 bytes that every start would otherwise
+ * allocate — a million of them in a simulator).
+ */
+class StartAttempt implements Required<AbortOptions> {
+  #controller: AbortController | undefined
+  #reason: unknown
+  cancelled = false
+
+  get signal (): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.cancelled) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+
+  cancel (reason: unknown): void {
+    if (this.cancelled) return
+    this.cancelled = true
+    this.#reason = reason
+    this.#controller?.abort(reason)
   }
 }

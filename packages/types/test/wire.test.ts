@@ -37,6 +37,18 @@ describe('wire format (reference §2 worked example)', () => {
     expect(back.rangeSize).toBe(7)
   })
 
+  it('the hand-written RainTreeMessage encoder writes exactly what protobuf-es writes, and refuses non-uint32s', () => {
+    const uint32 = fc.oneof(fc.constantFrom(0, 1, 127, 128, 16383, 16384, 2 ** 31, 2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
+    fc.assert(fc.property(uint32, fc.uint8Array({ maxLength: 300 }), fc.option(uint32, { nil: undefined }), (level, data, rangeSize) => {
+      const init = rangeSize === undefined ? { level, data } : { level, data, rangeSize }
+      expect(hex(encodeRainTreeMessage(init))).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, init))))
+    }), { numRuns: 500 })
+    for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) {
+      expect(() => encodeRainTreeMessage({ level: bad, data: envelope })).toThrow(/RainTreeMessage.level must be a uint32/)
+      expect(() => encodeRainTreeMessage({ level: 1, data: envelope, rangeSize: bad })).toThrow(/rangeSize must be a uint32/)
+    }
+  })
+
   it('round-trips envelopes, and the nonce is a uint64 bigint', () => {
     const max = (1n << 64n) - 2n
     const env = decodePocketEnvelope(encodePocketEnvelope(createAny('type.googleapis.com/pocket.Foo', Uint8Array.of(1, 2)), max))
