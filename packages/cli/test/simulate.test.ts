@@ -62,7 +62,7 @@ describe('pokt-p2p simulate', () => {
   it('re-runs node with a larger heap for a large N, and Ctrl-C stops both processes (exit 130)', async () => {
     // a 64 MiB heap is too small for a million routers: the command re-runs itself with a larger one
     const p = startBin(['simulate', '--nodes', '1000000'], { NODE_OPTIONS: '--max-old-space-size=64' })
-    await p.line('err', l => /^simulate: re-running node with --max-old-space-size=\d+ --max-semi-space-size=64$/.test(l), 'the re-run line')
+    await p.line('err', l => /^simulate: re-running node with --max-old-space-size=\d+ --max-semi-space-size=64 --expose-gc$/.test(l), 'the re-run line')
     // the line of the process doing the work: it has started (and installed its signal handlers)
     await p.line('err', l => l.startsWith('simulate: 1,000,000 RainTree routers'), 'the start line of the re-run')
     const children = descendants(p.pid)

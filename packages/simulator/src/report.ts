@@ -74,7 +74,8 @@ export function formatReport (report: SimulationReport): string {
     ['tick', `${ms(report.tickMs)} (mean one-way latency)`],
     ['virtual time', `${ms(report.virtualMs)}, ${int(report.events)} events`],
     ['host', `${(report.wallMs / 1000).toFixed(1)} s wall, ${int(report.eventsPerSecond)} events/s, ` +
-      `peak RSS ${bytes(report.peakRssBytes)}, ${int(report.bytesPerIdleNode)} B per idle node`]
+      `peak RSS ${bytes(report.peakRssBytes)}, ` +
+      (report.bytesPerIdleNode === null ? 'per idle node: run node with --expose-gc' : `${int(report.bytesPerIdleNode)} B per idle node`)]
   ]
   const width = Math.max(...rows.map(([k]) => k.length))
   const valueWidth = Math.max(...rows.map(([, v]) => v.length))

@@ -110,11 +110,11 @@ export interface SimulationReport {
   readonly peakRssBytes: number
   /**
    * JavaScript heap per node that has a router, once every router is made and started and before the broadcast:
-   * its router, transport and view (the shared staked set and per-node arrays are not in it). Measured; accurate
-   * when node runs with `--expose-gc` (the heap is collected before each reading), approximate otherwise (never
-   * below 0).
+   * its router, transport and view (the shared staked set and per-node arrays are not in it). Measured when node
+   * runs with `--expose-gc` (the heap is collected before each reading); `null` without it, where the heap's
+   * garbage would make any figure meaningless.
    */
-  readonly bytesPerIdleNode: number
+  readonly bytesPerIdleNode: number | null
   /** the options, with every default filled in */
   readonly options: ResolvedSimulationOptions
   /** one row per node, with `trace: true` */
@@ -280,7 +280,8 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     checkAborted(signal)
     progress('setup', created, false)
   }
-  const bytesPerIdleNode = created === 0 ? 0 : Math.max(0, Math.round((heapUsed() - before) / created))
+  const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function'
+  const bytesPerIdleNode = !canCollect ? null : created === 0 ? 0 : Math.max(0, Math.round((heapUsed() - before) / created))
 
   // the broadcast, at virtual time 0
   firstMs[originator] = 0
@@ -337,7 +338,7 @@ function tickOf (coverage: Percentiles, tickMs: number): Percentiles {
 function report (
   opts: ResolvedSimulationOptions, network: SimulatedNetwork, metrics: SharedRouterMetrics, firstMs: Float64Array,
   hop: Int32Array, peers: ReadonlyArray<{ readonly address: string }>,
-  measured: { wallMs: number, runMs: number, bytesPerIdleNode: number }
+  measured: { wallMs: number, runMs: number, bytesPerIdleNode: number | null }
 ): SimulationReport {
   const n = opts.nodes
   let live = 0
