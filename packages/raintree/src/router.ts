@@ -1,13 +1,14 @@
 import {
-  InvalidConfigError, Lifecycle, MessageDroppedError, NotStartedError, PeerManager, RAINTREE_MODES, RAINTREE_PROTOCOL_ID,
-  RAINTREE_STREAM_PROTOCOL_ID, TypedEvents, UnknownPeerError, checkEnvelope, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeMessage,
-  systemClock
+  InvalidConfigError, Lifecycle, MessageDroppedError, NonceDeduper, NotStartedError, PeerManager, RAINTREE_MODES,
+  RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID, RainTreeControl, TypedEvents, UnknownPeerError, checkEnvelope,
+  decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl, encodeRainTreeMessage, systemClock
 } from '@pokt-p2p/types'
 import type {
   AbortOptions, Address, Clock, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
   RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent, StakedSet
 } from '@pokt-p2p/types'
-import { forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
+import { ceilLog3, forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
+import { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
 
 /** Options of {@link RainTreeRouter} (the `init` of {@link rainTree}). */
 export interface RainTreeInit {
@@ -35,6 +36,16 @@ export interface RainTreeInit {
    * @default 'pokt/raintree/v2.0.0'
    */
   streamProtocol?: string | false
+  /**
+   * ACK / adjust / resend (complete mode, on the stream protocol): a node that hands a range on expects an ACK from
+   * its head; a send that fails or goes unanswered within the ACK timeout passes the range on to the next node of
+   * it (the adjusted target takes over the rest of the range), until one ACKs or the range is exhausted. So one
+   * dead node no longer loses its whole range. A peer that speaks only the reference protocol is never waited for.
+   * `true` turns it on; an object turns it on and tunes the timeout, which adapts to the measured round trip. A
+   * node always ACKs a message whose sender asked for it (on the stream protocol), whatever this option.
+   * @default false (until its cost and gains are measured: the reliability issue)
+   */
+  ack?: boolean | AckTimeoutInit
 }
 
 /**
@@ -101,6 +112,12 @@ export const RAINTREE_METRICS = {
   sendFailures: 'pokt_raintree_send_failures_total',
   /** counter: target slots that fell on this node itself (kept local: no message) */
   demotes: 'pokt_raintree_demotes_total',
+  /** counter group by `direction` (`sent`, `received`): ACK frames */
+  acks: 'pokt_raintree_acks_total',
+  /** counter: ranges passed on to the next node because their head failed or did not ACK in time */
+  adjusts: 'pokt_raintree_adjusts_total',
+  /** counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again) */
+  duplicates: 'pokt_raintree_duplicates_total',
   /** gauge: length of the view (the staked set, self included when staked) */
   viewSize: 'pokt_raintree_view_size'
 } as const
@@ -126,6 +143,15 @@ function registerInstruments (metrics: Metrics | undefined) {
     demotes: metrics?.registerCounter(RAINTREE_METRICS.demotes, {
       help: 'RainTree target slots that fell on this node itself (no message sent)'
     }),
+    acks: metrics?.registerCounterGroup(RAINTREE_METRICS.acks, {
+      label: 'direction', help: 'RainTree ACK frames sent and received'
+    }),
+    adjusts: metrics?.registerCounter(RAINTREE_METRICS.adjusts, {
+      help: 'RainTree ranges passed on to the next node: their head failed or did not ACK in time'
+    }),
+    duplicates: metrics?.registerCounter(RAINTREE_METRICS.duplicates, {
+      help: 'RainTree complete-mode copies of a message already had (not delivered again)'
+    }),
     viewSize: metrics?.registerMetric(RAINTREE_METRICS.viewSize, {
       help: 'Nodes in the RainTree view'
     })
@@ -141,6 +167,9 @@ function instruments (metrics: Metrics | undefined): Instruments {
 }
 
 interface Outgoing { index: number, level: number, rangeSize: number }
+
+/** An ACK a sender waits for: `acked` once it came; `wake` ends the wait early. */
+interface AwaitedAck { acked: boolean, wake?: () => void }
 
 /**
  * RainTree among staked actors over any `MessageTransport` (`@pokt-p2p/types`). Targets come from the pure core
@@ -166,6 +195,14 @@ export class RainTreeRouter implements Router {
   readonly #log: Logger
   readonly #metrics: ReturnType<typeof instruments>
   readonly #lifecycle: Lifecycle
+  /** the stream protocol, when offered: ACKs travel on it only */
+  readonly #streamProtocol: string | undefined
+  /** ACK timeouts, adapted to the measured round trip; undefined when ACKs are off */
+  readonly #roundTrip: RoundTripEstimator | undefined
+  /** ACKs awaited, by `nonce/address`: set true when it arrives (made on first use) */
+  #awaitedAcks: Map<string, AwaitedAck> | undefined
+  /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
+  #propagated: NonceDeduper | undefined
   #maxNumLevels: number
   // reused by the planners: the sink appends to #plan, so planning allocates one small object per send at most
   readonly #plan: Outgoing[] = []
@@ -185,6 +222,11 @@ export class RainTreeRouter implements Router {
     this.protocol = init.protocol ?? RAINTREE_PROTOCOL_ID
     const stream = init.streamProtocol ?? RAINTREE_STREAM_PROTOCOL_ID
     this.protocols = Object.freeze(stream === false || stream === this.protocol ? [this.protocol] : [stream, this.protocol])
+    this.#streamProtocol = this.protocols.length > 1 ? this.protocols[0] : undefined
+    const ack = init.ack ?? false
+    this.#roundTrip = ack === false || this.#streamProtocol === undefined
+      ? undefined
+      : new RoundTripEstimator(ack === true ? {} : ack)
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
     this.selfAddress = components.selfAddress
     this.#transport = components.transport
@@ -196,7 +238,7 @@ export class RainTreeRouter implements Router {
     this.#metrics.viewSize?.update(this.#manager.view.length)
     this.#lifecycle = new Lifecycle({
       start: async () => {
-        for (const protocol of this.protocols) this.#transport.handle(protocol, this.#onMessage)
+        for (const protocol of this.protocols) this.#transport.handle(protocol, this.#handlerOf(protocol))
         this.#log('started on %s (%s mode): view of %d, maxNumLevels %d%s', this.protocols.join(' and '), this.mode,
           this.#manager.view.length, this.#maxNumLevels, this.#manager.view.containsSelf ? '' : ', client-only')
       },
@@ -273,7 +315,10 @@ export class RainTreeRouter implements Router {
     const demotes = forEachBroadcastTarget(view.length, this.mode, this.#maxNumLevels, this.#sink, view.containsSelf)
     this.#metrics.demotes?.increment(demotes)
     this.#log.trace('broadcast of %d bytes to %d targets', data.length, this.#plan.length)
-    await this.#sendPlanned(data, options)
+    const envelope = checkEnvelope(data)
+    const nonce = envelope.ok ? envelope.nonce : undefined
+    if (nonce !== undefined && this.mode === 'complete') this.#propagatedOnce(nonce)
+    await this.#sendPlanned(data, options, nonce)
   }
 
   /**
@@ -300,26 +345,113 @@ export class RainTreeRouter implements Router {
     if (!this.isStarted()) throw new NotStartedError('the RainTree router is not started')
   }
 
-  /** Takes the current #plan, encodes and starts every send; resolves when all have settled. */
-  async #sendPlanned (data: Uint8Array, options: AbortOptions): Promise<void> {
+  /**
+   * Takes the current #plan, encodes and starts every send; resolves when all have settled. With ACKs on and the
+   * message's nonce known, each complete-mode range is delegated (see {@link RainTreeInit.ack}).
+   */
+  async #sendPlanned (data: Uint8Array, options: AbortOptions, nonce: bigint | undefined): Promise<void> {
     const plan = this.#plan.splice(0, this.#plan.length)
     if (plan.length === 0) return
+    // the view of this moment: a view is replaced, never changed, so indices stay meaningful across the awaits
     const view = this.#manager.view
+    const peerstore = this.#manager.peerstore
     const sends: Array<Promise<void>> = []
     let lastKey = -1
     let lastBytes: Uint8Array | undefined
     for (const { index, level, rangeSize } of plan) {
+      if (rangeSize > 0 && nonce !== undefined && this.#roundTrip !== undefined) {
+        sends.push(this.#delegate(view, peerstore, data, nonce, index, rangeSize, options))
+        continue
+      }
       const key = level * 0x1_0000_0000 + rangeSize
       if (key !== lastKey || lastBytes === undefined) {
         lastBytes = encodeRainTreeMessage(rangeSize > 0 ? { level, data, rangeSize } : { level, data })
         lastKey = key
       }
       const address = view.at(index)
-      const peer = this.#manager.peerstore.getPeer(address)
+      const peer = peerstore.getPeer(address)
       if (peer === undefined || address === this.selfAddress) continue
       sends.push(this.#sendOne(peer, level, lastBytes, options))
     }
     await Promise.all(sends)
+  }
+
+  /**
+   * Hands the range of `size` view indices from `start` on: to its head, and, while the head fails or does not ACK
+   * in time, to the next node with the rest of the range. Ends at the first ACK, at a peer that speaks only the
+   * reference protocol (it never ACKs), or when the range is exhausted.
+   */
+  async #delegate (
+    view: PeerManager['view'], peerstore: ReadonlyPeerstore, data: Uint8Array, nonce: bigint, start: number, size: number,
+    options: AbortOptions
+  ): Promise<void> {
+    for (let k = 0; k < size; k++) {
+      const range = size - k
+      const peer = peerstore.getPeer(view.at(start + k))
+      if (peer === undefined || peer.address === this.selfAddress) continue
+      const level = ceilLog3(range)
+      const bytes = encodeRainTreeMessage({ level, data, rangeSize: range, ackRequested: true })
+      // no ACK in time may be a lost message or a lost ACK: resend once, waiting twice as long, before adjusting
+      let outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 1, options)
+      if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, options)
+      if (outcome === 'taken' || outcome === 'aborted') return
+      this.#metrics.adjusts?.increment()
+      this.#log('%s did not take a range of %d (%s): passing the rest to the next node', peer.address, range,
+        outcome === 'failed' ? 'the send failed' : 'no ACK')
+    }
+  }
+
+  /**
+   * One send of a delegation: `taken` when the peer ACKed (or speaks only the reference protocol, which never
+   * ACKs: it keeps the range), `failed` when the send failed, `timeout` when no ACK came in time.
+   */
+  async #sendAwaitingAck (
+    peer: Peer, level: number, bytes: Uint8Array, nonce: bigint, patience: number, options: AbortOptions
+  ): Promise<'taken' | 'failed' | 'timeout' | 'aborted'> {
+    const roundTrip = this.#roundTrip as RoundTripEstimator
+    const key = `${nonce}/${peer.address}`
+    const awaited: AwaitedAck = { acked: false }
+    // awaited before the send: an ACK may arrive before the send's promise settles
+    const acks = this.#awaitedAcks ??= new Map()
+    acks.set(key, awaited)
+    const sentAt = this.#clock.now()
+    try {
+      let protocol: string
+      try {
+        protocol = await this.#transport.sendTo(peer, this.protocols, bytes, options)
+      } catch (err) {
+        if (options.signal?.aborted === true) return 'aborted'
+        const error = this.#sendFailed(peer.address, level, err)
+        this.#events?.dispatch('send:failed', { to: peer.address, level, error })
+        return 'failed'
+      }
+      this.#metrics.writes?.increment()
+      if (protocol !== this.#streamProtocol) return 'taken'
+      if (!await this.#ackWithin(awaited, patience * roundTrip.timeoutMs())) return 'timeout'
+      roundTrip.sample(this.#clock.now() - sentAt)
+      return 'taken'
+    } finally {
+      acks.delete(key)
+    }
+  }
+
+  /** Resolves true once `awaited` is ACKed, false after `timeoutMs` (on the router's clock). */
+  async #ackWithin (awaited: AwaitedAck, timeoutMs: number): Promise<boolean> {
+    if (awaited.acked) return true
+    return await new Promise<boolean>(resolve => {
+      const timer = this.#clock.setTimeout(() => { resolve(awaited.acked) }, timeoutMs)
+      awaited.wake = () => {
+        this.#clock.clearTimeout(timer)
+        resolve(true)
+      }
+    })
+  }
+
+  /** Records that this node propagates `nonce`; false when it already had (a later copy is not propagated again). */
+  #propagatedOnce (nonce: bigint): boolean {
+    // bounded: a copy older than the last 1,024 messages is rare, and would only be propagated once more
+    this.#propagated ??= new NonceDeduper(1024)
+    return this.#propagated.checkAndInsert(nonce)
   }
 
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
@@ -349,17 +481,45 @@ export class RainTreeRouter implements Router {
     this.#events?.dispatch('drop', { reason, from, error })
   }
 
-  /** Inbound handler: check → propagate → deliver (reference order). Never throws. */
-  readonly #onMessage = async (bytes: Uint8Array, from: RemoteSender): Promise<void> => {
+  /** The inbound handler of `protocol`: check → propagate → deliver (reference order). Never throws. */
+  #handlerOf (protocol: string): (bytes: Uint8Array, from: RemoteSender) => Promise<void> {
+    return async (bytes, from) => { await this.#onMessage(bytes, from, protocol) }
+  }
+
+  async #onMessage (bytes: Uint8Array, from: RemoteSender, protocol: string): Promise<void> {
     try {
-      await this.#handle(bytes, from)
+      await this.#handle(bytes, from, protocol)
     } catch (err) {
       // nothing in #handle is expected to throw: a bug here, not the sender's fault; reported rather than lost
       this.#drop('internal', from.address, `handling a RainTree message failed: ${toError(err).message}`, err)
     }
   }
 
-  async #handle (bytes: Uint8Array, from: RemoteSender): Promise<void> {
+  /** A control frame: only on the stream protocol, from a staked peer (checked by the caller). */
+  #onControl (msg: RainTreeMessage, from: RemoteSender, protocol: string): void {
+    if (protocol !== this.#streamProtocol) {
+      this.#drop('decode', from.address, 'a control frame on the reference protocol')
+      return
+    }
+    if (msg.control === RainTreeControl.ACK) {
+      this.#metrics.acks?.increment({ received: true })
+      const awaited = this.#awaitedAcks?.get(`${msg.nonce}/${from.address}`)
+      if (awaited === undefined || awaited.acked) return // late, or never asked for: nothing waits for it
+      awaited.acked = true
+      awaited.wake?.()
+      return
+    }
+    this.#drop('decode', from.address, `unknown control frame ${msg.control}`)
+  }
+
+  #sendAck (nonce: bigint, to: Address): void {
+    const peer = this.#manager.peerstore.getPeer(to)
+    if (peer === undefined || this.#streamProtocol === undefined) return
+    this.#metrics.acks?.increment({ sent: true })
+    this.#transport.sendTo(peer, this.#streamProtocol, encodeRainTreeControl(RainTreeControl.ACK, nonce)).catch(ignore)
+  }
+
+  async #handle (bytes: Uint8Array, from: RemoteSender, protocol: string): Promise<void> {
     // the sender first: a stranger's bytes are not worth decoding
     const known = this.#manager.peerstore.has(from.address)
     if (!known && !this.#acceptFromUnknown) {
@@ -374,6 +534,10 @@ export class RainTreeRouter implements Router {
       return
     }
     const { level, rangeSize, data } = msg
+    if (msg.control !== RainTreeControl.NONE) {
+      this.#onControl(msg, from, protocol)
+      return
+    }
     const envelope = checkEnvelope(data)
     if (!envelope.ok) {
       this.#drop(envelope.reason, from.address, envelope.error.message, envelope.error)
@@ -382,12 +546,25 @@ export class RainTreeRouter implements Router {
     this.#metrics.reads?.increment()
     this.#log.trace('level %d range %d message from %s', level, rangeSize, from.address)
     let propagation: Promise<void> | undefined
+    // a complete-mode copy of a message this node already had (a resend whose ACK was late, a range adjusted past
+    // a slow node) is ACKed again but neither propagated nor delivered again: complete mode delivers once
+    const first = rangeSize === 0 || this.#propagatedOnce(envelope.nonce)
     if (known && this.isStarted()) {
-      const view = this.#manager.view
-      this.#plan.length = 0
-      const demotes = forEachPropagationTarget(view.length, this.#maxNumLevels, { level, rangeSize }, this.#sink, view.containsSelf)
-      this.#metrics.demotes?.increment(demotes)
-      propagation = this.#sendPlanned(data, {})
+      // a range whose sender waits for an ACK is ACKed at once, before forwarding (whatever this node's own `ack`
+      // option): the sender needs it to know that someone took the range
+      if (msg.ackRequested && protocol === this.#streamProtocol) this.#sendAck(envelope.nonce, from.address)
+      if (first) {
+        const view = this.#manager.view
+        this.#plan.length = 0
+        const demotes = forEachPropagationTarget(view.length, this.#maxNumLevels, { level, rangeSize }, this.#sink, view.containsSelf)
+        this.#metrics.demotes?.increment(demotes)
+        propagation = this.#sendPlanned(data, {}, envelope.nonce)
+      }
+    }
+    if (!first) {
+      this.#metrics.duplicates?.increment()
+      this.#log.trace('a copy of message %d from %s: already had it', envelope.nonce, from.address)
+      return
     }
     this.#metrics.delivered?.increment()
     this.#events?.dispatch('message', {
@@ -396,6 +573,9 @@ export class RainTreeRouter implements Router {
     await propagation
   }
 }
+
+/** What a failed ACK send says to the one who sent it: nothing; the sender adjusts, as for a lost ACK. */
+function ignore (): void {}
 
 function toError (err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))

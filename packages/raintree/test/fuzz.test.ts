@@ -17,7 +17,7 @@ class CapturingTransport implements MessageTransport {
   unhandle (): void { this.handler = undefined }
   async sendTo (_peer: unknown, protocols: string | readonly string[]): Promise<string> {
     this.sends++
-    return [protocols].flat()[0] as string
+    return [protocols].flat().at(-1) as string
   }
 }
 

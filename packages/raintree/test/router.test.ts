@@ -21,11 +21,12 @@ class FakeTransport implements MessageTransport {
   constructor (readonly localAddress: string) {}
   handle (_protocol: string, handler: InboundMessageHandler): void { this.handler = handler }
   unhandle (): void { this.handler = undefined }
+  /** Takes the last protocol offered: the reference's, whose peers never ACK (ACKs have tests of their own). */
   async sendTo (peer: Peer, protocols: string | readonly string[], bytes: Uint8Array): Promise<string> {
     this.log.push(`send:${peer.address}`)
     if (this.failFor.has(peer.address)) throw new PeerUnreachableError(peer.address, 'test')
     this.sent.push({ to: peer.address, bytes })
-    return [protocols].flat()[0] as string
+    return [protocols].flat().at(-1) as string
   }
 }
 

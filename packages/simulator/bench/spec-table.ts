@@ -1,7 +1,7 @@
 /**
  * The protocol specification's scalability table (Nodes, Comms, ACKs, Ticks for N = 3^3 … 3^11) side by side with
  * what our RainTree router does in the simulator: no faults, a fixed one-way latency (one tick), both modes. Our
- * comms = data + control messages; ACKs = control messages of class `ack` (none today: the router sends no ACKs);
+ * comms = data + control messages; ACKs = control messages of class `ack` (RainTree's ACK frames);
  * ticks = virtual time until every live node had the message, in one-way latencies. Run:
  * `pnpm --filter @pokt-p2p/simulator bench:spec`.
  */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import {
-  DROP_REASONS, StakedSet, createAny, encodePocketEnvelope, type ComponentLogger, type DropReason, type Logger,
+  DROP_REASONS, StakedSet, createAny, encodePocketEnvelope, rainTreeFrameKind, type ComponentLogger, type DropReason, type Logger,
   type RainTreeMode
 } from '@pokt-p2p/types'
 import { RAINTREE_METRICS, RainTreeRouter } from '@pokt-p2p/raintree'
@@ -68,7 +68,7 @@ export interface SimulationReport {
   readonly liveReached: number
   /** data messages sent (sends that succeeded, lost ones included) */
   readonly dataMessages: number
-  /** control messages sent (any class other than `data`; none today: RainTree sends only data) */
+  /** control messages sent (any class other than `data`: RainTree's ACKs) */
   readonly controlMessages: number
   /** messages sent, by class (`data` and the classifier's other names) */
   readonly messagesByClass: Readonly<Record<string, number>>
@@ -156,8 +156,8 @@ export interface SimulationContext {
    */
   logger?: ComponentLogger
   /**
-   * What class each message is.
-   * @default every message is data (all RainTree sends today)
+   * What class each message is: `'data'`, or any other name for a control message.
+   * @default RainTree's own: `rainTreeFrameKind` of `@pokt-p2p/types` (`'data'`, `'ack'`)
    */
   classify?: MessageClassifier
 }
@@ -243,7 +243,7 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     downloadMbps: opts.downloadMbps,
     loss: opts.loss,
     seed: opts.seed,
-    ...(context.classify === undefined ? {} : { classify: context.classify }),
+    classify: context.classify ?? rainTreeFrameKind,
     hopOf: node => Math.max(0, hop[node]!),
     // a node that crashes on receipt had the message, though its router never saw it
     onReceive: (to, _from, hops) => { if (network.state[to] === NodeState.crashOnReceive) record(to, hops) }

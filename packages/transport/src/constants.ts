@@ -81,3 +81,10 @@ export const DEFAULT_MAX_EARLY_STREAMS = 32
  * services that need the peer's protocols (gossipsub, kad-dht) that it speaks them.
  */
 export const DEFAULT_IDENTIFY_TIMEOUT_MS = 30_000
+
+/**
+ * Smallest back-pressure threshold of an emulated link (`emulatedMemory`): bytes one connection may have waiting
+ * on its node's uplink before `send` reports back-pressure. The default is the larger of this and one
+ * bandwidth-delay product.
+ */
+export const DEFAULT_LINK_HIGH_WATER_MARK_BYTES = 1024 * 1024

@@ -5,6 +5,8 @@
  *
  * - {@link createNode}: a libp2p 3 node (TCP or in-process memory transport, noise, yamux, identify, ping) whose
  *   key is the pocket identity's ed25519 key, with the spec's connection limits.
+ * - {@link emulatedMemory}: an in-process transport whose connections behave like links (pipelined latency, per-node
+ *   uplink and downlink bandwidth, back-pressure); `createNode({ transport: 'memory', link })` uses it.
  * - {@link serviceUrlToMultiaddr} / {@link multiaddrToServiceUrl}: the reference's `host:port` ⇄ multiaddr rules,
  *   with one error class per malformed input.
  * - {@link peerIdOf} / {@link remoteSenderOf}: pocket peer ⇄ libp2p identity; a remote's pocket address always
@@ -68,6 +70,9 @@ export type { Libp2p } from 'libp2p'
 export type { Multiaddr } from '@multiformats/multiaddr'
 export * from './errors.js'
 export { createNode, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export {
+  emulatedMemory, linkOptions, type EmulatedMemoryInit, type EmulatedMemoryComponents, type LinkOptions, type ValidLinkOptions
+} from './emulated-memory.js'
 export {
   serviceUrlToMultiaddr, multiaddrToServiceUrl, systemResolver, type HostResolver, type ServiceUrlOptions
 } from './url.js'

@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_EARLY_STREAMS, DEFAULT_MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_OUTBOUND_CONNECTIONS, DEFAULT_MAX_STREAM_WINDOW_BYTES,
   DEFAULT_IDENTIFY_TIMEOUT_MS, DEFAULT_P2P_PORT
 } from './constants.js'
+import { emulatedMemory, isEmulatedLink, linkOptions, type LinkOptions } from './emulated-memory.js'
 import { memoryMultiaddr, privateKeyOf } from './peer.js'
 import { serviceUrlToMultiaddr, type HostResolver } from './url.js'
 import type { ConnectionGater } from '@libp2p/interface'
@@ -30,6 +31,16 @@ export interface NodeInit {
    * @default 'tcp'
    */
   transport?: ConnectionType
+  /**
+   * Memory transport only: makes its connections behave like links of a network (see {@link emulatedMemory}):
+   * `latencyMs` one way, pipelined (a burst of k messages arrives about one latency later, not k); `uploadMbps`
+   * shared by all the node's connections (a 4 MiB block takes `4 · 8 / uploadMbps` s to leave the node, twice that
+   * to two peers); `downloadMbps` likewise for what it receives. Every node of the network needs a link: a node
+   * without one (or with latency 0 and unlimited bandwidth) uses `@libp2p/memory`, whose nodes emulated ones
+   * cannot dial.
+   * @default none: `@libp2p/memory`, no latency, unlimited bandwidth
+   */
+  link?: LinkOptions
   /**
    * TCP listen host: an IP literal or a name resolved now (the reference's `P2PConfig.hostname`).
    * @default '0.0.0.0'
@@ -120,7 +131,7 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
  * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open, a
  * dial is refused when `maxOutboundConnections` outbound ones are. Connections still being set up are not counted.
  *
- * @throws {InvalidConfigError} a bad port, limit, listen address or unresolvable hostname
+ * @throws {InvalidConfigError} a bad port, limit, listen address, link or unresolvable hostname
  */
 export async function createNode (init: NodeInit): Promise<Libp2p> {
   const maxIn = integerOption('maxInboundConnections', init.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS, { min: 1 })
@@ -134,6 +145,10 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     privateKey = privateKeyOf(init.identity)
   } catch (err) {
     throw new InvalidConfigError('identity', (err as Error).message, { cause: err })
+  }
+  const link = init.link === undefined ? undefined : linkOptions(init.link, 'link')
+  if (link !== undefined && transport !== 'memory') {
+    throw new InvalidConfigError('link', `emulated links need transport 'memory', got ${JSON.stringify(transport)}`)
   }
   const listen = await listenAddresses(init)
   // yamux's own limits
@@ -154,7 +169,7 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     ...(init.logger === undefined ? {} : { logger: init.logger }),
     ...(init.metrics === undefined ? {} : { metrics: init.metrics }),
     addresses: { listen },
-    transports: [transport === 'memory' ? memory() : tcp()],
+    transports: [transport === 'memory' ? (link !== undefined && isEmulatedLink(link) ? emulatedMemory(link) : memory()) : tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxEarlyStreams: DEFAULT_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: window } })],
     connectionGater,

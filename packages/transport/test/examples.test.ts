@@ -28,6 +28,10 @@ describe('README examples', () => {
     ])
   })
 
+  it('examples/emulated-links.ts: a 1 MiB block to two peers over emulated links arrives no sooner than their uplink and latency allow', async () => {
+    expect(await runExample(pkg, 'examples/emulated-links.ts')).toEqual(['both copies arrived, the last no sooner than the link allows: true'])
+  })
+
   it('examples/memory-network.ts: 19 nodes of a 20-node memory network receive one message each', async () => {
     expect(await runExample(pkg, 'examples/memory-network.ts')).toEqual(['19 nodes received the message'])
   })

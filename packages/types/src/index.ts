@@ -59,7 +59,7 @@ export * from './protocol.js'
 export * from './message-transport.js'
 export * from './wire.js'
 export { bytesToHex, tryHexToBytes } from './hex.js'
-export { RainTreeMessageSchema, type RainTreeMessage } from './gen/pokt/raintree_pb.js'
+export { RainTreeMessageSchema, RainTreeMessage_Control as RainTreeControl, type RainTreeMessage } from './gen/pokt/raintree_pb.js'
 export { BackgroundMessageSchema, type BackgroundMessage } from './gen/pokt/background_pb.js'
 export { PocketEnvelopeSchema, type PocketEnvelope } from './gen/pokt/pocket_envelope_pb.js'
 export {

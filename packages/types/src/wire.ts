@@ -4,7 +4,7 @@ import { MessageDecodeError } from './errors.js'
 import { assertValidNonce } from './identity.js'
 import { BackgroundMessageSchema, type BackgroundMessage } from './gen/pokt/background_pb.js'
 import { PocketEnvelopeSchema, type PocketEnvelope } from './gen/pokt/pocket_envelope_pb.js'
-import { RainTreeMessageSchema, type RainTreeMessage } from './gen/pokt/raintree_pb.js'
+import { RainTreeMessageSchema, RainTreeMessage_Control as RainTreeControl, type RainTreeMessage } from './gen/pokt/raintree_pb.js'
 
 /** Decodes `bytes` as `schema`, turning any protobuf failure into a {@link MessageDecodeError}. */
 export function decodeMessage<Desc extends DescMessage> (schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
@@ -18,9 +18,10 @@ export function decodeMessage<Desc extends DescMessage> (schema: Desc, bytes: Ui
 /**
  * Encodes a `RainTreeMessage`.
  * @param init - `level`: the RainTree level the receiver continues at; `data`: the PocketEnvelope bytes;
- *   `rangeSize`: the view size the sender targeted (field 3, absent in the reference's messages)
+ *   `rangeSize`: the view size the sender targeted (field 3, absent in the reference's messages); `ackRequested`:
+ *   the sender waits for an ACK (field 6, the fast path only)
  */
-export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, rangeSize?: number }): Uint8Array {
+export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, rangeSize?: number, ackRequested?: boolean }): Uint8Array {
   // Written by hand: every RainTree hop encodes one, and protobuf-es's generic writer cost ~9 µs per 1 KiB message
   // (most of a simulated hop). The bytes are exactly `toBinary(RainTreeMessageSchema, …)`'s (a test compares them):
   // fields in number order, proto3 defaults (0, empty) omitted.
@@ -30,7 +31,8 @@ export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, 
   assertUint32('rangeSize', rangeSize)
   const size = (level === 0 ? 0 : 1 + varintSize(level)) +
     (data.length === 0 ? 0 : 1 + varintSize(data.length) + data.length) +
-    (rangeSize === 0 ? 0 : 1 + varintSize(rangeSize))
+    (rangeSize === 0 ? 0 : 1 + varintSize(rangeSize)) +
+    (init.ackRequested === true ? 2 : 0)
   const out = new Uint8Array(size)
   let at = 0
   if (level !== 0) {
@@ -45,9 +47,40 @@ export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, 
   }
   if (rangeSize !== 0) {
     out[at++] = 0x18 // field 3, varint
-    writeVarint(out, at, rangeSize)
+    at = writeVarint(out, at, rangeSize)
+  }
+  if (init.ackRequested === true) {
+    out[at++] = 0x30 // field 6, varint
+    out[at] = 1
   }
   return out
+}
+
+/**
+ * Encodes a RainTree control frame (the fast path only): `control` about the message whose envelope nonce is `nonce`.
+ * 11 bytes; exactly `toBinary(RainTreeMessageSchema, { control, nonce })`.
+ */
+export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint): Uint8Array {
+  assertUint32('control', control)
+  if (control === RainTreeControl.NONE) throw new RangeError('a control frame needs a control other than NONE')
+  if (nonce < 0n || nonce > 0xffff_ffff_ffff_ffffn) throw new RangeError(`RainTreeMessage.nonce must be a uint64, got ${nonce}`)
+  const out = new Uint8Array(1 + varintSize(control) + (nonce === 0n ? 0 : 9))
+  out[0] = 0x20 // field 4, varint
+  let at = writeVarint(out, 1, control)
+  if (nonce !== 0n) {
+    out[at++] = 0x29 // field 5, fixed64
+    new DataView(out.buffer, out.byteOffset + at, 8).setBigUint64(0, nonce, true)
+  }
+  return out
+}
+
+/**
+ * What a RainTree message is, from its first byte: a control frame (`encodeRainTreeControl` writes field 4 first,
+ * and data messages never carry it) or data. For counting (e.g. a simulator's classes), not for validation.
+ */
+export function rainTreeFrameKind (bytes: Uint8Array): 'data' | 'ack' | 'control' {
+  if (bytes[0] !== 0x20) return 'data'
+  return bytes[1] === RainTreeControl.ACK ? 'ack' : 'control'
 }
 
 function assertUint32 (field: string, value: number): void {

@@ -4,6 +4,7 @@ import {
   ConsensusNewHeightEventSchema, InvalidNonceError, MessageDecodeError, PocketEnvelopeSchema, RainTreeMessageSchema,
   StateMachineTransitionEventSchema, anyMessageName, create, createAny, decodeBackgroundMessage, decodeMessage,
   decodePocketEnvelope, decodeRainTreeMessage, encodeBackgroundMessage, encodePocketEnvelope, encodeRainTreeMessage,
+  encodeRainTreeControl, rainTreeFrameKind, RainTreeControl,
   fromBinary, toBinary
 } from '../src/index.js'
 
@@ -39,14 +40,29 @@ describe('wire format (reference §2 worked example)', () => {
 
   it('the hand-written RainTreeMessage encoder writes exactly what protobuf-es writes, and refuses non-uint32s', () => {
     const uint32 = fc.oneof(fc.constantFrom(0, 1, 127, 128, 16383, 16384, 2 ** 31, 2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
-    fc.assert(fc.property(uint32, fc.uint8Array({ maxLength: 300 }), fc.option(uint32, { nil: undefined }), (level, data, rangeSize) => {
-      const init = rangeSize === undefined ? { level, data } : { level, data, rangeSize }
+    fc.assert(fc.property(uint32, fc.uint8Array({ maxLength: 300 }), fc.option(uint32, { nil: undefined }), fc.boolean(), (level, data, rangeSize, ackRequested) => {
+      const init = { level, data, ackRequested, ...(rangeSize === undefined ? {} : { rangeSize }) }
       expect(hex(encodeRainTreeMessage(init))).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, init))))
     }), { numRuns: 500 })
     for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) {
       expect(() => encodeRainTreeMessage({ level: bad, data: envelope })).toThrow(/RainTreeMessage.level must be a uint32/)
       expect(() => encodeRainTreeMessage({ level: 1, data: envelope, rangeSize: bad })).toThrow(/rangeSize must be a uint32/)
     }
+  })
+
+  it('control frames: 11 bytes, exactly what protobuf-es writes, decoded back; their kind is read from the first byte', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), (nonce) => {
+      const bytes = encodeRainTreeControl(RainTreeControl.ACK, nonce)
+      expect(bytes).toHaveLength(11)
+      expect(hex(bytes)).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, { control: RainTreeControl.ACK, nonce }))))
+      const back = decodeRainTreeMessage(bytes)
+      expect([back.control, back.nonce, back.data.length, back.level]).toEqual([RainTreeControl.ACK, nonce, 0, 0])
+      expect(rainTreeFrameKind(bytes)).toBe('ack')
+    }), { numRuns: 200 })
+    expect(rainTreeFrameKind(encodeRainTreeMessage({ level: 1, data: envelope, rangeSize: 3 }))).toBe('data')
+    expect(rainTreeFrameKind(encodeRainTreeMessage({ level: 0, data: envelope }))).toBe('data')
+    expect(() => encodeRainTreeControl(RainTreeControl.NONE, 1n)).toThrow(RangeError)
+    expect(() => encodeRainTreeControl(RainTreeControl.ACK, 2n ** 64n)).toThrow(RangeError)
   })
 
   it('round-trips envelopes, and the nonce is a uint64 bigint', () => {

@@ -2,15 +2,15 @@
 // @generated from file pokt/raintree.proto (package raintree, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pokt/raintree.proto.
  */
 export const file_pokt_raintree: GenFile = /*@__PURE__*/
-  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSJCCg9SYWluVHJlZU1lc3NhZ2USDQoFbGV2ZWwYASABKA0SDAoEZGF0YRgCIAEoDBISCgpyYW5nZV9zaXplGAMgASgNYgZwcm90bzM");
+  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSLKAQoPUmFpblRyZWVNZXNzYWdlEg0KBWxldmVsGAEgASgNEgwKBGRhdGEYAiABKAwSEgoKcmFuZ2Vfc2l6ZRgDIAEoDRIyCgdjb250cm9sGAQgASgOMiEucmFpbnRyZWUuUmFpblRyZWVNZXNzYWdlLkNvbnRyb2wSDQoFbm9uY2UYBSABKAYSFQoNYWNrX3JlcXVlc3RlZBgGIAEoCCIsCgdDb250cm9sEhAKDENPTlRST0xfTk9ORRAAEg8KC0NPTlRST0xfQUNLEAFiBnByb3RvMw");
 
 /**
  * One RainTree hop. Field numbers 1 and 2 are the reference implementation's wire format; fields added later use
@@ -36,6 +36,27 @@ export type RainTreeMessage = Message<"raintree.RainTreeMessage"> & {
    * @generated from field: uint32 range_size = 3;
    */
   rangeSize: number;
+
+  /**
+   * The fast path only (the stream protocol, never sent to reference nodes): a control frame, which carries no
+   * data, about the message whose PocketEnvelope nonce is `nonce`.
+   *
+   * @generated from field: raintree.RainTreeMessage.Control control = 4;
+   */
+  control: RainTreeMessage_Control;
+
+  /**
+   * @generated from field: fixed64 nonce = 5;
+   */
+  nonce: bigint;
+
+  /**
+   * The fast path only: the sender waits for an ACK of this (complete-mode) message before it counts the range as
+   * taken (ACK / adjust / resend).
+   *
+   * @generated from field: bool ack_requested = 6;
+   */
+  ackRequested: boolean;
 };
 
 /**
@@ -44,4 +65,27 @@ export type RainTreeMessage = Message<"raintree.RainTreeMessage"> & {
  */
 export const RainTreeMessageSchema: GenMessage<RainTreeMessage> = /*@__PURE__*/
   messageDesc(file_pokt_raintree, 0);
+
+/**
+ * @generated from enum raintree.RainTreeMessage.Control
+ */
+export enum RainTreeMessage_Control {
+  /**
+   * @generated from enum value: CONTROL_NONE = 0;
+   */
+  NONE = 0,
+
+  /**
+   * "I have it and take on the range you gave me" (complete mode)
+   *
+   * @generated from enum value: CONTROL_ACK = 1;
+   */
+  ACK = 1,
+}
+
+/**
+ * Describes the enum raintree.RainTreeMessage.Control.
+ */
+export const RainTreeMessage_ControlSchema: GenEnum<RainTreeMessage_Control> = /*@__PURE__*/
+  enumDesc(file_pokt_raintree, 0, 0);
 
