@@ -13,7 +13,6 @@ import { createNode, memoryMultiaddr, messageTransport } from '@pokt-p2p/transpo
 import { RAINTREE_METRICS, rainTree, type RainTreeRouter } from '@pokt-p2p/raintree'
 import { PAYLOAD_TYPE_URL, simulate } from '../src/index.js'
 
-
 const LATENCY_MS = 20
 const started: Array<{ stop: () => void | Promise<void> }> = []
 afterAll(async () => { await Promise.all(started.map(async node => { await node.stop() })) }, 60_000)
