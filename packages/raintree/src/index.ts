@@ -44,4 +44,5 @@
  */
 export * from './core/index.js'
 export * from './router.js'
+export { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
 export { RAINTREE_PROTOCOL_ID } from '@pokt-p2p/types'

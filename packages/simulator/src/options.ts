@@ -1,4 +1,5 @@
 import { InvalidConfigError, RAINTREE_MODES, integerOption, type RainTreeMode } from '@pokt-p2p/types'
+import { RoundTripEstimator, type AckTimeoutInit } from '@pokt-p2p/raintree'
 import type { FixedLatency, LatencyModel, RegionLatency, UniformLatency } from './links.js'
 
 /** Largest number of nodes a simulation accepts (2^24). */
@@ -118,6 +119,11 @@ export interface SimulationOptions {
    * @default false
    */
   trace?: boolean
+  /**
+   * Every router's ACK / adjust / resend layer (`ack` of `RainTreeInit`): `true`, or its timeouts.
+   * @default false (the router's default)
+   */
+  ack?: boolean | AckTimeoutInit
 }
 
 /** {@link SimulationOptions} with every default filled in and every value checked: what a report echoes. */
@@ -154,11 +160,13 @@ export interface ResolvedSimulationOptions {
   readonly untilMs: number | null
   /** see {@link SimulationOptions.trace} */
   readonly trace: boolean
+  /** see {@link SimulationOptions.ack} */
+  readonly ack: boolean | AckTimeoutInit
 }
 
 const OPTION_NAMES = new Set([
   'nodes', 'originator', 'mode', 'seed', 'payloadBytes', 'latency', 'bandwidthMbps', 'uploadMbps', 'downloadMbps',
-  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace'
+  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace', 'ack'
 ])
 
 /** Largest payload: the spec's 4 MiB block and then some (64 MiB). */
@@ -194,9 +202,15 @@ export function resolveOptions (options: SimulationOptions): ResolvedSimulationO
   const untilMs = options.untilMs === undefined || options.untilMs === null ? null : numberOption('untilMs', options.untilMs, 0)
   const trace = options.trace ?? false
   if (typeof trace !== 'boolean') throw new InvalidConfigError('trace', `must be true or false, got ${show(trace)}`)
+  const ack = options.ack ?? false
+  if (typeof ack !== 'boolean') {
+    if (typeof ack !== 'object' || ack === null) throw new InvalidConfigError('ack', `must be true, false or { initialTimeoutMs?, minTimeoutMs?, maxTimeoutMs? }, got ${show(ack)}`)
+    // the router's own check, now rather than once per router
+    new RoundTripEstimator(ack) // eslint-disable-line no-new
+  }
   return {
     nodes, originator, mode, seed, payloadBytes, latency, uploadMbps, downloadMbps, loss, dead, crashes,
-    crashAfterReceive, viewMiss, viewExtra, untilMs, trace
+    crashAfterReceive, viewMiss, viewExtra, untilMs, trace, ack
   }
 }
 

@@ -63,6 +63,7 @@ export function formatReport (report: SimulationReport): string {
     ['nodes', `${int(report.nodes)} (originator ${report.originator}, ${report.mode} mode, seed ${report.seed})`],
     ['links', `latency ${latency(o)}; upload ${mbps(o.uploadMbps)}, download ${mbps(o.downloadMbps)}; payload ${bytes(o.payloadBytes)}`],
     ['faults', faults(o)],
+    ['layers', o.ack === false ? 'ACK / adjust / resend off' : `ACK / adjust / resend on${o.ack === true ? '' : ` (${JSON.stringify(o.ack)})`}`],
     ['live', `${int(report.live)} (${share(report.live, report.nodes)})`],
     ['reached', `${int(report.reached)} (${share(report.reached, report.nodes)})`],
     ['live reached', `${int(report.liveReached)} (${share(report.liveReached, report.live)} of live)`],

@@ -80,6 +80,11 @@ export interface SimulationReport {
   readonly failedSends: number
   /** payloads the routers handed to their applications, every copy (`pokt_raintree_delivered_total`, all nodes) */
   readonly deliveries: number
+  /**
+   * complete-mode copies of a message a router already had (`pokt_raintree_duplicates_total`, all nodes): neither
+   * delivered nor propagated again (a resend, or two senders covering one node when views differ)
+   */
+  readonly duplicates: number
   /** messages the routers dropped, by reason (`pokt_raintree_dropped_total`, all nodes; e.g. `unknownSender` when views differ) */
   readonly dropped: Readonly<Record<DropReason, number>>
   /** bytes of all messages sent */
@@ -271,7 +276,7 @@ export async function simulate (options: SimulationOptions, context: SimulationC
         clock: transport,
         logger,
         metrics
-      }, { mode: opts.mode })
+      }, { mode: opts.mode, ack: opts.ack })
       if (i === originator) originatorRouter = router
       starting.push(router.start())
       created++
@@ -389,6 +394,7 @@ function report (
     undeliveredMessages: totals.undelivered,
     failedSends: totals.failedSends,
     deliveries: metrics.value(RAINTREE_METRICS.delivered),
+    duplicates: metrics.value(RAINTREE_METRICS.duplicates),
     dropped: Object.fromEntries(DROP_REASONS.map(reason => [reason, metrics.value(RAINTREE_METRICS.dropped, reason)])) as Record<DropReason, number>,
     bytes: totals.bytes,
     depth,

@@ -186,7 +186,7 @@ describe('invariants under random faults', () => {
         expect(sum(r => r.uploadBytes)).toBe(report.bytes)
         // every read is delivered or dropped by its router, but for those that crashed on receipt (one read each)
         const dropped = Object.values(report.dropped).reduce((s, x) => s + x, 0)
-        expect(sum(r => r.reads)).toBe(report.deliveries + dropped + trace.filter(r => r.state === 'crashed').length)
+        expect(sum(r => r.reads)).toBe(report.deliveries + report.duplicates + dropped + trace.filter(r => r.state === 'crashed').length)
         expect(trace.filter(r => r.state === 'live')).toHaveLength(report.live)
         expect(trace.filter(r => r.hop !== null)).toHaveLength(report.reached)
         expect(trace.filter(r => r.hop !== null && r.state === 'live')).toHaveLength(report.liveReached)

@@ -24,6 +24,7 @@ export const simulateHelp = `pokt-p2p simulate --nodes N [options]
   --bandwidth-mbps B         every node's upload and download bandwidth in Mbit/s (default unlimited)
   --payload-bytes S          0..4194304 (default 1024)
   --seed S                   integer in [0, 4294967295]: same seed, same report (default 1)
+  --ack on|off               RainTree's ACK / adjust / resend layer (default off, the router's default)
   --trace                    add one row per node to the JSON report (with --json)
   --json                     print the report as one JSON object on stdout (progress stays on stderr)
 
@@ -93,6 +94,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     'bandwidth-mbps': { type: 'string' },
     'payload-bytes': { type: 'string' },
     seed: { type: 'string' },
+    ack: { type: 'string' },
     trace: { type: 'boolean' },
     json: { type: 'boolean' }
   }, 'simulate')
@@ -106,6 +108,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     mode: choiceOption<RainTreeMode>('mode', o.mode, RAINTREE_MODES, 'complete'),
     seed: intOption('seed', o.seed, 1, 0, 0xffffffff),
     payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
+    ack: choiceOption('ack', o.ack, ['on', 'off'] as const, 'off') === 'on',
     trace: o.trace === true
   }
   const optional: Partial<SimulationOptions> = {

@@ -1,0 +1,39 @@
+/**
+ * The RainTree router's ACK / adjust / resend layer, measured in the simulator: with views that agree, every live
+ * node is reached however the dead are drawn; without it, dead range heads lose their ranges.
+ */
+import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
+import { simulate } from '../src/index.js'
+
+describe('ACK / adjust / resend in the simulator', () => {
+  it('10 % dead at N = 1,000, 50 ms links: every live node with ACKs; a share lost without', async () => {
+    const options = { nodes: 1000, dead: 0.1, latency: 50, seed: 11 }
+    const without = await simulate(options)
+    const withAcks = await simulate({ ...options, ack: true })
+    expect(without.liveReached).toBeLessThan(without.live)
+    expect(withAcks.liveReached).toBe(withAcks.live)
+    expect(withAcks.messagesByClass.ack).toBeGreaterThan(0)
+  })
+
+  it('no faults: N − 1 data messages and N − 1 ACKs of at most 64 bytes each', async () => {
+    const r = await simulate({ nodes: 500, latency: 10, ack: true })
+    expect(r.liveReached).toBe(500)
+    expect(r.dataMessages).toBe(499)
+    expect(r.controlMessages).toBe(499)
+    expect(r.messagesByClass.ack).toBe(499)
+    const dataOnly = await simulate({ nodes: 500, latency: 10 })
+    expect((r.bytes - dataOnly.bytes) / 499).toBeLessThanOrEqual(64)
+  })
+
+  it('property: random N, dead shares, crashes on receipt, loss and seeds — every live node is reached', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 2, max: 300 }), fc.double({ min: 0, max: 0.5, noNaN: true }),
+      fc.double({ min: 0, max: 0.05, noNaN: true }), fc.double({ min: 0, max: 0.02, noNaN: true }),
+      fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 80 }),
+      async (nodes, dead, crashAfterReceive, loss, seed, latency) => {
+        const r = await simulate({ nodes, dead, crashAfterReceive, loss, seed, latency, ack: true })
+        expect(r.liveReached).toBe(r.live)
+      }), { numRuns: 60 })
+  })
+})
