@@ -121,3 +121,19 @@ export function stringOption (name: string, value: string | boolean | undefined)
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} needs a value`)
   return value
 }
+
+/**
+ * A decimal number option in (min, max] (`exclusiveMin`) or [min, max]; `fallback` when absent.
+ * @throws {UsageError} naming `--name`, the range and the value
+ */
+export function numberOption<F> (name: string, value: string | boolean | undefined, fallback: F, range: { min: number, max: number, exclusiveMin?: boolean }): number | F {
+  if (value === undefined) return fallback
+  const text = typeof value === 'string' ? value.trim() : ''
+  const parsed = /^-?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : NaN
+  const low = range.exclusiveMin === true ? parsed > range.min : parsed >= range.min
+  if (!Number.isFinite(parsed) || !low || parsed > range.max) {
+    const bounds = `${range.exclusiveMin === true ? 'greater than' : 'at least'} ${range.min} and at most ${range.max}`
+    throw new UsageError(`--${name} must be a number ${bounds}, got ${JSON.stringify(value)}`)
+  }
+  return parsed
+}

@@ -3,6 +3,7 @@ import { PocketP2PError } from '@pokt-p2p/types'
 import { didYouMean } from './args.js'
 import { addressInUse, InterruptedError, interruptedExitCode, PortInUseError, UsageError } from './errors.js'
 import type { CommandContext } from './context.js'
+import { bench } from './commands/bench.js'
 import { genesis } from './commands/genesis.js'
 import { keygen } from './commands/keygen.js'
 import { localnet } from './commands/localnet/index.js'
@@ -14,6 +15,7 @@ export const usage = `pokt-p2p <command> [options]
 
 commands:
   localnet   start a local network in this process, broadcast once, print a report (the demo)
+  bench      RainTree against gossipsub on the same local networks: time to full coverage, copies, bytes
   node       run one long-lived node from a JSON config
   keygen     print a new key, or the reference's deterministic test key
   genesis    write a genesis file (and node configs) for a multi-process local network
@@ -22,7 +24,7 @@ commands:
 'pokt-p2p <command> --help' describes a command's options; 'pokt-p2p --version' prints the version.
 SIGINT (Ctrl-C) or SIGTERM stops any command cleanly (exit status 130 or 143); a second one exits at once.`
 
-const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = { localnet, node, keygen, genesis, simulate: simulateCommand }
+const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = { localnet, bench, node, keygen, genesis, simulate: simulateCommand }
 
 /** This package's version (package.json is one directory above both src/ and dist/). */
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version

@@ -43,6 +43,10 @@ export interface LocalnetReport {
   maxLevels: number
   /** size of the broadcast payload in bytes */
   payloadBytes: number
+  /** one-way latency of every emulated link in ms (`--latency-ms`; 0: none) */
+  latencyMs: number
+  /** each node's emulated uplink in Mbit/s (`--bandwidth-mbps`); null: unlimited */
+  bandwidthMbps: number | null
   /** the RainTree broadcast */
   raintree: {
     /** RainTree messages sent, summed over the nodes */
@@ -112,11 +116,17 @@ export function renderTree (report: LocalnetReport): string[] {
   return lines
 }
 
+/** The emulated links of a report, as words (`''` without any). */
+export function linkText (r: { latencyMs: number, bandwidthMbps: number | null }): string {
+  if (r.latencyMs === 0 && r.bandwidthMbps === null) return ''
+  return ` (emulated links: ${r.latencyMs} ms one way, ${r.bandwidthMbps === null ? 'unlimited' : `${r.bandwidthMbps} Mbit/s`} uplinks)`
+}
+
 /** The human-readable report: header, propagation tree, per-node table and totals. */
 export function renderReport (report: LocalnetReport): string {
   const r = report.raintree
   const out: string[] = []
-  out.push(`Local network: ${report.nodes} staked nodes over ${report.transport}, RainTree ${report.mode} mode ` +
+  out.push(`Local network: ${report.nodes} staked nodes over ${report.transport}${linkText(report)}, RainTree ${report.mode} mode ` +
     `(maxLevels ${report.maxLevels}), broadcast of ${report.payloadBytes} bytes from val_${report.originator}` +
     ` — setup ${report.setupMs.toFixed(0)} ms`)
   out.push('')

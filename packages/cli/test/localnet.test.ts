@@ -63,6 +63,29 @@ describe('localnet', () => {
     expect(r.out).toMatch(/^Timings: all 4 nodes share this process and its one event loop, so latency is CPU-bound: every hop costs\nnoise decryption and encryption, protobuf coding and signature checks, run one after another on one core\.$/m)
   }, 120_000)
 
+  it('--latency-ms 20 over memory: 9 nodes reached, full coverage no sooner than depth × 20 ms, and the report says so', async () => {
+    const { report: r, log } = await localnet(['--nodes', '9', '--transport', 'memory', '--background', 'off', '--latency-ms', '20', '--quiet-ms', '100'])
+    expect(r.raintree).toMatchObject({ reached: 9, messages: 8 })
+    expect(r).toMatchObject({ latencyMs: 20, bandwidthMbps: null })
+    // every hop crosses one emulated link: a lower bound only (CPU time adds to it)
+    expect(r.raintree.fullCoverageMs).toBeGreaterThanOrEqual(r.raintree.depth * 20)
+    expect(r.raintree.depth).toBeGreaterThanOrEqual(1)
+    expect(log[0]).toBe('starting 9 nodes over memory (emulated links: 20 ms one way, unlimited uplinks)')
+    expect(renderReport(r)).toMatch(/^Local network: 9 staked nodes over memory \(emulated links: 20 ms one way, unlimited uplinks\)/)
+  }, 60_000)
+
+  it('refuses emulated links over TCP (saying why) and values out of range, naming the flag', async () => {
+    expect(() => parseLocalnetOptions(['--latency-ms', '20'])).toThrow(/^--latency-ms needs --transport memory: TCP over loopback cannot be delayed or throttled per message/)
+    expect(() => parseLocalnetOptions(['--bandwidth-mbps', '100', '--transport', 'tcp'])).toThrow(/^--bandwidth-mbps needs --transport memory/)
+    expect(() => parseLocalnetOptions(['--latency-ms', '10001', '--transport', 'memory'])).toThrow(/--latency-ms must be a number at least 0 and at most 10000, got "10001"/)
+    expect(() => parseLocalnetOptions(['--bandwidth-mbps', '0', '--transport', 'memory'])).toThrow(/--bandwidth-mbps must be a number greater than 0/)
+    expect(() => parseLocalnetOptions(['--bandwidth-mbps', 'fast', '--transport', 'memory'])).toThrow(/--bandwidth-mbps/)
+    expect(parseLocalnetOptions(['--latency-ms', '2.5', '--bandwidth-mbps', '500', '--transport', 'memory'])).toMatchObject({ latencyMs: 2.5, bandwidthMbps: 500 })
+    const r = await run(['localnet', '--latency-ms', '25'])
+    expect(r.code).toBe(2)
+    expect(r.err).toMatch(/^pokt-p2p: --latency-ms needs --transport memory/)
+  })
+
   it('an abort before the broadcast stops every node and throws the abort reason', async () => {
     const controller = new AbortController()
     const log: string[] = []

@@ -1,6 +1,7 @@
 import type { BackgroundInit } from '@pokt-p2p/background'
 import type { RainTreeInit } from '@pokt-p2p/raintree'
 import type { ComponentLogger, CurrentHeightProvider, Metrics, PeerstoreProvider } from '@pokt-p2p/types'
+import type { LinkOptions } from '@pokt-p2p/transport'
 import type { P2PConfig } from './config.js'
 import type { RouterFactory } from './router-factory.js'
 
@@ -54,4 +55,11 @@ export interface P2PInit {
    * @default none: nothing is recorded
    */
   metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /**
+   * Memory connections only (`connection_type: 'memory'`): make the node's connections behave like links of a
+   * network — one-way latency, pipelined, and per-node bandwidth (`createNode`'s `link` of `@pokt-p2p/transport`).
+   * Every node of the network needs one.
+   * @default none: in-process connections, no latency, unlimited bandwidth
+   */
+  link?: LinkOptions
 }

@@ -55,6 +55,7 @@ export class P2PModule implements Startable {
       identity: this.identity,
       logger,
       metrics: init.metrics,
+      ...(init.link === undefined ? {} : { link: init.link }),
       stakedRouter: init.stakedRouter ?? defaultStakedRouter(this.config, init.raintree),
       unstakedRouter: init.unstakedRouter === undefined ? defaultUnstakedRouter(this.config, init.background) : init.unstakedRouter,
       onRouter: (role, router, signal) => {

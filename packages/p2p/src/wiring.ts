@@ -3,7 +3,7 @@ import {
 } from '@pokt-p2p/types'
 import {
   createNode, memoryMultiaddr, messageTransport, serviceUrlToMultiaddr,
-  type Libp2p, type Libp2pMessageTransport, type Multiaddr
+  type Libp2p, type Libp2pMessageTransport, type LinkOptions, type Multiaddr
 } from '@pokt-p2p/transport'
 import { rainTree, type RainTreeInit } from '@pokt-p2p/raintree'
 import { background, backgroundServices, type BackgroundInit } from '@pokt-p2p/background'
@@ -43,6 +43,8 @@ export interface WiringInit {
   logger: ComponentLogger
   /** libp2p's metrics factory, given to `createNode`; its `node.metrics` goes to the transport and the routers */
   metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /** the emulated link of a memory node (`P2PInit.link`) */
+  link?: LinkOptions
   /** builds the staked-actor router */
   stakedRouter: RouterFactory
   /** builds the router for every participant; `null` for none */
@@ -89,8 +91,9 @@ export class Wiring {
 
   /** Creates and starts the node with every service the router factories declared, and the transport over it. */
   async openNode (options: Required<AbortOptions>): Promise<Libp2p> {
-    const { config, identity, logger, metrics, stakedRouter, unstakedRouter } = this.#init
+    const { config, identity, logger, metrics, link, stakedRouter, unstakedRouter } = this.#init
     const node = await createNode({
+      ...(link === undefined ? {} : { link }),
       identity,
       transport: config.connection_type,
       hostname: config.hostname,

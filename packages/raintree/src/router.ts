@@ -238,7 +238,7 @@ export class RainTreeRouter implements Router {
     this.#metrics.viewSize?.update(this.#manager.view.length)
     this.#lifecycle = new Lifecycle({
       start: async () => {
-        for (const protocol of this.protocols) this.#transport.handle(protocol, this.#handlerOf(protocol))
+        for (const protocol of this.protocols) this.#transport.handle(protocol, this.#onMessage)
         this.#log('started on %s (%s mode): view of %d, maxNumLevels %d%s', this.protocols.join(' and '), this.mode,
           this.#manager.view.length, this.#maxNumLevels, this.#manager.view.containsSelf ? '' : ', client-only')
       },
@@ -481,12 +481,8 @@ export class RainTreeRouter implements Router {
     this.#events?.dispatch('drop', { reason, from, error })
   }
 
-  /** The inbound handler of `protocol`: check → propagate → deliver (reference order). Never throws. */
-  #handlerOf (protocol: string): (bytes: Uint8Array, from: RemoteSender) => Promise<void> {
-    return async (bytes, from) => { await this.#onMessage(bytes, from, protocol) }
-  }
-
-  async #onMessage (bytes: Uint8Array, from: RemoteSender, protocol: string): Promise<void> {
+  /** The inbound handler of every protocol it speaks: check → propagate → deliver (reference order). Never throws. */
+  readonly #onMessage = async (bytes: Uint8Array, from: RemoteSender, protocol: string): Promise<void> => {
     try {
       await this.#handle(bytes, from, protocol)
     } catch (err) {

@@ -10,10 +10,11 @@ import { envelope, figures, sortedIdentities } from './helpers.js'
 
 /** Captures the router's inbound handler; sends succeed and are counted. */
 class CapturingTransport implements MessageTransport {
-  handler: InboundMessageHandler | undefined
+  /** the handler of the last protocol registered (the reference's: the router registers it after its own) */
+  handler: ((bytes: Uint8Array, from: RemoteSender) => void | Promise<void>) | undefined
   sends = 0
   constructor (readonly localAddress: string) {}
-  handle (_p: string, h: InboundMessageHandler): void { this.handler = h }
+  handle (p: string, h: InboundMessageHandler): void { this.handler = async (bytes, from) => { await h(bytes, from, p) } }
   unhandle (): void { this.handler = undefined }
   async sendTo (_peer: unknown, protocols: string | readonly string[]): Promise<string> {
     this.sends++

@@ -14,12 +14,16 @@ import { envelope, figures, inProcessRainTree, loadReferenceTables, sortedIdenti
 
 /** A transport that records sends and exposes the registered handler, for white-box tests. */
 class FakeTransport implements MessageTransport {
-  handler: InboundMessageHandler | undefined
+  /** the handler of the last protocol registered (the reference's: the router registers it after its own) */
+  handler: ((bytes: Uint8Array, from: RemoteSender) => void | Promise<void>) | undefined
   readonly sent: Array<{ to: string, bytes: Uint8Array }> = []
   log: string[] = []
   failFor = new Set<string>()
   constructor (readonly localAddress: string) {}
-  handle (_protocol: string, handler: InboundMessageHandler): void { this.handler = handler }
+  handle (protocol: string, handler: InboundMessageHandler): void {
+    this.handler = async (bytes, from) => { await handler(bytes, from, protocol) }
+  }
+
   unhandle (): void { this.handler = undefined }
   /** Takes the last protocol offered: the reference's, whose peers never ACK (ACKs have tests of their own). */
   async sendTo (peer: Peer, protocols: string | readonly string[], bytes: Uint8Array): Promise<string> {

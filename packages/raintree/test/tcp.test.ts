@@ -26,9 +26,9 @@ class Traffic {
     return {
       localAddress: transport.localAddress,
       handle: (protocol, handler) => {
-        transport.handle(protocol, async (bytes, from) => {
+        transport.handle(protocol, async (bytes, from, on) => {
           this.handling++
-          try { await handler(bytes, from) } finally { this.handling-- }
+          try { await handler(bytes, from, on) } finally { this.handling-- }
         })
       },
       unhandle: protocol => { transport.unhandle(protocol) },

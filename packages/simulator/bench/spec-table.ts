@@ -17,15 +17,15 @@ const LATENCY_MS = 100
 
 const max = Number(process.argv[2] ?? Infinity)
 const int = (n: number): string => n.toLocaleString('en-US')
-const header = ['Nodes', 'spec Comms', 'spec ACKs', 'spec Ticks', 'complete Comms', 'ACKs', 'Ticks', 'reference Comms', 'ACKs', 'Ticks']
+const header = ['Nodes', 'spec Comms', 'spec ACKs', 'spec Ticks', 'complete Comms', 'ACKs', 'Ticks', 'complete+ACK Comms', 'ACKs', 'Ticks', 'reference Comms', 'ACKs', 'Ticks']
 const rows: string[][] = []
 const cpu = measureCpu()
 const t0 = performance.now()
 for (const [nodes, comms, acks, ticks] of SPEC) {
   if (nodes > max) break
   const row = [int(nodes), int(comms), int(acks), String(ticks)]
-  for (const mode of ['complete', 'reference'] as const) {
-    const r = await simulate({ nodes, mode, latency: LATENCY_MS, payloadBytes: 64 })
+  for (const [mode, ack] of [['complete', false], ['complete', true], ['reference', false]] as const) {
+    const r = await simulate({ nodes, mode, latency: LATENCY_MS, payloadBytes: 64, ack })
     const ours = r.dataMessages + r.controlMessages
     const ackCount = r.messagesByClass.ack ?? 0
     // not everyone reached (reference-mode holes): when the last message arrived, and how many had it

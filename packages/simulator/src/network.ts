@@ -346,7 +346,7 @@ export class SimulatedNetwork {
     this.#handlingNode = to
     this.#handlingHop = hop
     try {
-      const result = handler(bytes, this.#peers[from] as Peer)
+      const result = handler(bytes, this.#peers[from] as Peer, this.#protocols[protocol] as string)
       if (result instanceof Promise) result.catch(() => {})
     } catch {
       // a handler's failure is the handler's business, as on a real transport

@@ -14,6 +14,8 @@ export class SimulatedTransport implements MessageTransport, Clock {
   readonly node: number
   readonly #network: SimulatedNetwork
   #protocol: string | undefined = undefined
+  /** a second protocol served by the same handler (a router's stream and reference protocols): no Map for it */
+  #alsoProtocol: string | undefined = undefined
   #handler: InboundMessageHandler | undefined = undefined
   #others: Map<string, InboundMessageHandler> | undefined = undefined
 
@@ -34,16 +36,36 @@ export class SimulatedTransport implements MessageTransport, Clock {
 
   handle (protocol: string, handler: InboundMessageHandler): void {
     if (this.#protocol === undefined || this.#protocol === protocol) {
+      // the protocol sharing the old handler keeps it
+      if (this.#alsoProtocol !== undefined && this.#handler !== undefined && handler !== this.#handler) {
+        (this.#others ??= new Map()).set(this.#alsoProtocol, this.#handler)
+        this.#alsoProtocol = undefined
+      }
       this.#protocol = protocol
       this.#handler = handler
       return
     }
+    if (handler === this.#handler && (this.#alsoProtocol === undefined || this.#alsoProtocol === protocol)) {
+      this.#alsoProtocol = protocol
+      this.#others?.delete(protocol)
+      return
+    }
+    if (this.#alsoProtocol === protocol) this.#alsoProtocol = undefined
     this.#others ??= new Map()
     this.#others.set(protocol, handler)
   }
 
   unhandle (protocol: string): void {
+    if (this.#alsoProtocol === protocol) {
+      this.#alsoProtocol = undefined
+      return
+    }
     if (this.#protocol === protocol) {
+      if (this.#alsoProtocol !== undefined) {
+        this.#protocol = this.#alsoProtocol
+        this.#alsoProtocol = undefined
+        return
+      }
       this.#protocol = undefined
       this.#handler = undefined
       if (this.#others !== undefined && this.#others.size > 0) {
@@ -59,7 +81,7 @@ export class SimulatedTransport implements MessageTransport, Clock {
 
   /** The handler of `protocol`, if any. */
   handlerFor (protocol: string): InboundMessageHandler | undefined {
-    if (protocol === this.#protocol) return this.#handler
+    if (protocol === this.#protocol || protocol === this.#alsoProtocol) return this.#handler
     return this.#others?.get(protocol)
   }
 

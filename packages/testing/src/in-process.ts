@@ -119,7 +119,7 @@ export class InProcessNetwork {
     const copy = bytes.slice()
     this.#pending++
     if (latency === 0) {
-      setImmediate(() => { this.#handOver(handler, copy, from) })
+      setImmediate(() => { this.#handOver(handler, copy, from, protocol) })
       return protocol
     }
     try {
@@ -127,7 +127,7 @@ export class InProcessNetwork {
         // what listens at arrival gets it: a receiver that closed or unhandled the protocol meanwhile loses it
         const current = target.handlerFor(protocol)
         if (current === undefined) this.#settle()
-        else this.#handOver(current, copy, from)
+        else this.#handOver(current, copy, from, protocol)
       }, latency)
     } catch (error) {
       this.#settle()
@@ -137,12 +137,12 @@ export class InProcessNetwork {
   }
 
   /** Hands a message to its handler, counts it, and settles once the handler is done (thrown or not). */
-  #handOver (handler: InboundMessageHandler, copy: Uint8Array, from: RemoteSender): void {
+  #handOver (handler: InboundMessageHandler, copy: Uint8Array, from: RemoteSender, protocol: string): void {
     this.stats.messages++
     this.stats.bytes += copy.length
     let result: void | Promise<void>
     try {
-      result = handler(copy, from)
+      result = handler(copy, from, protocol)
     } catch {
       result = undefined
     }

@@ -765,7 +765,7 @@ export class Libp2pMessageTransport implements MessageTransport {
     this.#log.trace('received %d bytes on %s from %s', bytes.byteLength, protocol, from.address)
     let result: void | Promise<void>
     try {
-      result = handler(bytes, from)
+      result = handler(bytes, from, protocol)
     } catch (err) {
       this.#handlerFailed(protocol, from, err)
       return undefined

@@ -11,10 +11,11 @@ export interface RemoteSender {
 }
 
 /**
- * Called with each whole inbound message on a protocol and its authenticated sender. A returned promise is awaited
- * for back-pressure and its rejection is contained (it never reaches the transport's other handlers).
+ * Called with each whole inbound message on a protocol, its authenticated sender and the protocol it came on (one
+ * handler can serve several). A returned promise is awaited for back-pressure and its rejection is contained (it
+ * never reaches the transport's other handlers).
  */
-export type InboundMessageHandler = (bytes: Uint8Array, from: RemoteSender) => void | Promise<void>
+export type InboundMessageHandler = (bytes: Uint8Array, from: RemoteSender, protocol: string) => void | Promise<void>
 
 /**
  * What a router needs from the network: send one message to a peer on a protocol, and be called with whole

@@ -2,15 +2,15 @@ import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { anyOf } from '@pokt-p2p/p2p'
 import type { CommandContext } from '../../context.js'
-import { renderReport, type LocalnetReport } from '../../report.js'
+import { linkText, renderReport, type LocalnetReport } from '../../report.js'
 import { BroadcastTracker } from './measurement.js'
-import { connectRainTreeEdges, createLocalNetwork, startNetwork, STALL_MS, stopNetwork, waitForMesh, type Progress } from './network.js'
+import { connectRainTreeEdges, createLocalNetwork, startNetwork, STALL_MS, stopNetwork, waitForMesh, type LocalNetwork, type Progress } from './network.js'
 import { localnetHelp, parseLocalnetOptions, type LocalnetOptions } from './options.js'
 
 export { localnetHelp, parseLocalnetOptions, type LocalnetOptions }
 
 /** A progress line redrawn in place on a terminal (never with `--json`), and log lines that clear it first. */
-function progressOf (opts: LocalnetOptions, ctx: CommandContext): Progress {
+export function progressOf (opts: { json: boolean }, ctx: CommandContext): Progress {
   let shown = false
   const progress = (text: string): void => {
     if (opts.json || !ctx.interactive) return
@@ -27,6 +27,30 @@ function progressOf (opts: LocalnetOptions, ctx: CommandContext): Progress {
 }
 
 /**
+ * Starts the nodes of `net`, opens the connections RainTree's broadcast from `--originator` will use and, with the
+ * background router, waits for its gossipsub mesh; says how each phase went. Rejects with the signal's reason when
+ * it aborts (the caller stops the network).
+ */
+export async function bringUp (opts: LocalnetOptions, net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
+  const setupStart = performance.now()
+  out.say(`starting ${opts.nodes} nodes over ${opts.transport}${linkText(opts)}` +
+    (opts.transport === 'tcp' ? ` on 127.0.0.1 ports ${net.ports.slice(0, 8).join(' ')}${opts.nodes > 8 ? ` … (${opts.nodes} in all)` : ''}` : ''))
+  await startNetwork(net, out, signal)
+  out.say(`started ${opts.nodes} nodes over ${opts.transport} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`)
+  await connectRainTreeEdges(opts, net, out, signal)
+  if (opts.background) {
+    const meshStart = performance.now()
+    const mesh = await waitForMesh(net, out, signal)
+    const seconds = ((performance.now() - meshStart) / 1000).toFixed(1)
+    out.say(mesh.ready === mesh.nodes
+      ? `background mesh ready in ${seconds} s: every node sees ${mesh.need}+ gossipsub topic peers`
+      : `warning: only ${mesh.ready}/${mesh.nodes} nodes have ${mesh.need} gossipsub topic peers (no progress for ${STALL_MS / 1000} s); broadcasting anyway`)
+  } else {
+    out.say('background router off: RainTree only')
+  }
+}
+
+/**
  * Runs the local network and returns its report (does not print). When `ctx.signal` aborts, every phase ends at
  * once, every node is stopped, and the signal's reason is thrown (an `InterruptedError` in the binary).
  */
@@ -39,21 +63,7 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
   const out = progressOf(opts, ctx)
   const net = await createLocalNetwork(opts)
   try {
-    out.say(`starting ${opts.nodes} nodes over ${opts.transport}` +
-      (opts.transport === 'tcp' ? ` on 127.0.0.1 ports ${net.ports.slice(0, 8).join(' ')}${opts.nodes > 8 ? ` … (${opts.nodes} in all)` : ''}` : ''))
-    await startNetwork(net, out, signal)
-    out.say(`started ${opts.nodes} nodes over ${opts.transport} in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`)
-    await connectRainTreeEdges(opts, net, out, signal)
-    if (opts.background) {
-      const meshStart = performance.now()
-      const mesh = await waitForMesh(net, out, signal)
-      const seconds = ((performance.now() - meshStart) / 1000).toFixed(1)
-      out.say(mesh.ready === mesh.nodes
-        ? `background mesh ready in ${seconds} s: every node sees ${mesh.need}+ gossipsub topic peers`
-        : `warning: only ${mesh.ready}/${mesh.nodes} nodes have ${mesh.need} gossipsub topic peers (no progress for ${STALL_MS / 1000} s); broadcasting anyway`)
-    } else {
-      out.say('background router off: RainTree only')
-    }
+    await bringUp(opts, net, out, signal)
 
     const tracker = new BroadcastTracker(opts, net)
     tracker.attach()

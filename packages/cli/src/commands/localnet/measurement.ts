@@ -36,6 +36,12 @@ const DELIVERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** What the tracker uses of a node's delivery histogram (a libp2p `HistogramGroup` by router). */
 interface DeliveryHistogram { observe: (values: Record<string, number>) => void }
 
+/**
+ * Which routers a tracked broadcast goes through: both (the P2P module's `broadcast`), or one router's own
+ * `broadcast` (`pokt-p2p bench` times them apart on one network).
+ */
+export type BroadcastRoute = 'both' | 'raintree' | 'gossipsub'
+
 /** How a {@link BroadcastTracker} wait ended. */
 export type SettleOutcome = 'settled' | 'stalled'
 
@@ -65,17 +71,20 @@ export class BroadcastTracker {
   /** RainTree messages that ended: received (`message`) or refused (`drop`) by the receiver, or `send:failed` */
   #rainTreeEnded = 0
   #gossiped = 0
+  readonly #route: BroadcastRoute
   #t0: number | undefined
   #onActivity: () => void = () => {}
   /** figures before the broadcast (mesh upkeep and connection set-up are not the broadcast's) */
-  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0 }
+  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[] }
 
   /**
    * @param opts - the run's options
    * @param net - the network (its nodes' metrics get the delivery histogram)
+   * @param route - the routers the broadcast goes through (the run waits for those only)
    */
-  constructor (opts: LocalnetOptions, net: LocalNetwork) {
+  constructor (opts: LocalnetOptions, net: LocalNetwork, route: BroadcastRoute = 'both') {
     this.#opts = opts
+    this.#route = route
     this.#net = net
     this.#origin = opts.originator - 1
     this.#expected = simulateBroadcast(opts.nodes, this.#origin, opts.mode).messages
@@ -128,10 +137,15 @@ export class BroadcastTracker {
 
   /** Marks the broadcast call: times are measured from here, and traffic counted from here. */
   broadcasting (): void {
+    const origin = this.#net.metrics[this.#origin] as MemoryMetrics
     this.#before = {
       gossipMessages: this.#sum(LOCALNET_METRICS.gossipMessages),
       gossipBytes: this.#sum(LOCALNET_METRICS.gossipBytes),
-      transportBytes: this.#sum(LOCALNET_METRICS.transportBytes, 'sent')
+      transportBytes: this.#sum(LOCALNET_METRICS.transportBytes, 'sent'),
+      originGossipBytes: origin.value(LOCALNET_METRICS.gossipBytes),
+      originTransportBytes: origin.value(LOCALNET_METRICS.transportBytes, 'sent'),
+      reads: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.reads)),
+      writes: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.writes))
     }
     this.#t0 = performance.now()
   }
@@ -141,8 +155,19 @@ export class BroadcastTracker {
    * receiver, or failed at the sender), and every node but the originator has the gossip copy.
    */
   isSettled (): boolean {
-    const gossiped = !this.#opts.background || this.#gossiped >= this.#opts.nodes - 1
-    return this.#rainTreeEnded >= this.#expected && gossiped
+    const gossiped = !this.#opts.background || this.#route === 'raintree' || this.#gossiped >= this.#opts.nodes - 1
+    return (this.#route === 'gossipsub' || this.#rainTreeEnded >= this.#expected) && gossiped
+  }
+
+  /**
+   * Bytes the originator sent since the broadcast call through `router`: its unicast transport's (RainTree), or
+   * its gossipsub RPCs' (control messages of that time included).
+   */
+  originatorUploadBytes (router: 'raintree' | 'gossipsub'): number {
+    const origin = this.#net.metrics[this.#origin] as MemoryMetrics
+    return router === 'raintree'
+      ? origin.value(LOCALNET_METRICS.transportBytes, 'sent') - this.#before.originTransportBytes
+      : origin.value(LOCALNET_METRICS.gossipBytes) - this.#before.originGossipBytes
   }
 
   /**
@@ -204,8 +229,8 @@ export class BroadcastTracker {
       return {
         index: i + 1,
         address: peer.address,
-        reads: m.value(LOCALNET_METRICS.reads),
-        writes: m.value(LOCALNET_METRICS.writes),
+        reads: m.value(LOCALNET_METRICS.reads) - (this.#before.reads[i] ?? 0),
+        writes: m.value(LOCALNET_METRICS.writes) - (this.#before.writes[i] ?? 0),
         hops: i === origin ? 0 : hopOf(i),
         firstReceiptMs: i === origin ? 0 : first === undefined ? null : round(first.at),
         from: i === origin || first === undefined || first.from === null ? null : first.from + 1
@@ -223,6 +248,8 @@ export class BroadcastTracker {
       transport: opts.transport,
       maxLevels: maxNumLevels(opts.nodes),
       payloadBytes: opts.payloadBytes,
+      latencyMs: opts.latencyMs,
+      bandwidthMbps: opts.bandwidthMbps,
       raintree: {
         messages: perNode.reduce((s, n) => s + n.writes, 0),
         bytes: this.#sum(LOCALNET_METRICS.transportBytes, 'sent') - this.#before.transportBytes,

@@ -50,6 +50,7 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
   const peers = ids.map((id, i) => createPeer(id.publicKey, `127.0.0.1:${ports[i] as number}`))
   const providers = staticProviders({ height: 1n, staked: peers })()
   const metrics = ids.map(() => new MemoryMetrics())
+  const link = linkOf(opts)
   const modules = ids.map((id, i) => createP2P({
     config: {
       private_key: id.privateKeyHex,
@@ -62,9 +63,19 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
     currentHeightProvider: providers,
     peerstoreProvider: providers,
     metrics: () => metrics[i] as MemoryMetrics,
+    ...(link === undefined ? {} : { link }),
     ...(opts.background ? { background: backgroundInit(opts.dht) } : { unstakedRouter: null })
   }))
   return { ids, peers, ports, indexOf: new Map(peers.map((p, i) => [p.address, i])), metrics, modules }
+}
+
+/**
+ * The emulated link of every node (`--latency-ms`, `--bandwidth-mbps`; memory transport only), or undefined for
+ * plain in-process connections.
+ */
+function linkOf (opts: LocalnetOptions): { latencyMs: number, uploadMbps: number | null } | undefined {
+  if (opts.transport !== 'memory' || (opts.latencyMs === 0 && opts.bandwidthMbps === null)) return undefined
+  return { latencyMs: opts.latencyMs, uploadMbps: opts.bandwidthMbps }
 }
 
 /** Background settings for a local network of many nodes in one process. */

@@ -1,5 +1,5 @@
 import type { ConnectionType, RainTreeMode } from '@pokt-p2p/types'
-import { choiceOption, intOption, parseOptions, stringOption, UsageError } from '../../args.js'
+import { choiceOption, intOption, numberOption, parseOptions, stringOption, UsageError } from '../../args.js'
 
 /** The help text of `pokt-p2p localnet` (`--help`). */
 export const localnetHelp = `pokt-p2p localnet [options]
@@ -16,6 +16,10 @@ export const localnetHelp = `pokt-p2p localnet [options]
   --dht client|server    kad-dht mode of the background routers (default client: every node already knows the
                          staked set, and N DHT servers in one process saturate the CPU and distort timings)
   --quiet-ms MS          how long without traffic counts as quiet (default 500)
+  --latency-ms L         0..10000: every message arrives L ms after it left, pipelined like a real link
+                         (default 0; needs --transport memory)
+  --bandwidth-mbps B     each node's uplink, shared by its connections, in Mbit/s (> 0; default unlimited;
+                         needs --transport memory)
   --json                 print one JSON object on stdout (logs on stderr)
 
   Every figure of the report is read from each node's own metrics (reads and writes from pokt_raintree_*, bytes
@@ -44,6 +48,27 @@ export interface LocalnetOptions {
   quietMs: number
   /** print the report as one JSON object (`--json`) */
   json: boolean
+  /** one-way latency of every connection in ms (`--latency-ms`, memory transport only) */
+  latencyMs: number
+  /** each node's uplink in Mbit/s, `null` for unlimited (`--bandwidth-mbps`, memory transport only) */
+  bandwidthMbps: number | null
+}
+
+/** Why emulated links need the memory transport (the usage error of `--latency-ms` and `--bandwidth-mbps` over TCP). */
+const LINKS_NEED_MEMORY = 'needs --transport memory: TCP over loopback cannot be delayed or throttled per message ' +
+  'from inside the process (that would take the kernel\'s netem, which is not available here); the memory transport emulates the links'
+
+/**
+ * `--latency-ms` and `--bandwidth-mbps`, checked against the transport: links are emulated on the memory transport
+ * only. A latency of 0 over TCP is no emulation and is accepted.
+ * @throws {UsageError} a value out of range, or a link over TCP
+ */
+export function parseLinkOptions (latency: string | boolean | undefined, bandwidth: string | boolean | undefined, transport: ConnectionType): { latencyMs: number, bandwidthMbps: number | null } {
+  const latencyMs = numberOption('latency-ms', latency, 0, { min: 0, max: 10_000 })
+  const bandwidthMbps = numberOption('bandwidth-mbps', bandwidth, null, { min: 0, max: 1_000_000, exclusiveMin: true })
+  if (transport === 'tcp' && latencyMs > 0) throw new UsageError(`--latency-ms ${LINKS_NEED_MEMORY}`)
+  if (transport === 'tcp' && bandwidthMbps !== null) throw new UsageError(`--bandwidth-mbps ${LINKS_NEED_MEMORY}`)
+  return { latencyMs, bandwidthMbps }
 }
 
 /**
@@ -57,22 +82,25 @@ export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
   const o = parseOptions(argv, {
     nodes: { type: 'string' }, originator: { type: 'string' }, mode: { type: 'string' }, transport: { type: 'string' },
     background: { type: 'string' }, 'payload-bytes': { type: 'string' }, seed: { type: 'string' },
-    'quiet-ms': { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'string' }
+    'quiet-ms': { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'string' },
+    'latency-ms': { type: 'string' }, 'bandwidth-mbps': { type: 'string' }
   }, 'localnet')
   const nodes = intOption('nodes', o.nodes, 27, 1, 300)
   const originator = intOption('originator', o.originator, 1, 1, Number.MAX_SAFE_INTEGER)
   if (originator > nodes) throw new UsageError(`--originator must be between 1 and --nodes (${nodes}), got ${originator}`)
+  const transport = choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp')
   return {
     help: o.help === true,
     nodes,
     originator,
     mode: choiceOption<RainTreeMode>('mode', o.mode, ['reference', 'complete'], 'complete'),
-    transport: choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp'),
+    transport,
     background: choiceOption('background', o.background, ['on', 'off'] as const, 'on') === 'on',
     payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
     seed: stringOption('seed', o.seed) ?? 'pokt',
     dht: choiceOption('dht', o.dht, ['client', 'server'] as const, 'client'),
     quietMs: intOption('quiet-ms', o['quiet-ms'], 500, 50, 60_000),
-    json: o.json === true
+    json: o.json === true,
+    ...parseLinkOptions(o['latency-ms'], o['bandwidth-mbps'], transport)
   }
 }
