@@ -202,6 +202,7 @@ export class RainTreeRouter implements Router {
   /** ACKs awaited, by `nonce/address`: set true when it arrives (made on first use) */
   #awaitedAcks: Map<string, AwaitedAck> | undefined
   /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
+  #lastPropagated: bigint | undefined
   #propagated: NonceDeduper | undefined
   #maxNumLevels: number
   // reused by the planners: the sink appends to #plan, so planning allocates one small object per send at most
@@ -449,9 +450,17 @@ export class RainTreeRouter implements Router {
 
   /** Records that this node propagates `nonce`; false when it already had (a later copy is not propagated again). */
   #propagatedOnce (nonce: bigint): boolean {
-    // bounded: a copy older than the last 1,024 messages is rare, and would only be propagated once more
-    this.#propagated ??= new NonceDeduper(1024)
-    return this.#propagated.checkAndInsert(nonce)
+    // the last one in a field, the ones before in a set made only when a second message comes: a simulated node
+    // sees one broadcast, and a million sets would be most of its memory
+    if (nonce === this.#lastPropagated) return false
+    if (this.#lastPropagated !== undefined) {
+      // bounded: a copy older than the last 1,024 messages is rare, and would only be propagated once more
+      this.#propagated ??= new NonceDeduper(1024)
+      this.#propagated.checkAndInsert(this.#lastPropagated)
+      if (!this.#propagated.checkAndInsert(nonce)) return false
+    }
+    this.#lastPropagated = nonce
+    return true
   }
 
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
