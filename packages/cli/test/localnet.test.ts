@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { referenceTables } from '@pokt-p2p/testing'
 import { InterruptedError, parseLocalnetOptions, renderReport, runLocalnet, type CommandContext, type LocalnetReport } from '../src/index.js'
 import { run } from './helpers.js'
 
@@ -10,8 +10,7 @@ const localnet = async (argv: string[], signal = new AbortController().signal): 
   return { report: await runLocalnet(parseLocalnetOptions(argv), ctx), log }
 }
 
-interface Table { nodes: number, originator: number, perNode: Array<{ index: number, reads: number, writes: number }> }
-const tables = (JSON.parse(readFileSync(new URL('../../raintree/test/fixtures/raintree-reference-tables.json', import.meta.url), 'utf8')) as { tables: Table[] }).tables
+const tables = referenceTables()
 
 describe('localnet', () => {
   it('27 nodes over TCP in complete mode: 27/27 via RainTree (26 messages, depth 3) and 27/27 via background', async () => {

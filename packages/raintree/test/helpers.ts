@@ -1,23 +1,11 @@
-import { readFileSync } from 'node:fs'
 import {
   MemoryMetrics, createAny, createPeer, encodePocketEnvelope, type DropReason, type Identity, type Peer
 } from '@pokt-p2p/types'
 import { InProcessNetwork, testIdentities } from '@pokt-p2p/testing'
 import { RAINTREE_METRICS, rainTree, type RainTreeMode, type RainTreeRouter, type RainTreeInit } from '../src/index.js'
 
-export interface ReferenceTable {
-  nodes: number
-  originator: number
-  maxNumLevels: number
-  totalMessages: number
-  perNode: Array<{ index: number, reads: number, writes: number }>
-}
-
-/** The reference's per-node tables: the Go implementation's test data, kept as a fixture of this package. */
-export function loadReferenceTables (): ReferenceTable[] {
-  const url = new URL('./fixtures/raintree-reference-tables.json', import.meta.url)
-  return (JSON.parse(readFileSync(url, 'utf8')) as { tables: ReferenceTable[] }).tables
-}
+/** The Go reference's per-node tables (one copy, in `@pokt-p2p/testing`). */
+export { referenceTables as loadReferenceTables, type ReferenceTable } from '@pokt-p2p/testing'
 
 let harnessKeys: Identity[] | undefined
 /** The reference harness's keys: GetPrivKeySeed(42..83), sorted ascending by address (val_i = i-th). */

@@ -1,4 +1,4 @@
-import { InvalidConfigError, RAINTREE_MODES, integerOption, type RainTreeMode } from '@pokt-p2p/types'
+import { InvalidConfigError, RAINTREE_MODES, integerOption, shownValue, type RainTreeMode } from '@pokt-p2p/types'
 import { RoundTripEstimator, type AckTimeoutInit } from '@pokt-p2p/raintree'
 import type { FixedLatency, LatencyModel, RegionLatency, UniformLatency } from './links.js'
 
@@ -201,10 +201,10 @@ export function resolveOptions (options: SimulationOptions): ResolvedSimulationO
   const viewExtra = viewOption('viewExtra', options.viewExtra ?? null, nodes)
   const untilMs = options.untilMs === undefined || options.untilMs === null ? null : numberOption('untilMs', options.untilMs, 0)
   const trace = options.trace ?? false
-  if (typeof trace !== 'boolean') throw new InvalidConfigError('trace', `must be true or false, got ${show(trace)}`)
+  if (typeof trace !== 'boolean') throw new InvalidConfigError('trace', `must be true or false, got ${shownValue(trace)}`)
   const ack = options.ack ?? false
   if (typeof ack !== 'boolean') {
-    if (typeof ack !== 'object' || ack === null) throw new InvalidConfigError('ack', `must be true, false or { initialTimeoutMs?, minTimeoutMs?, maxTimeoutMs? }, got ${show(ack)}`)
+    if (typeof ack !== 'object' || ack === null) throw new InvalidConfigError('ack', `must be true, false or { initialTimeoutMs?, minTimeoutMs?, maxTimeoutMs? }, got ${shownValue(ack)}`)
     // the router's own check, now rather than once per router
     new RoundTripEstimator(ack) // eslint-disable-line no-new
   }
@@ -221,7 +221,7 @@ export function resolveOptions (options: SimulationOptions): ResolvedSimulationO
  */
 export function fractionOption (field: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new InvalidConfigError(field, `must be a fraction in [0, 1], got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be a fraction in [0, 1], got ${shownValue(value)}`)
   }
   return value
 }
@@ -234,7 +234,7 @@ export function fractionOption (field: string, value: unknown): number {
  */
 export function numberOption (field: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidConfigError(field, `must be a finite number >= ${min}, got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be a finite number >= ${min}, got ${shownValue(value)}`)
   }
   return value
 }
@@ -248,7 +248,7 @@ export function numberOption (field: string, value: unknown, min: number): numbe
 export function bandwidthOption (field: string, value: unknown): number | null {
   if (value === null) return null
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidConfigError(field, `must be a bandwidth in Mbit/s > 0 (or null for unlimited), got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be a bandwidth in Mbit/s > 0 (or null for unlimited), got ${shownValue(value)}`)
   }
   return value
 }
@@ -262,7 +262,7 @@ export function bandwidthOption (field: string, value: unknown): number | null {
 export function latencyOption (field: string, value: unknown): FixedLatency | UniformLatency | RegionLatency {
   if (typeof value === 'number') return { kind: 'fixed', ms: numberOption(field, value, 0) }
   if (typeof value !== 'object' || value === null) {
-    throw new InvalidConfigError(field, `must be a number of ms or a latency model ({ kind: 'fixed' | 'uniform' | 'regions', … }), got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be a number of ms or a latency model ({ kind: 'fixed' | 'uniform' | 'regions', … }), got ${shownValue(value)}`)
   }
   const model = value as { kind?: unknown, ms?: unknown, minMs?: unknown, maxMs?: unknown, regions?: unknown, matrixMs?: unknown }
   switch (model.kind) {
@@ -276,12 +276,12 @@ export function latencyOption (field: string, value: unknown): FixedLatency | Un
     case 'regions': {
       const regions = model.regions
       if (!Array.isArray(regions) || regions.length < 1 || regions.length > 255) {
-        throw new InvalidConfigError(`${field}.regions`, `must be a list of 1 to 255 regions, got ${show(regions)}`)
+        throw new InvalidConfigError(`${field}.regions`, `must be a list of 1 to 255 regions, got ${shownValue(regions)}`)
       }
       const checked = regions.map((region: unknown, i) => {
         const r = region as { name?: unknown, weight?: unknown }
         if (typeof r !== 'object' || r === null || typeof r.name !== 'string') {
-          throw new InvalidConfigError(`${field}.regions[${i}]`, `must be { name: string, weight?: number }, got ${show(region)}`)
+          throw new InvalidConfigError(`${field}.regions[${i}]`, `must be { name: string, weight?: number }, got ${shownValue(region)}`)
         }
         const weight = r.weight === undefined ? 1 : numberOption(`${field}.regions[${i}].weight`, r.weight, 0)
         return { name: r.name, weight }
@@ -289,34 +289,34 @@ export function latencyOption (field: string, value: unknown): FixedLatency | Un
       if (!checked.some(r => r.weight > 0)) throw new InvalidConfigError(`${field}.regions`, 'at least one weight must be > 0')
       const matrix = model.matrixMs
       if (!Array.isArray(matrix) || matrix.length !== regions.length) {
-        throw new InvalidConfigError(`${field}.matrixMs`, `must be a ${regions.length}×${regions.length} matrix of ms, got ${show(matrix)}`)
+        throw new InvalidConfigError(`${field}.matrixMs`, `must be a ${regions.length}×${regions.length} matrix of ms, got ${shownValue(matrix)}`)
       }
       const matrixMs = matrix.map((row: unknown, a) => {
         if (!Array.isArray(row) || row.length !== regions.length) {
-          throw new InvalidConfigError(`${field}.matrixMs[${a}]`, `must be a row of ${regions.length} latencies in ms, got ${show(row)}`)
+          throw new InvalidConfigError(`${field}.matrixMs[${a}]`, `must be a row of ${regions.length} latencies in ms, got ${shownValue(row)}`)
         }
         return row.map((ms: unknown, b) => numberOption(`${field}.matrixMs[${a}][${b}]`, ms, 0))
       })
       return { kind: 'regions', regions: checked, matrixMs }
     }
     default:
-      throw new InvalidConfigError(`${field}.kind`, `must be 'fixed', 'uniform' or 'regions', got ${show(model.kind)}`)
+      throw new InvalidConfigError(`${field}.kind`, `must be 'fixed', 'uniform' or 'regions', got ${shownValue(model.kind)}`)
   }
 }
 
 function deadOption (value: unknown, nodes: number, originator: number): number | readonly number[] {
   if (typeof value === 'number') return fractionOption('dead', value)
-  if (!Array.isArray(value)) throw new InvalidConfigError('dead', `must be a fraction in [0, 1] or a list of node indices, got ${show(value)}`)
+  if (!Array.isArray(value)) throw new InvalidConfigError('dead', `must be a fraction in [0, 1] or a list of node indices, got ${shownValue(value)}`)
   const list = value.map((node: unknown, i) => integerOption(`dead[${i}]`, node, { min: 0, max: nodes - 1 }))
   if (list.includes(originator)) throw new InvalidConfigError('dead', `the originator (${originator}) cannot be dead`)
   return [...new Set(list)].sort((a, b) => a - b)
 }
 
 function crashesOption (value: unknown, nodes: number, originator: number): CrashAt[] {
-  if (!Array.isArray(value)) throw new InvalidConfigError('crashes', `must be a list of { node, atMs }, got ${show(value)}`)
+  if (!Array.isArray(value)) throw new InvalidConfigError('crashes', `must be a list of { node, atMs }, got ${shownValue(value)}`)
   return value.map((crash: unknown, i) => {
     const c = crash as { node?: unknown, atMs?: unknown }
-    if (typeof c !== 'object' || c === null) throw new InvalidConfigError(`crashes[${i}]`, `must be { node, atMs }, got ${show(crash)}`)
+    if (typeof c !== 'object' || c === null) throw new InvalidConfigError(`crashes[${i}]`, `must be { node, atMs }, got ${shownValue(crash)}`)
     const node = integerOption(`crashes[${i}].node`, c.node, { min: 0, max: nodes - 1 })
     if (node === originator) throw new InvalidConfigError(`crashes[${i}].node`, `the originator (${originator}) cannot crash`)
     return { node, atMs: numberOption(`crashes[${i}].atMs`, c.atMs, 0) }
@@ -325,19 +325,9 @@ function crashesOption (value: unknown, nodes: number, originator: number): Cras
 
 function viewOption (field: string, value: unknown, maxPeers: number): ViewDifference | null {
   if (value === null) return null
-  if (typeof value !== 'object') throw new InvalidConfigError(field, `must be { peers, fraction } or null, got ${show(value)}`)
+  if (typeof value !== 'object') throw new InvalidConfigError(field, `must be { peers, fraction } or null, got ${shownValue(value)}`)
   const v = value as { peers?: unknown, fraction?: unknown }
   const peers = integerOption(`${field}.peers`, v.peers, { min: 0, max: Math.max(0, maxPeers) })
   const fraction = fractionOption(`${field}.fraction`, v.fraction)
   return { peers, fraction }
-}
-
-function show (value: unknown): string {
-  if (typeof value === 'number') return String(value)
-  if (typeof value === 'bigint') return `${value}n`
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
 }

@@ -5,7 +5,7 @@ import {
   type ListenerEvents, type Logger, type PeerId, type Startable, type Transport, type Upgrader
 } from '@libp2p/interface'
 import { CODE_MEMORY, CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { integerOption, InvalidConfigError } from '@pokt-p2p/types'
+import { integerOption, InvalidConfigError, shownValue } from '@pokt-p2p/types'
 import { DEFAULT_LINK_HIGH_WATER_MARK_BYTES } from './constants.js'
 import { Alarm, hostClock, Pipe, Port, type LinkClock, type Receiver } from './link-model.js'
 
@@ -63,19 +63,10 @@ export interface ValidLinkOptions {
 
 const LINK_KEYS = ['latencyMs', 'uploadMbps', 'downloadMbps']
 
-function show (value: unknown): string {
-  if (typeof value === 'number') return String(value)
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
 function bandwidth (field: string, value: unknown): number | null {
   if (value === undefined || value === null) return null
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidConfigError(field, `must be a finite number of Mbit/s > 0, or null for unlimited, got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be a finite number of Mbit/s > 0, or null for unlimited, got ${shownValue(value)}`)
   }
   return value
 }
@@ -93,7 +84,7 @@ function bandwidth (field: string, value: unknown): number | null {
 export function linkOptions (value: unknown, prefix = '', extraKeys: readonly string[] = []): ValidLinkOptions {
   const name = (key: string): string => prefix === '' ? key : `${prefix}.${key}`
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidConfigError(prefix === '' ? 'init' : prefix, `must be an object with ${LINK_KEYS.join(', ')}, got ${show(value)}`)
+    throw new InvalidConfigError(prefix === '' ? 'init' : prefix, `must be an object with ${LINK_KEYS.join(', ')}, got ${shownValue(value)}`)
   }
   const o = value as Record<string, unknown>
   for (const key of Object.keys(o)) {
@@ -103,7 +94,7 @@ export function linkOptions (value: unknown, prefix = '', extraKeys: readonly st
   }
   const latencyMs = o.latencyMs ?? 0
   if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new InvalidConfigError(name('latencyMs'), `must be a finite number of ms >= 0, got ${show(latencyMs)}`)
+    throw new InvalidConfigError(name('latencyMs'), `must be a finite number of ms >= 0, got ${shownValue(latencyMs)}`)
   }
   return { latencyMs, uploadMbps: bandwidth(name('uploadMbps'), o.uploadMbps), downloadMbps: bandwidth(name('downloadMbps'), o.downloadMbps) }
 }

@@ -712,14 +712,8 @@ export class Libp2pMessageTransport implements MessageTransport {
 
   /** A peer opened a framed stream: read its frames, and write this node's frames to that peer on it too. */
   #onFramedStream (protocol: string, stream: Stream, connection: Connection): void {
-    let from: RemoteSender
-    try {
-      from = remoteSenderOf(connection)
-    } catch (err) {
-      stream.abort(toError(err))
-      this.#reject('other', toError(err), { protocol }, connection.remotePeer.toString())
-      return
-    }
+    const from = this.#senderOf(protocol, stream, connection)
+    if (from === undefined) return
     if (this.#closed) {
       stream.abort(new Error('the message transport is closed'))
       return
@@ -727,15 +721,20 @@ export class Libp2pMessageTransport implements MessageTransport {
     this.#adopt(stream, from, false)
   }
 
-  async #onStream (protocol: string, stream: Stream, connection: Connection): Promise<void> {
-    let from: RemoteSender
+  /** The authenticated sender of an inbound stream; undefined (the stream aborted, the rejection reported) if none. */
+  #senderOf (protocol: string, stream: Stream, connection: Connection): RemoteSender | undefined {
     try {
-      from = remoteSenderOf(connection)
+      return remoteSenderOf(connection)
     } catch (err) {
       stream.abort(toError(err))
       this.#reject('other', toError(err), { protocol }, connection.remotePeer.toString())
-      return
+      return undefined
     }
+  }
+
+  async #onStream (protocol: string, stream: Stream, connection: Connection): Promise<void> {
+    const from = this.#senderOf(protocol, stream, connection)
+    if (from === undefined) return
 
     let bytes: Uint8Array
     try {

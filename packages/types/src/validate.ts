@@ -11,13 +11,16 @@ export function integerOption (field: string, value: unknown, range: { min: numb
   const max = range.max ?? Number.MAX_SAFE_INTEGER
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < range.min || value > max) {
     const bounds = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${range.min}` : `an integer in [${range.min}, ${max}]`
-    throw new InvalidConfigError(field, `must be ${bounds}, got ${show(value)}`)
+    throw new InvalidConfigError(field, `must be ${bounds}, got ${shownValue(value)}`)
   }
   return value
 }
 
-/** The value as the user wrote it, as far as it can be told; never throws (a bigint or a cycle breaks JSON). */
-function show (value: unknown): string {
+/**
+ * An option's value as the user wrote it, as far as it can be told, for an error message naming it; never throws (a
+ * bigint or a cycle breaks JSON).
+ */
+export function shownValue (value: unknown): string {
   if (typeof value === 'number') return String(value)
   if (typeof value === 'bigint') return `${value}n`
   try {
