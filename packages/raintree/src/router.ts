@@ -553,8 +553,11 @@ export class RainTreeRouter implements Router {
     let propagation: Promise<void> | undefined
     // a complete-mode copy of a message this node already had (a resend whose ACK was late, a range adjusted past
     // a slow node) is ACKed again but neither propagated nor delivered again: complete mode delivers once
-    const first = rangeSize === 0 || this.#propagatedOnce(envelope.nonce)
-    if (known && this.isStarted()) {
+    // (only a staked sender's copy is recorded: a stranger's, delivered under `acceptFromUnknownPeers`, must not make
+    // the staked copy that follows look like a duplicate)
+    const propagates = known && this.isStarted()
+    const first = rangeSize === 0 || !propagates || this.#propagatedOnce(envelope.nonce)
+    if (propagates) {
       // a range whose sender waits for an ACK is ACKed at once, before forwarding (whatever this node's own `ack`
       // option): the sender needs it to know that someone took the range
       if (msg.ackRequested && protocol === this.#streamProtocol) this.#sendAck(envelope.nonce, from.address)

@@ -241,6 +241,19 @@ describe('receive path', () => {
     expect(r.view.length).toBe(9)
   })
 
+  it('a stranger\'s copy does not make the staked copy of the same message look like a duplicate', async () => {
+    const { peers, senders } = staked(9)
+    const t = new FakeTransport(peers[0]!.address)
+    const { r } = make({ selfAddress: peers[0]!.address, transport: t, peers }, { acceptFromUnknownPeers: true })
+    await r.start()
+    const stranger = generateIdentity()
+    const bytes = encodeRainTreeMessage({ level: 2, data: envelope(), rangeSize: 9 })
+    await t.handler!(bytes, { address: stranger.address, publicKey: stranger.publicKeyHex })
+    expect(t.sent).toHaveLength(0)
+    await t.handler!(bytes, senders[5]!)
+    expect(t.sent.length).toBeGreaterThan(0)
+  })
+
   it('drops undecodable messages, non-envelope data, empty data and a bad nonce, each with a typed event', async () => {
     const { peers, senders } = staked(4)
     const t = new FakeTransport(peers[0]!.address)
