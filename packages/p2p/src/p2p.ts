@@ -12,7 +12,7 @@ import type { P2PEvents } from './events.js'
 import { Inbound } from './inbound.js'
 import type { P2PInit } from './init.js'
 import { P2PMetrics } from './metrics.js'
-import { StakedSet } from './staked-set.js'
+import { StakedSetFollower } from './staked-set.js'
 import { Wiring, defaultStakedRouter, defaultUnstakedRouter, type WiringInit } from './wiring.js'
 
 /** Reference state-machine strings (`StateMachineState_P2P_Bootstrapping`). */
@@ -38,7 +38,7 @@ export class P2PModule implements Startable {
   readonly #log: Logger
   readonly #metrics = new P2PMetrics()
   readonly #inbound: Inbound
-  readonly #stakedSet: StakedSet
+  readonly #stakedSet: StakedSetFollower
   readonly #lifecycle = new Lifecycle({ start: async options => { await this.#start(options) }, stop: async () => { await this.#stop() } })
   #wiring: Wiring | undefined
 
@@ -63,7 +63,7 @@ export class P2PModule implements Startable {
         this.events.dispatch('router:created', { role, router })
       }
     }
-    this.#stakedSet = new StakedSet({
+    this.#stakedSet = new StakedSetFollower({
       selfAddress: this.identity.address,
       currentHeightProvider: init.currentHeightProvider,
       peerstoreProvider: init.peerstoreProvider,

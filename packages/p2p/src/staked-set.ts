@@ -9,8 +9,8 @@ import { BootstrapFailedError, NoRouterError } from './errors.js'
 import type { P2PEvents } from './events.js'
 import type { P2PMetrics } from './metrics.js'
 
-/** What {@link StakedSet} works with. */
-export interface StakedSetComponents {
+/** What {@link StakedSetFollower} works with. */
+export interface StakedSetFollowerComponents {
   /** this node's pocket address */
   selfAddress: Address
   /** tells the current height */
@@ -31,8 +31,8 @@ export interface StakedSetComponents {
   joinStaked: (peers: Peer[], options: AbortOptions) => Promise<Router>
 }
 
-/** Options of {@link StakedSet}: the configuration fields it reads. */
-export interface StakedSetInit {
+/** Options of {@link StakedSetFollower}: the configuration fields it reads. */
+export interface StakedSetFollowerInit {
   /** a client-only node is never staked (`is_client_only`) */
   clientOnly: boolean
   /** the RPC nodes to bootstrap from (`bootstrap_nodes_csv`; empty means the reference's defaults) */
@@ -44,9 +44,9 @@ export interface StakedSetInit {
  * applied to the staked router (and a node staked only now joins RainTree); and, when the state machine enters
  * `P2P_Bootstrapping` with an empty peerstore, the set from a bootstrap RPC node.
  */
-export class StakedSet {
-  readonly #components: StakedSetComponents
-  readonly #init: StakedSetInit
+export class StakedSetFollower {
+  readonly #components: StakedSetFollowerComponents
+  readonly #init: StakedSetFollowerInit
   readonly #log: Logger
   #height: bigint | undefined
   #staked = false
@@ -55,7 +55,7 @@ export class StakedSet {
    * @param components - the providers, the routers and where to report
    * @param init - the configuration fields it reads
    */
-  constructor (components: StakedSetComponents, init: StakedSetInit) {
+  constructor (components: StakedSetFollowerComponents, init: StakedSetFollowerInit) {
     this.#components = components
     this.#init = init
     this.#log = components.logger.forComponent('pokt:p2p')
