@@ -245,6 +245,8 @@ export class RainTreeRouter implements Router {
       },
       stop: async () => {
         for (const protocol of this.protocols) this.#transport.unhandle(protocol)
+        // a stopped router waits for no ACK: its delegations end now instead of timing out and adjusting
+        for (const awaited of this.#awaitedAcks?.values() ?? []) awaited.wake?.()
         this.#log('stopped')
       }
     })
@@ -386,7 +388,7 @@ export class RainTreeRouter implements Router {
     view: PeerManager['view'], peerstore: ReadonlyPeerstore, data: Uint8Array, nonce: bigint, start: number, size: number,
     options: AbortOptions
   ): Promise<void> {
-    for (let k = 0; k < size; k++) {
+    for (let k = 0; k < size && this.isStarted(); k++) {
       const range = size - k
       const peer = peerstore.getPeer(view.at(start + k))
       if (peer === undefined || peer.address === this.selfAddress) continue

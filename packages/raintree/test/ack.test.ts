@@ -99,6 +99,15 @@ describe('ACK / adjust / resend', () => {
     expect(total(metrics, RAINTREE_METRICS.acks, 'received')).toBe(acks)
   })
 
+  it('stopping ends a broadcast that waits for an ACK (with a timeout of a minute): no adjust after the stop', async () => {
+    const { routers, metrics, delivered } = await network(27, { silent: [9], init: { ack: { initialTimeoutMs: 60_000, minTimeoutMs: 60_000, maxTimeoutMs: 60_000 } } })
+    const broadcast = routers[0]!.broadcast(envelope('ack stop'))
+    await waitFor(() => delivered[9]! >= 1, { what: 'the silent node has the message' })
+    await routers[0]!.stop()
+    await broadcast
+    expect(total(metrics, RAINTREE_METRICS.adjusts)).toBe(0)
+  })
+
   it('bad timeouts are refused, naming the field', () => {
     const [id] = sortedIdentities(1)
     const transport = new InProcessNetwork().createTransport({ address: id!.address, publicKey: id!.publicKeyHex })
