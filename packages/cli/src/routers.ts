@@ -1,5 +1,5 @@
 // What the commands need from routers, as interfaces: no command depends on a concrete router class.
-import type { BootstrapFailure, Router } from '@pokt-p2p/types'
+import { signalWithTimeout, type BootstrapFailure, type Router } from '@pokt-p2p/types'
 
 /** `detail` of a gossip router's `gossip:peers` event: how many peers it has on its topic, and in its mesh. */
 export interface GossipPeers {
@@ -34,7 +34,7 @@ export interface GossipRouter extends Router {
 export async function waitForTopicPeers (router: GossipRouter, want: number, maxMs: number, signal: AbortSignal): Promise<boolean> {
   if (router.topicPeerCount() >= want) return true
   try {
-    await router.events.once('gossip:peers', { signal: AbortSignal.any([signal, AbortSignal.timeout(maxMs)]), filter: d => d.topicPeers >= want })
+    await router.events.once('gossip:peers', { signal: signalWithTimeout(signal, maxMs), filter: d => d.topicPeers >= want })
     return true
   } catch (err) {
     signal.throwIfAborted()

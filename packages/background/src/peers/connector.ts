@@ -3,7 +3,7 @@ import { repeatingTask, type RepeatingTask } from '@libp2p/utils'
 import pRetry from 'p-retry'
 import { BACKGROUND_PROTOCOL_ID, peerIdOf } from '@pokt-p2p/transport'
 import {
-  NotStartedError, TimeoutError,
+  NotStartedError, TimeoutError, signalWithTimeout,
   type AbortOptions, type Address, type BootstrapFailure, type Logger, type Peer, type Peerstore, type TypedEvents
 } from '@pokt-p2p/types'
 import { peerFromLibp2p, type DiscoverySource, type Multiaddr } from './peer-info.js'
@@ -104,7 +104,7 @@ export class Connector {
     this.#maintenance.start()
     await this.#bootstrap(signal)
     if (!signal.aborted) {
-      void this.#track(this.#lookup(AbortSignal.any([controller.signal, AbortSignal.timeout(LOOKUP_DEADLINE_MS)])))
+      void this.#track(this.#lookup(signalWithTimeout(controller.signal, LOOKUP_DEADLINE_MS)))
     }
   }
 
@@ -195,7 +195,7 @@ export class Connector {
   /** Registers the peer's addresses with libp2p (when it has any) and dials it once, within `dialTimeoutMs`. */
   async #dialOnce (peer: Peer, id: PeerId, signal: AbortSignal): Promise<void> {
     const ms = this.#cfg.dialTimeoutMs
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(ms)])
+    const deadline = signalWithTimeout(signal, ms)
     // a peer without addresses is looked up in the DHT under this signal: one listener per sub-query
     setMaxListeners(Infinity, deadline)
     try {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { createPeer, MemoryMetrics, type Address, type Identity, type Peer } from '@pokt-p2p/types'
+import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
 import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
 import { staticProviders } from '@pokt-p2p/providers'
 import { simulateBroadcast } from '@pokt-p2p/raintree'
@@ -145,7 +145,7 @@ export async function connectRainTreeEdges (opts: LocalnetOptions, net: LocalNet
     const peer = net.peers[to] as Peer
     const addrs = opts.transport === 'memory' ? [memoryMultiaddr(peer.address)] : await multiaddrsOf(peer)
     try {
-      await net.modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: AbortSignal.any([signal, AbortSignal.timeout(STALL_MS)]) })
+      await net.modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: signalWithTimeout(signal, STALL_MS) })
     } catch (err) {
       if (signal.aborted) return
       out.say(`warning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
