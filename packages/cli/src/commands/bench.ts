@@ -31,19 +31,29 @@ export type BenchRouter = 'raintree' | 'gossipsub'
 
 /** One row of `pokt-p2p bench --json`: one router in one combination. */
 export interface BenchRow {
+  /** N, the staked nodes of the network */
   nodes: number
+  /** size of the broadcast payload in bytes */
   payloadBytes: number
   /** one-way latency of every emulated link in ms */
   latencyMs: number
   /** each node's emulated uplink in Mbit/s; null: unlimited */
   bandwidthMbps: number | null
+  /** the router this row measured */
   router: BenchRouter
   /** measured broadcasts */
   runs: number
   /** runs that reached every node */
   complete: number
   /** ms from the broadcast call to the last node's first copy, over the runs that reached every node (null: none did) */
-  fullCoverageMs: { median: number, min: number, max: number } | null
+  fullCoverageMs: {
+    /** the median run */
+    median: number
+    /** the fastest run */
+    min: number
+    /** the slowest run */
+    max: number
+  } | null
   /** median over the runs of the ms until 99 % of the other nodes had a copy (null: no run got that far) */
   p99Ms: number | null
   /** median over the runs of the full message copies sent (RainTree messages; gossipsub's full copies in RPCs) */
@@ -56,14 +66,23 @@ export interface BenchRow {
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
+  /** the network sizes (`--nodes`) */
   nodes: number[]
+  /** the payload sizes in bytes (`--payload-bytes`) */
   payloadBytes: number[]
+  /** the one-way latencies of the emulated links in ms (`--latency-ms`) */
   latencyMs: number[]
+  /** each node's emulated uplink in Mbit/s; null: unlimited (`--bandwidth-mbps`) */
   bandwidthMbps: number | null
+  /** measured broadcasts per router and combination (`--runs`) */
   runs: number
+  /** libp2p transport between the nodes (`--transport`) */
   transport: ConnectionType
+  /** seed of the nodes' keys (`--seed`) */
   seed: string
+  /** how long without router events ends a broadcast, in ms (`--quiet-ms`) */
   quietMs: number
+  /** print the rows as one JSON array (`--json`) */
   json: boolean
 }
 
@@ -78,7 +97,10 @@ function intList (name: string, value: string | boolean | undefined, fallback: n
  * Parses the arguments of `pokt-p2p bench`.
  * @throws {UsageError} for an unknown option, a value out of range, or emulated links over TCP
  */
-export function parseBenchOptions (argv: string[]): BenchOptions & { help: boolean } {
+export function parseBenchOptions (argv: string[]): BenchOptions & {
+  /** `--help` was given */
+  help: boolean
+} {
   const o = parseOptions(argv, {
     nodes: { type: 'string' }, 'payload-bytes': { type: 'string' }, 'latency-ms': { type: 'string' },
     'bandwidth-mbps': { type: 'string' }, runs: { type: 'string' }, transport: { type: 'string' },
