@@ -9,7 +9,7 @@ import { waitFor } from '@pokt-p2p/testing'
 import {
   encodeFrame, encodeFrameHeader, FrameDecoder, MalformedFrameError, RAINTREE_STREAM_PROTOCOL_ID, StreamAbortedError
 } from '../src/index.js'
-import { figures, rawStream, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
+import { chunk, figures, rawStream, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
 
 const CAP = 4096
 
@@ -47,18 +47,6 @@ function reference (bytes: Uint8Array, cap: number): { frames: Uint8Array[], end
     i = end
   }
   return { frames, end: 'clean' }
-}
-
-/** Splits `bytes` at the given cut points. */
-function chunk (bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map(c => c % (bytes.length + 1)))].sort((x, y) => x - y)
-  const out: Uint8Array[] = []
-  let prev = 0
-  for (const p of [...points, bytes.length]) {
-    if (p > prev) out.push(bytes.subarray(prev, p))
-    prev = p
-  }
-  return out
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { MessageTooLargeError } from '@pokt-p2p/types'
 import { RAINTREE_PROTOCOL_ID, ReadTimeoutError, StreamAbortedError, memoryMultiaddr, peerIdOf } from '../src/index.js'
 import { waitFor } from '@pokt-p2p/testing'
-import { figures, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
+import { chunk, figures, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
 
 const CAP = 4096
 /** read deadline of the receiver that gets the stalled streams */
@@ -58,18 +58,6 @@ async function outcomeOfReset (r: Receiver): Promise<Outcome> {
   const before = r.outcomes.splice(0, r.outcomes.findIndex(isMarker) + 1).slice(0, -1)
   expect(before.length).toBeLessThanOrEqual(1)
   return before[0] ?? { kind: 'none' }
-}
-
-/** Splits `bytes` at the given cut points (random chunking). */
-function chunk (bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map(c => c % (bytes.length + 1)))].sort((x, y) => x - y)
-  const out: Uint8Array[] = []
-  let prev = 0
-  for (const p of [...points, bytes.length]) {
-    if (p > prev) out.push(bytes.subarray(prev, p))
-    prev = p
-  }
-  return out
 }
 
 it('random payloads, sizes and chunking, ending by close, reset or stall: delivered intact or rejected with the typed error', async () => {

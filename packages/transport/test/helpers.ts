@@ -111,3 +111,15 @@ export async function rawStream (from: TestNode, to: TestNode, protocol: string)
     : to.node.getMultiaddrs()[0]!
   return await from.node.dialProtocol(addr, protocol)
 }
+
+/** Splits `bytes` at the given cut points (random chunking, for fuzzing a reader). */
+export function chunk (bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map(c => c % (bytes.length + 1)))].sort((x, y) => x - y)
+  const out: Uint8Array[] = []
+  let prev = 0
+  for (const p of [...points, bytes.length]) {
+    if (p > prev) out.push(bytes.subarray(prev, p))
+    prev = p
+  }
+  return out
+}
