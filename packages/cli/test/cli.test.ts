@@ -13,8 +13,9 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 describe('usage errors: exit 2 and one message naming the problem', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['localnet', '--nodes', '0'], /invalid --nodes: must be an integer in \[1, 300\], got 0/],
-    [['localnet', '--nodes', 'many'], /invalid --nodes: must be an integer in \[1, 300\], got "many"/],
+    [['localnet', '--nodes', '0'], /invalid --nodes: must be an integer in \[1, 1000\], got 0/],
+    [['localnet', '--nodes', 'many'], /invalid --nodes: must be an integer in \[1, 1000\], got "many"/],
+    [['localnet', '--nodes', '301'], /--nodes over tcp must be between 1 and 300, got 301: .*--transport memory runs up to 1000/],
     [['localnet', '--nodes', '5', '--originator', '6'], /--originator must be between 1 and --nodes \(5\), got 6/],
     [['localnet', '--mode', 'fast'], /--mode must be one of reference, complete, got "fast"/],
     [['localnet', '--mode', 'refrence'], /got "refrence" \(did you mean reference\?\)/],
@@ -180,7 +181,7 @@ describe('the binary', () => {
   it('bad options exit 2 with the message on stderr; --version prints the version', async () => {
     const r = await runBin(['localnet', '--nodes', '0'])
     expect(r.code).toBe(2)
-    expect(r.err).toMatch(/invalid --nodes: must be an integer in \[1, 300\], got 0/)
+    expect(r.err).toMatch(/invalid --nodes: must be an integer in \[1, 1000\], got 0/)
     expect(r.out).toBe('')
     const v = await runBin(['--version'])
     expect(v).toMatchObject({ code: 0, out: pkg.version })

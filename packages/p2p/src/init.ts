@@ -62,4 +62,10 @@ export interface P2PInit {
    * @default none: in-process connections, no latency, unlimited bandwidth
    */
   link?: LinkOptions
+  /**
+   * libp2p's connection monitor (`createNode`'s `connectionMonitor` of `@pokt-p2p/transport`): pings each connection
+   * every 10 s and closes it when a ping times out. Off for many nodes in one process, where it only costs CPU.
+   * @default true
+   */
+  connectionMonitor?: boolean
 }

@@ -56,6 +56,7 @@ export class P2PModule implements Startable {
       logger,
       metrics: init.metrics,
       ...(init.link === undefined ? {} : { link: init.link }),
+      ...(init.connectionMonitor === undefined ? {} : { connectionMonitor: init.connectionMonitor }),
       stakedRouter: init.stakedRouter ?? defaultStakedRouter(this.config, init.raintree),
       unstakedRouter: init.unstakedRouter === undefined ? defaultUnstakedRouter(this.config, init.background) : init.unstakedRouter,
       onRouter: (role, router, signal) => {

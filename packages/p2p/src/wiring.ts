@@ -45,6 +45,8 @@ export interface WiringInit {
   metrics?: (components: { logger: ComponentLogger }) => Metrics
   /** the emulated link of a memory node (`P2PInit.link`) */
   link?: LinkOptions
+  /** `P2PInit.connectionMonitor` */
+  connectionMonitor?: boolean
   /** builds the staked-actor router */
   stakedRouter: RouterFactory
   /** builds the router for every participant; `null` for none */
@@ -91,9 +93,10 @@ export class Wiring {
 
   /** Creates and starts the node with every service the router factories declared, and the transport over it. */
   async openNode (options: Required<AbortOptions>): Promise<Libp2p> {
-    const { config, identity, logger, metrics, link, stakedRouter, unstakedRouter } = this.#init
+    const { config, identity, logger, metrics, link, connectionMonitor, stakedRouter, unstakedRouter } = this.#init
     const node = await createNode({
       ...(link === undefined ? {} : { link }),
+      ...(connectionMonitor === undefined ? {} : { connectionMonitor }),
       identity,
       transport: config.connection_type,
       hostname: config.hostname,

@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events'
+import drain from 'it-drain'
+import parallel from 'it-parallel'
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
@@ -63,6 +65,9 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
     currentHeightProvider: providers,
     peerstoreProvider: providers,
     metrics: () => metrics[i] as MemoryMetrics,
+    // in one process connections cannot fail silently, and its pings of every connection cost CPU that the
+    // broadcast needs (P2PInit.connectionMonitor)
+    connectionMonitor: false,
     ...(link === undefined ? {} : { link }),
     ...(opts.background ? { background: backgroundInit(opts.dht) } : { unstakedRouter: null })
   }))
@@ -83,9 +88,10 @@ function backgroundInit (dht: LocalnetOptions['dht']): BackgroundInit {
   return {
     // a 200 ms heartbeat forms meshes in about a second; the spec's 1 s is meant for real networks
     heartbeatIntervalMs: 200,
-    // N nodes in one process dialling each other all-to-all cost N² handshakes on one core; a ring of 4 neighbours
-    // each is connected, and gossipsub and the DHT find the rest
-    bootstrapPeerLimit: 4,
+    // N nodes in one process dialling each other all-to-all cost N² handshakes on one core. Each node dials the 2
+    // that follow it in address order, so each has 4 connections: gossipsub's mesh low watermark, with half the
+    // handshakes of dialling 4 (100 nodes over TCP started in 7–15 s instead of 21–37 s); the DHT finds the rest
+    bootstrapPeerLimit: 2,
     // measured at N = 27: DHT servers keep the event loop 100% busy for more than 15 s after start (routing-table
     // upkeep between 27 servers on one core), clients leave it at about 5%
     clientMode: dht === 'client'
@@ -105,8 +111,19 @@ async function freePorts (count: number): Promise<number[]> {
 }
 
 /**
- * Starts every node, in parallel: each background router dials its peers at start, and they must be listening. The
- * first failure (or `signal`) ends every other start at once.
+ * Node starts under way at once. All at once, N starts share one event loop: at 300 nodes it stalled for 6–13 s,
+ * handshakes and identify timed out and were redone. A few dozen keep the CPU busy and each start short.
+ */
+export const START_CONCURRENCY = 24
+
+/** Pre-connections being dialled at once, for the same reason (all 999 at once at 1,000 nodes: dials timed out). */
+export const DIAL_CONCURRENCY = 32
+
+/**
+ * Starts every node, {@link START_CONCURRENCY} at a time, in reverse address order: each background router dials
+ * the nodes that follow it in address order when it starts, so these are already listening (but for the ring's
+ * wrap-around, whose bootstrap retries until the first nodes are up). The first failure (or `signal`) ends every
+ * other start at once.
  */
 export async function startNetwork (net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
   const failed = new AbortController()
@@ -114,7 +131,7 @@ export async function startNetwork (net: LocalNetwork, out: Progress, signal: Ab
   // every node start listens to it
   setMaxListeners(Infinity, startSignal)
   let started = 0
-  await Promise.all(net.modules.map(async m => {
+  const starts = [...net.modules].reverse().map(m => async () => {
     try {
       await startInterruptibly(m, startSignal)
     } catch (err) {
@@ -122,7 +139,8 @@ export async function startNetwork (net: LocalNetwork, out: Progress, signal: Ab
       throw err
     }
     out.progress(`started ${++started}/${net.modules.length} nodes`)
-  }))
+  })
+  await drain(parallel(starts, { concurrency: START_CONCURRENCY }))
 }
 
 /** Stops every node (whatever state it is in); never throws. */
@@ -132,28 +150,117 @@ export async function stopNetwork (net: LocalNetwork): Promise<void> {
 
 /**
  * Opens, before the broadcast, the connections its RainTree messages will use (the edges of the same broadcast in
- * the pure simulator), so the report times propagation rather than first-contact handshakes — as in a network that
- * has been running for a while. The background router's connections are warmed the same way by its bootstrap.
+ * the pure simulator), and waits until both ends of each have run identify: so the report times propagation rather
+ * than first-contact handshakes and the identify exchanges that follow them (at 1,000 nodes in one process these
+ * kept the CPU busy for 10 s after the dials returned, and the broadcast measured that) — as in a network that has
+ * been running for a while. The background router's connections are warmed the same way by its bootstrap.
  */
 export async function connectRainTreeEdges (opts: LocalnetOptions, net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
   const edges = new Set<string>()
   simulateBroadcast(opts.nodes, opts.originator - 1, opts.mode, { onSend: (from, to) => { edges.add(`${from}:${to}`) } })
-  let done = 0
-  const started = performance.now()
-  await Promise.all([...edges].map(async edge => {
-    const [from, to] = edge.split(':').map(Number) as [number, number]
-    const peer = net.peers[to] as Peer
-    const addrs = opts.transport === 'memory' ? [memoryMultiaddr(peer.address)] : await multiaddrsOf(peer)
-    try {
-      await net.modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: signalWithTimeout(signal, STALL_MS) })
-    } catch (err) {
-      if (signal.aborted) return
-      out.say(`warning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
+  const identified = new IdentifyWatch(net)
+  try {
+    let done = 0
+    const started = performance.now()
+    const pairs = [...edges].map(edge => edge.split(':').map(Number) as [number, number])
+    for (const [from, to] of pairs) {
+      identified.expect(from, to)
+      identified.expect(to, from)
     }
-    out.progress(`RainTree connections: ${++done}/${edges.size}`)
-  }))
-  signal.throwIfAborted()
-  out.say(`RainTree connections: ${edges.size} opened in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const dials = pairs.map(([from, to]) => async () => {
+      const peer = net.peers[to] as Peer
+      const addrs = opts.transport === 'memory' ? [memoryMultiaddr(peer.address)] : await multiaddrsOf(peer)
+      try {
+        await net.modules[from]?.node?.dial(addrs.map(a => a.encapsulate(`/p2p/${peerIdOf(peer).toString()}`)), { signal: signalWithTimeout(signal, STALL_MS) })
+      } catch (err) {
+        if (signal.aborted) return
+        out.say(`warning: could not pre-connect val_${from + 1} → val_${to + 1}: ${(err as Error).message}`)
+        identified.forget(from, to)
+        identified.forget(to, from)
+      }
+      out.progress(`RainTree connections: ${++done}/${edges.size}`)
+    })
+    await drain(parallel(dials, { concurrency: DIAL_CONCURRENCY }))
+    signal.throwIfAborted()
+    out.say(`RainTree connections: ${edges.size} opened in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const identifyStart = performance.now()
+    const left = await identified.settled(out, signal)
+    const seconds = ((performance.now() - identifyStart) / 1000).toFixed(1)
+    out.say(left === 0
+      ? `identify done on both ends of every RainTree connection in ${seconds} s`
+      : `warning: ${left} connection ends not identified (no progress for ${STALL_MS / 1000} s); broadcasting anyway`)
+  } finally {
+    identified.close()
+  }
+}
+
+/**
+ * Waits for libp2p's identify on given connection ends: node i has identified peer j when its `peer:identify`
+ * event named j, or (for a connection identified before the watch began) when its peer store lists j's protocols,
+ * which only identify fills in.
+ */
+class IdentifyWatch {
+  readonly #net: LocalNetwork
+  /** the ends still waiting, by `${node}:${peerId}` */
+  readonly #pending = new Map<string, { at: number, peer: Peer }>()
+  readonly #listening = new AbortController()
+  #changed: () => void = () => {}
+
+  constructor (net: LocalNetwork) {
+    this.#net = net
+    setMaxListeners(Infinity, this.#listening.signal)
+    net.modules.forEach((m, i) => {
+      m.node?.addEventListener('peer:identify', evt => {
+        if (this.#pending.delete(`${i}:${evt.detail.peerId.toString()}`)) this.#changed()
+      }, { signal: this.#listening.signal })
+    })
+  }
+
+  /** node `at` must identify node `peer` */
+  expect (at: number, peer: number): void {
+    const p = this.#net.peers[peer] as Peer
+    this.#pending.set(`${at}:${peerIdOf(p).toString()}`, { at, peer: p })
+  }
+
+  /** node `at` will not identify node `peer` (the connection failed) */
+  forget (at: number, peer: number): void {
+    this.#pending.delete(`${at}:${peerIdOf(this.#net.peers[peer] as Peer).toString()}`)
+  }
+
+  /**
+   * Resolves with the number of ends still waiting: 0 once all are identified, more when none was for STALL_MS.
+   * Rejects with the signal's reason when it aborts.
+   */
+  async settled (out: Progress, signal: AbortSignal): Promise<number> {
+    const total = this.#pending.size
+    await Promise.all([...this.#pending].map(async ([key, { at, peer }]) => {
+      const known = await this.#net.modules[at]?.node?.peerStore.get(peerIdOf(peer)).catch(() => undefined)
+      if (known !== undefined && known.protocols.length > 0) this.#pending.delete(key)
+    }))
+    let stall: ReturnType<typeof setTimeout> | undefined
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const arm = (): void => {
+          clearTimeout(stall)
+          stall = setTimeout(() => { resolve(this.#pending.size) }, STALL_MS)
+        }
+        this.#changed = () => {
+          out.progress(`identify: ${total - this.#pending.size}/${total} connection ends`)
+          if (this.#pending.size === 0) resolve(0)
+          else arm()
+        }
+        signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true, signal: this.#listening.signal })
+        this.#changed()
+      })
+    } finally {
+      clearTimeout(stall)
+      this.#changed = () => {}
+    }
+  }
+
+  close (): void {
+    this.#listening.abort()
+  }
 }
 
 /** How far the mesh got when {@link waitForMesh} returned. */

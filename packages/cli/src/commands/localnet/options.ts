@@ -6,7 +6,7 @@ export const localnetHelp = `pokt-p2p localnet [options]
 
   Starts N staked nodes in this process, broadcasts once, waits until the network is quiet, prints a report
   (propagation tree, per-node RainTree reads/writes, coverage, depth, timings, totals) and stops.
-  --nodes N              1..300 (default 27)
+  --nodes N              1..1000 over memory, 1..300 over TCP (default 27)
   --originator K         1..N, val_K broadcasts (default 1)
   --mode M               reference | complete (default complete)
   --transport T          tcp | memory (default tcp)
@@ -26,9 +26,15 @@ export const localnetHelp = `pokt-p2p localnet [options]
   from pokt_transport_bytes_total, gossip copies and bytes from gossipsub_rpc_sent_*), and first-delivery times
   are also recorded per node in the histogram pokt_localnet_delivery_seconds{router}.`
 
+/**
+ * The largest network `localnet` runs in one process, by transport: what reached every node in 3 runs out of 3 on a
+ * 2-core machine.
+ */
+export const MAX_NODES: Readonly<Record<ConnectionType, number>> = { memory: 1000, tcp: 300 }
+
 /** Options of `runLocalnet`; {@link parseLocalnetOptions} makes them from command-line arguments. */
 export interface LocalnetOptions {
-  /** how many staked nodes to start (`--nodes`, 1..300) */
+  /** how many staked nodes to start (`--nodes`, up to {@link MAX_NODES} for the transport) */
   nodes: number
   /** 1-based index (in address order) of the node that broadcasts (`--originator`) */
   originator: number
@@ -85,10 +91,14 @@ export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
     'quiet-ms': { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'string' },
     'latency-ms': { type: 'string' }, 'bandwidth-mbps': { type: 'string' }
   }, 'localnet')
-  const nodes = intOption('nodes', o.nodes, 27, 1, 300)
+  const transport = choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp')
+  const nodes = intOption('nodes', o.nodes, 27, 1, MAX_NODES.memory)
+  if (nodes > MAX_NODES[transport]) {
+    throw new UsageError(`--nodes over ${transport} must be between 1 and ${MAX_NODES[transport]}, got ${nodes}: every TCP node in one ` +
+      'process holds sockets and runs its handshakes on the same core; --transport memory runs up to ' + String(MAX_NODES.memory))
+  }
   const originator = intOption('originator', o.originator, 1, 1, Number.MAX_SAFE_INTEGER)
   if (originator > nodes) throw new UsageError(`--originator must be between 1 and --nodes (${nodes}), got ${originator}`)
-  const transport = choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp')
   return {
     help: o.help === true,
     nodes,
