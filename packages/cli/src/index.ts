@@ -32,7 +32,7 @@ export { UsageError, InterruptedError, PortInUseError, interruptedExitCode, type
 export { parseOptions, closest } from './args.js'
 export type { CommandContext } from './context.js'
 export { runLocalnet, parseLocalnetOptions, localnetHelp, type LocalnetOptions } from './commands/localnet/index.js'
-export { runBench, parseBenchOptions, renderBench, benchHelp, type BenchOptions, type BenchRow, type BenchRouter } from './commands/bench.js'
+export { runBench, parseBenchOptions, renderBench, benchGoals, benchHelp, type BenchOptions, type BenchRow, type BenchRouter } from './commands/bench.js'
 export { LOCALNET_METRICS } from './commands/localnet/measurement.js'
 export { parseNodeFileConfig, type NodeFileConfig } from './commands/node.js'
 export { jsonLogger, formatMessage, type JsonLoggerInit, type JsonLogRecord } from './logging.js'

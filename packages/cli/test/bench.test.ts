@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import type { BenchRow } from '../src/index.js'
+import { benchGoals, type BenchRow } from '../src/index.js'
 import { run } from './helpers.js'
 
 describe('bench', () => {
@@ -36,5 +36,20 @@ describe('bench', () => {
     const runs = await run(['bench', '--runs', '0'])
     expect(runs.code).toBe(2)
     expect(runs.err).toMatch(/--runs/)
+  })
+
+  it('checks the goals: time, copies and bytes as multiples of gossipsub\'s, and the originator\'s upload', () => {
+    const row = (router: 'raintree' | 'gossipsub', median: number, messages: number, bytes: number, upload: number, refused?: string): BenchRow => ({
+      nodes: 81, payloadBytes: 1000, latencyMs: 25, bandwidthMbps: 500, router, runs: 3, complete: 3,
+      fullCoverageMs: { median, min: median, max: median }, p99Ms: median, messages, bytes, originatorUploadBytes: upload,
+      ...(refused === undefined ? {} : { refused })
+    })
+    const met = benchGoals([row('raintree', 100, 80, 90_000, 8000), row('gossipsub', 250, 400, 500_000, 20_000)])
+    expect(met).toEqual(['81 nodes, 1000 B, 25 ms, 500 Mbit/s: RainTree ÷ gossipsub: time 0.40× (goal ≤ 0.5×: met), ' +
+      'copies 0.20× (goal ≤ 0.25×: met), bytes 0.18× (goal ≤ 0.25×: met), originator upload 8.0 copies (goal ≤ 2·⌈log₃ N⌉ = 8: met)'])
+    const missed = benchGoals([row('raintree', 200, 80, 200_000, 9000), row('gossipsub', 250, 300, 500_000, 20_000)])
+    expect(missed[0]).toMatch(/time 0\.80× \(goal ≤ 0\.5×: NOT met\), copies 0\.27× \(goal ≤ 0\.25×: NOT met\), bytes 0\.40× .*NOT met.*9\.0 copies .*NOT met/)
+    const refused = benchGoals([row('raintree', 100, 80, 90_000, 8000), { ...row('gossipsub', 0, 0, 0, 0, 'MessageTooLargeError: too big'), fullCoverageMs: null, complete: 0 }])
+    expect(refused[0]).toMatch(/time — \(goal ≤ 0\.5×: not measured\).*gossipsub refused the broadcast: MessageTooLargeError: too big$/)
   })
 })

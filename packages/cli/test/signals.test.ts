@@ -47,3 +47,19 @@ describe('localnet stops every node on a signal and exits 128 + signal number', 
     await expectAllFree(ports)
   }, 300_000)
 })
+
+describe('bench stops its network on a signal', () => {
+  it('SIGINT (Ctrl-C) between measured runs: exit 130, no table, no error, nothing left running', async () => {
+    // many runs keep it measuring until the signal arrives
+    const p = startBin(['bench', '--nodes', '6', '--payload-bytes', '1024', '--latency-ms', '0', '--runs', '100', '--transport', 'memory'])
+    await p.line('err', l => /^ {2}run 1\/100 raintree/.test(l), 'the first measured run')
+    p.child.kill('SIGINT')
+    expect(await p.exit).toEqual({ code: 130, signal: null })
+    const err = p.err.join('\n')
+    expect(err).toMatch(/stopping 6 nodes \(interrupted by SIGINT\)/)
+    expect(err).toMatch(/pokt-p2p bench: interrupted by SIGINT$/)
+    expect(err).not.toMatch(/NotStartedError|Error:/)
+    expect(p.out).toEqual([])
+    expect(isAlive(p.pid)).toBe(false)
+  }, 300_000)
+})

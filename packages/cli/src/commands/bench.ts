@@ -62,6 +62,8 @@ export interface BenchRow {
   bytes: number
   /** median over the runs of the bytes the originator sent for it */
   originatorUploadBytes: number
+  /** why the router refused the broadcast, when it did (then no run reached anyone) */
+  refused?: string
 }
 
 /** Options of {@link runBench}. */
@@ -131,6 +133,8 @@ interface Sample {
   messages: number
   bytes: number
   originatorUploadBytes: number
+  /** why the router refused the broadcast */
+  refused?: string
 }
 
 const median = (values: number[]): number => {
@@ -157,7 +161,14 @@ async function broadcastOnce (opts: LocalnetOptions, net: Awaited<ReturnType<typ
   const payload = new Uint8Array(opts.payloadBytes).map((_, i) => i & 0xff)
   const bytes = encodePocketEnvelope(anyOf('pocket.DebugMessage', payload), generateNonce())
   tracker.broadcasting()
-  await r.broadcast(bytes, { signal })
+  try {
+    await r.broadcast(bytes, { signal })
+  } catch (err) {
+    tracker.detach()
+    if (signal.aborted) throw err
+    // e.g. gossipsub cannot send an RPC over 4 MiB, and the background router says so rather than lose it
+    return { fullCoverageMs: null, p99Ms: null, messages: 0, bytes: 0, originatorUploadBytes: 0, refused: `${(err as Error).name}: ${(err as Error).message}` }
+  }
   if (await tracker.settled(signal) === 'stalled') out.say(`warning: a ${router} broadcast did not settle; counting what arrived`)
   const report = tracker.report(0)
   const others = opts.nodes - 1
@@ -185,8 +196,14 @@ function rowOf (opts: LocalnetOptions, router: BenchRouter, samples: Sample[]): 
     p99Ms: p99s.length === 0 ? null : round(median(p99s)),
     messages: median(samples.map(s => s.messages)),
     bytes: median(samples.map(s => s.bytes)),
-    originatorUploadBytes: median(samples.map(s => s.originatorUploadBytes))
+    originatorUploadBytes: median(samples.map(s => s.originatorUploadBytes)),
+    ...refusal(samples)
   }
+}
+
+function refusal (samples: Sample[]): { refused?: string } {
+  const refused = samples.find(s => s.refused !== undefined)?.refused
+  return refused === undefined ? {} : { refused }
 }
 
 /**
@@ -216,7 +233,9 @@ export async function runBench (opts: BenchOptions, ctx: CommandContext): Promis
             for (const router of ['raintree', 'gossipsub'] as const) {
               const s = await broadcastOnce(local, net, router, out, signal)
               if (run > 0) samples[router].push(s)
-              out.say(`  ${run === 0 ? 'warm-up' : `run ${run}/${opts.runs}`} ${router.padEnd(9)} full coverage ${s.fullCoverageMs === null ? 'not reached' : `${s.fullCoverageMs.toFixed(1)} ms`}, ${s.messages} copies, ${s.bytes} bytes`)
+              out.say(`  ${run === 0 ? 'warm-up' : `run ${run}/${opts.runs}`} ${router.padEnd(9)} ` + (s.refused !== undefined
+                ? `refused: ${s.refused}`
+                : `full coverage ${s.fullCoverageMs === null ? 'not reached' : `${s.fullCoverageMs.toFixed(1)} ms`}, ${s.messages} copies, ${s.bytes} bytes`))
             }
           }
           rows.push(rowOf(local, 'raintree', samples.raintree), rowOf(local, 'gossipsub', samples.gossipsub))
@@ -237,7 +256,7 @@ export function renderBench (rows: BenchRow[]): string {
   const head = ['nodes', 'payload', 'latency', 'uplink', 'router', 'full coverage median (min–max)', 'p99', 'copies', 'bytes', 'originator upload']
   const cells = rows.map(r => [
     String(r.nodes), `${r.payloadBytes} B`, `${r.latencyMs} ms`, r.bandwidthMbps === null ? '∞' : `${r.bandwidthMbps} Mbit/s`, r.router,
-    r.fullCoverageMs === null ? `not reached (${r.complete}/${r.runs})` : `${r.fullCoverageMs.median.toFixed(1)} ms (${r.fullCoverageMs.min.toFixed(1)}–${r.fullCoverageMs.max.toFixed(1)})${r.complete < r.runs ? ` ${r.complete}/${r.runs} complete` : ''}`,
+    r.refused !== undefined ? 'refused (see goals)' : r.fullCoverageMs === null ? `not reached (${r.complete}/${r.runs})` : `${r.fullCoverageMs.median.toFixed(1)} ms (${r.fullCoverageMs.min.toFixed(1)}–${r.fullCoverageMs.max.toFixed(1)})${r.complete < r.runs ? ` ${r.complete}/${r.runs} complete` : ''}`,
     r.p99Ms === null ? '—' : `${r.p99Ms.toFixed(1)} ms`, String(r.messages), String(r.bytes), String(r.originatorUploadBytes)
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map(c => (c[i] as string).length)))
@@ -245,11 +264,61 @@ export function renderBench (rows: BenchRow[]): string {
   return [line(head), ...cells.map(line)].join('\n')
 }
 
+/** Ratio `a / b` as text (`0.45×`), or `—` when either is missing or `b` is 0. */
+function ratio (a: number | null | undefined, b: number | null | undefined): { value: number | null, text: string } {
+  if (a === null || a === undefined || b === null || b === undefined || b === 0) return { value: null, text: '—' }
+  const value = a / b
+  return { value, text: `${value.toFixed(2)}×` }
+}
+
+/** `met` / `NOT met` / `not measured` for a ratio against a ceiling. */
+function verdict (r: { value: number | null }, ceiling: number): string {
+  return r.value === null ? 'not measured' : r.value <= ceiling ? 'met' : 'NOT met'
+}
+
+/**
+ * The issue's goals, checked against the rows: for each combination, RainTree's figures as a multiple of
+ * gossipsub's. With latency: median time to full coverage ≤ 0.5× from 81 nodes on, ≤ 1.0× below. Always: copies
+ * and bytes ≤ ¼. With an uplink limit: the originator uploads at most 2·⌈log₃ N⌉ copies of the payload.
+ */
+export function benchGoals (rows: BenchRow[]): string[] {
+  const lines: string[] = []
+  for (const rt of rows.filter(r => r.router === 'raintree')) {
+    const gs = rows.find(r => r.router === 'gossipsub' && r.nodes === rt.nodes && r.payloadBytes === rt.payloadBytes && r.latencyMs === rt.latencyMs)
+    if (gs === undefined) continue
+    const parts: string[] = []
+    const time = ratio(rt.fullCoverageMs?.median, gs.fullCoverageMs?.median)
+    if (rt.latencyMs > 0) {
+      const ceiling = rt.nodes >= 81 ? 0.5 : 1
+      parts.push(`time ${time.text} (goal ≤ ${ceiling.toFixed(1)}×: ${verdict(time, ceiling)})`)
+    } else {
+      parts.push(`time ${time.text}`)
+    }
+    const copies = ratio(rt.messages, gs.messages)
+    const bytes = ratio(rt.bytes, gs.bytes)
+    parts.push(`copies ${copies.text} (goal ≤ 0.25×: ${verdict(copies, 0.25)})`, `bytes ${bytes.text} (goal ≤ 0.25×: ${verdict(bytes, 0.25)})`)
+    if (rt.bandwidthMbps !== null && rt.payloadBytes > 0) {
+      const most = 2 * Math.ceil(Math.log(rt.nodes) / Math.log(3) - 1e-9)
+      const uploaded = rt.originatorUploadBytes / rt.payloadBytes
+      parts.push(`originator upload ${uploaded.toFixed(1)} copies (goal ≤ 2·⌈log₃ N⌉ = ${most}: ${uploaded <= most ? 'met' : 'NOT met'})`)
+    }
+    if (gs.refused !== undefined) parts.push(`gossipsub refused the broadcast: ${gs.refused}`)
+    lines.push(`${rt.nodes} nodes, ${rt.payloadBytes} B, ${rt.latencyMs} ms${rt.bandwidthMbps === null ? '' : `, ${rt.bandwidthMbps} Mbit/s`}: RainTree ÷ gossipsub: ${parts.join(', ')}`)
+  }
+  return lines
+}
+
 /** `pokt-p2p bench`: parses the options, runs every combination, prints the table or the JSON rows (or `--help`). */
 export async function bench (argv: string[], ctx: CommandContext): Promise<number> {
   const opts = parseBenchOptions(argv)
   if (opts.help) { ctx.out(benchHelp); return 0 }
   const rows = await runBench(opts, ctx)
-  ctx.out(opts.json ? JSON.stringify(rows) : renderBench(rows))
+  const goals = benchGoals(rows)
+  if (opts.json) {
+    ctx.out(JSON.stringify(rows))
+    for (const line of goals) ctx.log(line)
+  } else {
+    ctx.out([renderBench(rows), '', 'goals:', ...goals].join('\n'))
+  }
   return 0
 }

@@ -135,6 +135,11 @@ export class BroadcastTracker {
     })
   }
 
+  /** Stops listening to the routers (a broadcast that was refused will not settle). */
+  detach (): void {
+    this.#listening.abort()
+  }
+
   /** Marks the broadcast call: times are measured from here, and traffic counted from here. */
   broadcasting (): void {
     const origin = this.#net.metrics[this.#origin] as MemoryMetrics

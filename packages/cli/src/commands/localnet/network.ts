@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events'
 import drain from 'it-drain'
 import parallel from 'it-parallel'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
 import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
@@ -92,22 +93,45 @@ function backgroundInit (dht: LocalnetOptions['dht']): BackgroundInit {
     // that follow it in address order, so each has 4 connections: gossipsub's mesh low watermark, with half the
     // handshakes of dialling 4 (100 nodes over TCP started in 7–15 s instead of 21–37 s); the DHT finds the rest
     bootstrapPeerLimit: 2,
+    // nodes start in reverse address order (startNetwork), so the last two dial the first two long before these
+    // listen: retry every 2 s for as long as a start of 1,000 nodes takes, where the defaults give up after 7.5 s
+    bootstrapRetries: 60,
+    bootstrapBackoffMaxMs: 2000,
     // measured at N = 27: DHT servers keep the event loop 100% busy for more than 15 s after start (routing-table
     // upkeep between 27 servers on one core), clients leave it at about 5%
     clientMode: dht === 'client'
   }
 }
 
-/** Reserves `count` free loopback ports (bind to port 0, read, release). */
+/**
+ * `count` loopback ports free now, below the kernel's ephemeral range: a port picked by binding to port 0 comes from
+ * that range, and nodes that start later (they start a few at a time) found theirs taken as the source port of
+ * another node's outbound connection. Each candidate is checked by binding to it.
+ */
 async function freePorts (count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, async () => await new Promise<Server>((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => { resolve(s) })
-  })))
-  const ports = servers.map(s => (s.address() as AddressInfo).port)
-  await Promise.all(servers.map(async s => await new Promise(resolve => s.close(resolve))))
+  const lowestEphemeral = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .then(text => Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10))
+    .catch(() => Number.NaN)
+  const top = Number.isInteger(lowestEphemeral) && lowestEphemeral > 2048 ? lowestEphemeral : 32768
+  // a random start, so two localnets at once rarely probe the same ports
+  const span = top - 1024
+  const first = 1024 + Math.floor(Math.random() * span)
+  const ports: number[] = []
+  for (let i = 0; i < span && ports.length < count; i++) {
+    const port = 1024 + (first - 1024 + i) % span
+    if (await canListen(port)) ports.push(port)
+  }
+  if (ports.length < count) throw new Error(`only ${ports.length} of ${count} loopback ports below ${top} are free`)
   return ports
+}
+
+/** Whether a listener can bind 127.0.0.1:`port` now (it is closed again at once). */
+async function canListen (port: number): Promise<boolean> {
+  return await new Promise(resolve => {
+    const server = createServer()
+    server.once('error', () => { resolve(false) })
+    server.listen(port, '127.0.0.1', () => { server.close(() => { resolve(true) }) })
+  })
 }
 
 /**
