@@ -87,7 +87,7 @@ export { checkBackgroundMessage, type BackgroundMessageCheck } from './gossip/va
 export { peerFromLibp2p, type DiscoverySource, type Multiaddr } from './peers/peer-info.js'
 export {
   backgroundServices, backgroundGossipsubOptions, backgroundGossipsubMetricsOptions, backgroundDHTOptions,
-  contentMessageId, unsubscribeBackoffMs, PUBSUB_SERVICE, DHT_SERVICE, GOSSIPSUB_FRAME_OVERHEAD_BYTES,
+  contentMessageId, unsubscribeBackoffMs, PUBSUB_SERVICE, DHT_SERVICE, GOSSIPSUB_FRAME_OVERHEAD_BYTES, GOSSIPSUB_MAX_RPC_BYTES, GOSSIPSUB_MAX_MESSAGE_BYTES,
   type BackgroundServices, type BackgroundServiceFactories, type BackgroundServicesComponents
 } from './services.js'
 export { resolveBackgroundInit, DEFAULT_DHT_PROTOCOL, type BackgroundInit, type ResolvedBackgroundInit } from './options.js'

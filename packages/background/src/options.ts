@@ -30,7 +30,8 @@ export interface BackgroundInit {
    * Largest `BackgroundMessage` accepted, in bytes. Larger gossip messages are rejected by the topic validator
    * (counted, never forwarded); larger unicast messages are cut off by the transport; larger broadcasts and sends
    * throw `MessageTooLargeError` locally. Gossipsub's frame limit is set to this plus 64 KiB of RPC overhead, so a
-   * frame beyond that closes the stream.
+   * frame beyond that closes the stream. Broadcasts are further capped at `GOSSIPSUB_MAX_MESSAGE_BYTES` (4 MiB less
+   * 64 KiB): gossipsub sends no RPC over 4 MiB.
    * @default DEFAULT_MAX_MESSAGE_BYTES of @pokt-p2p/types (4 MiB + 64 KiB)
    */
   maxMessageBytes?: number

@@ -7,7 +7,7 @@ import {
 import { BACKGROUND_TOPIC } from '@pokt-p2p/transport'
 import { gossipsubMetricsRegister } from './gossipsub-metrics.js'
 import { resolveBackgroundInit, type BackgroundInit } from './options.js'
-import type { Metrics } from '@libp2p/interface'
+import { isPeerId, type Metrics } from '@libp2p/interface'
 
 /** Name of the gossipsub service on the libp2p node (`node.services.pubsub`). */
 export const PUBSUB_SERVICE = 'pubsub'
@@ -19,6 +19,17 @@ export const DHT_SERVICE = 'dht'
  * sequence number, 64-byte signature and 36-byte key, plus control messages piggybacked on the same frame.
  */
 export const GOSSIPSUB_FRAME_OVERHEAD_BYTES = 64 * 1024
+
+/**
+ * The largest RPC gossipsub (17.1.1) sends: its outbound stream length-prefixes each RPC with it-length-prefixed's
+ * default maximum, 4 MiB, and has no option for it. A larger RPC is logged at `libp2p:gossipsub:error` and sent to
+ * no peer while the publish resolves, so the background router refuses such a broadcast instead (measured: a 4 MiB
+ * block published to 9 or 81 nodes reached none of them).
+ */
+export const GOSSIPSUB_MAX_RPC_BYTES = 4 * 1024 * 1024
+
+/** The largest background message a broadcast can carry: {@link GOSSIPSUB_MAX_RPC_BYTES} less the RPC's framing. */
+export const GOSSIPSUB_MAX_MESSAGE_BYTES = GOSSIPSUB_MAX_RPC_BYTES - GOSSIPSUB_FRAME_OVERHEAD_BYTES
 
 /** The services {@link backgroundServices} adds to a libp2p node. */
 export interface BackgroundServices {
@@ -128,6 +139,32 @@ export function backgroundDHTOptions (init: BackgroundInit = {}): KadDHTInit {
   }
 }
 
+/**
+ * The `ping` kad-dht is given: a peer with an open connection counts as alive at once (that connection's RTT), any
+ * other target is pinged by the node's ping service (which dials it).
+ *
+ * kad-dht pings every contact before adding it to its routing table, and old contacts before evicting them. For a
+ * connected peer that ping runs over the open connection, so it proves nothing the connection does not: libp2p's
+ * connection monitor already pings every connection every 10 s and closes it when a ping fails. And it breaks the
+ * connection: the ping protocol allows one outbound stream per connection, so a monitor heartbeat that comes while
+ * kad-dht's ping is in flight fails with `TooManyOutboundProtocolStreamsError`, and the monitor aborts the
+ * connection. In server mode every connection is a new contact: at 50 nodes in one process (localnet `--dht
+ * server`) the first heartbeat aborted 50 connections, each abort caused redials, handshakes and more pings, the
+ * CPU saturated and timeouts aborted hundreds more; gossipsub lost streams to peers and broadcasts reached 1–48
+ * of the 50 nodes. Unconnected contacts still get a real ping, so dead peers are still evicted.
+ */
+export function connectedOrPing (components: Pick<KadDHTComponents, 'connectionManager' | 'ping'>): KadDHTComponents['ping'] {
+  return {
+    ping: async (peer, options) => {
+      if (isPeerId(peer)) {
+        const open = components.connectionManager.getConnections(peer).find(c => c.status === 'open')
+        if (open !== undefined) return open.rtt ?? 0
+      }
+      return await components.ping.ping(peer, options)
+    }
+  }
+}
+
 /** What {@link backgroundServices} records in besides the node: where gossipsub's metrics go. */
 export interface BackgroundServicesComponents {
   /**
@@ -155,6 +192,7 @@ export function backgroundServices (init: BackgroundInit = {}, components: Backg
       const metrics = components.metrics ?? node.metrics
       return gossipsub({ ...options, ...(metrics === undefined ? {} : backgroundGossipsubMetricsOptions(metrics)) })(node)
     },
-    [DHT_SERVICE]: kadDHT(dht)
+    // libp2p's components are a proxy that resolves services by name: inherit from it, with kad-dht's own `ping`
+    [DHT_SERVICE]: (node: KadDHTComponents) => kadDHT(dht)(Object.create(node, { ping: { value: connectedOrPing(node) } }))
   } as BackgroundServiceFactories
 }

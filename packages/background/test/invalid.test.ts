@@ -9,9 +9,9 @@ import { BACKGROUND_TOPIC } from '@pokt-p2p/transport'
 import { waitFor } from '@pokt-p2p/testing'
 import {
   createAny, encodeBackgroundMessage, MessageTooLargeError, toBinary, create, PocketEnvelopeSchema, InvalidNonceError,
-  MessageDecodeError, DROP_REASONS
+  MessageDecodeError, DROP_REASONS, encodePocketEnvelope
 } from '@pokt-p2p/types'
-import { backgroundGossipsubOptions, type BackgroundRouter, type BackgroundEvents } from '../src/index.js'
+import { backgroundGossipsubOptions, GOSSIPSUB_MAX_MESSAGE_BYTES, type BackgroundRouter, type BackgroundEvents } from '../src/index.js'
 import { count, envelope, makeRouter, same, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
 
 const INIT = { ...TEST_INIT, maxMessageBytes: 2048 }
@@ -104,4 +104,27 @@ describe('topic validator', () => {
     expect((await got).from).toBe(b.peer.address)
     expect(count(a, 'messages', 'unicast_received')).toBe(1)
   })
+})
+
+describe('the largest broadcast gossipsub can carry', () => {
+  it('refuses a broadcast whose gossipsub RPC would exceed 4 MiB, within maxMessageBytes, naming why', async () => {
+    const node = await startNode(3011, TEST_INIT)
+    const router = makeRouter(node, [], { ...TEST_INIT, minConnections: 0 })
+    await router.start()
+    try {
+      // a 4 MiB payload: within the default maxMessageBytes (4 MiB + 64 KiB), beyond what one gossipsub RPC holds
+      const big = encodePocketEnvelope(createAny('type.googleapis.com/test.Block', new Uint8Array(4 * 1024 * 1024)), 7n)
+      const refused = await router.broadcast(big).then(() => undefined, (err: unknown) => err)
+      expect(refused).toBeInstanceOf(MessageTooLargeError)
+      expect((refused as MessageTooLargeError).limit).toBe(GOSSIPSUB_MAX_MESSAGE_BYTES)
+      expect((refused as Error).message).toMatch(/gossipsub sends no RPC over 4 MiB/)
+      // the largest one that fits is published
+      const fits = encodePocketEnvelope(createAny('type.googleapis.com/test.Block', new Uint8Array(GOSSIPSUB_MAX_MESSAGE_BYTES - 128)), 8n)
+      await router.broadcast(fits)
+      expect(count(node, 'messages', 'published')).toBe(1)
+    } finally {
+      await router.stop()
+      await stopNode(node)
+    }
+  }, 30_000)
 })

@@ -12,7 +12,7 @@ import { resolveBackgroundInit, type BackgroundInit, type ResolvedBackgroundInit
 import { Connector } from '../peers/connector.js'
 import type { BackgroundDropEvent, BackgroundEvents, GossipPeers } from '../events.js'
 import { pocketAddressOf, serviceUrlAddresses, type Multiaddr } from '../peers/peer-info.js'
-import { DHT_SERVICE, PUBSUB_SERVICE, unsubscribeBackoffMs } from '../services.js'
+import { DHT_SERVICE, GOSSIPSUB_MAX_MESSAGE_BYTES, PUBSUB_SERVICE, unsubscribeBackoffMs } from '../services.js'
 import { checkBackgroundMessage, type BackgroundMessageCheck } from './validator.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
@@ -152,6 +152,10 @@ export class BackgroundRouter implements Router {
     // gossipsub does not validate local publishes; the reference did (a rejected publish returned an error)
     if (bytes.length > this.#cfg.maxMessageBytes) {
       throw this.#refused(new MessageTooLargeError(bytes.length, this.#cfg.maxMessageBytes, 'background message'))
+    }
+    if (bytes.length > GOSSIPSUB_MAX_MESSAGE_BYTES) {
+      throw this.#refused(new MessageTooLargeError(bytes.length, GOSSIPSUB_MAX_MESSAGE_BYTES,
+        'background message (gossipsub sends no RPC over 4 MiB; unicast sends take up to maxMessageBytes)'))
     }
     const envelope = checkEnvelope(data)
     if (!envelope.ok) throw this.#refused(envelope.error)

@@ -7,10 +7,12 @@ import {
   type AbortOptions, type Address, type BootstrapFailure, type Logger, type Peer, type Peerstore, type TypedEvents
 } from '@pokt-p2p/types'
 import { peerFromLibp2p, type DiscoverySource, type Multiaddr } from './peer-info.js'
+import { DHT_SERVICE } from '../services.js'
 import type { BackgroundEvents } from '../events.js'
 import type { BackgroundMetrics } from '../metrics.js'
 import type { ResolvedBackgroundInit } from '../options.js'
 import type { IdentifyResult, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 
 /** What the {@link Connector} works with; the router hands it its own node, peerstore, log, metrics and events. */
 export interface ConnectorComponents {
@@ -295,24 +297,41 @@ export class Connector {
    * A DHT lookup of our own id: fills the routing table, and every peer it meets is a `peer:discovery`. The lookup
    * runs to completion (kad-dht bounds each request): `signal` carries only a safety-net deadline, e.g. for a lookup
    * waiting for a first routing-table entry.
+   *
+   * It asks kad-dht itself, not libp2p's `peerRouting.getClosestPeers`: kad-dht returns the peers it started from
+   * (its routing table) without addresses, and libp2p's wrapper runs a whole `findPeer` DHT lookup for each of them.
+   * At 50 DHT servers in one process that made every lookup about five, most of them in the same seconds. Their
+   * addresses are in the local peer store (identify put them there), which is where they are taken from here.
    */
   async #lookup (signal: AbortSignal): Promise<void> {
     const { node, metrics, log } = this.#c
     // the lookup hands this signal to every sub-query and dial it makes, each adding a listener while it runs
     setMaxListeners(Infinity, signal)
     metrics.dhtLookups?.increment()
+    const dht = (node.services as Record<string, unknown>)[DHT_SERVICE] as KadDHT
     let found = 0
     try {
-      for await (const info of node.peerRouting.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) {
-        const peer = peerFromLibp2p(info.id, info.multiaddrs)
+      for await (const event of dht.getClosestPeers(node.peerId.toMultihash().bytes, { signal })) {
+        if (event.name !== 'FINAL_PEER') continue
+        const { id, multiaddrs } = event.peer
+        const peer = peerFromLibp2p(id, multiaddrs.length > 0 ? multiaddrs : await this.#knownAddresses(id))
         if (peer === undefined) continue
         if (this.admit(peer, 'dht')) found++
-        this.#maybeDial(peer, info.id)
+        this.#maybeDial(peer, id)
       }
       log.trace('DHT lookup done: %d new peers', found)
     } catch (err) {
       if (!(signal.reason instanceof NotStartedError)) log('DHT lookup failed: %s', asError(err).message)
       throw err
+    }
+  }
+
+  /** The addresses of `id` in libp2p's peer store (none when it is not there). */
+  async #knownAddresses (id: PeerId): Promise<Multiaddr[]> {
+    try {
+      return (await this.#c.node.peerStore.get(id)).addresses.map(a => a.multiaddr)
+    } catch {
+      return []
     }
   }
 
