@@ -70,6 +70,7 @@ export type { Libp2p } from 'libp2p'
 export type { Multiaddr } from '@multiformats/multiaddr'
 export * from './errors.js'
 export { createNode, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export { noiseCrypto } from './noise-crypto.js'
 export {
   emulatedMemory, linkOptions, type EmulatedMemoryInit, type EmulatedMemoryComponents, type LinkOptions, type ValidLinkOptions
 } from './emulated-memory.js'

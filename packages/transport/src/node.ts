@@ -14,6 +14,7 @@ import {
   DEFAULT_IDENTIFY_TIMEOUT_MS, DEFAULT_P2P_PORT
 } from './constants.js'
 import { emulatedMemory, isEmulatedLink, linkOptions, type LinkOptions } from './emulated-memory.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { memoryMultiaddr, privateKeyOf } from './peer.js'
 import { serviceUrlToMultiaddr, type HostResolver } from './url.js'
 import type { ConnectionGater } from '@libp2p/interface'
@@ -178,7 +179,7 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     ...(init.metrics === undefined ? {} : { metrics: init.metrics }),
     addresses: { listen },
     transports: [transport === 'memory' ? (link !== undefined && isEmulatedLink(link) ? emulatedMemory(link) : memory()) : tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux({ maxEarlyStreams: DEFAULT_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: window } })],
     connectionGater,
     connectionMonitor: { enabled: init.connectionMonitor ?? true },
