@@ -75,7 +75,7 @@ export class BroadcastTracker {
   #t0: number | undefined
   #onActivity: () => void = () => {}
   /** figures before the broadcast (mesh upkeep and connection set-up are not the broadcast's) */
-  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[] }
+  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[], delivered: [] as number[] }
 
   /**
    * @param opts - the run's options
@@ -150,7 +150,9 @@ export class BroadcastTracker {
       originGossipBytes: origin.value(LOCALNET_METRICS.gossipBytes),
       originTransportBytes: origin.value(LOCALNET_METRICS.transportBytes, 'sent'),
       reads: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.reads)),
-      writes: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.writes))
+      writes: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.writes)),
+      // a warm-up broadcast was delivered too
+      delivered: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.delivered))
     }
     this.#t0 = performance.now()
   }
@@ -245,7 +247,7 @@ export class BroadcastTracker {
     const rtTimes = perNode.flatMap((n, i) => i === origin || n.firstReceiptMs === null ? [] : [n.firstReceiptMs])
     const bgTimes = this.firstBackground.flatMap(v => v === undefined ? [] : [v])
     const bgReached = this.firstBackground.filter((v, i) => v !== undefined || i === origin).length
-    const delivered = metrics.map(m => m.value(LOCALNET_METRICS.delivered))
+    const delivered = metrics.map((m, i) => m.value(LOCALNET_METRICS.delivered) - (this.#before.delivered[i] ?? 0))
     return {
       nodes: opts.nodes,
       originator: opts.originator,
