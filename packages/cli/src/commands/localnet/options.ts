@@ -14,7 +14,7 @@ export const localnetHelp = `pokt-p2p localnet [options]
   --payload-bytes B      0..4194304 (default 1024)
   --seed S               key seed; val_i is the i-th smallest address (default "pokt")
   --dht client|server    kad-dht mode of the background routers (default client: every node already knows the
-                         staked set, and N DHT servers in one process saturate the CPU and distort timings)
+                         staked set, and DHT servers keep more connections and CPU busy in one process)
   --quiet-ms MS          how long without traffic counts as quiet (default 500)
   --latency-ms L         0..10000: every message arrives L ms after it left, pipelined like a real link
                          (default 0; needs --transport memory)
