@@ -18,6 +18,14 @@ export interface CleanupInit {
    * @default 8
    */
   maxProbes?: number
+  /**
+   * How long a node keeps a message's bytes after its own walk, to repair the nodes a later querier skipped (see
+   * the gap check of `RainTreeInit.cleanup`). A chain of repairs through missed nodes reaches a node long after its
+   * own walk: each link costs its querier's answer timeout, up to 1 s before any round trip was measured, so a
+   * minute outlasts a chain of dozens. At most 256 messages are kept, whatever the rate.
+   * @default 60000
+   */
+  retainMs?: number
 }
 
 /** {@link CleanupInit} with its defaults: `delayMs` undefined means "derived from the answer timeout". */
@@ -26,6 +34,8 @@ export interface ResolvedCleanup {
   readonly delayMs: number | undefined
   /** see {@link CleanupInit.maxProbes} */
   readonly maxProbes: number
+  /** see {@link CleanupInit.retainMs} */
+  readonly retainMs: number
 }
 
 /** How many answer timeouts the default clean-up delay is (see {@link CleanupInit.delayMs}). */
@@ -37,8 +47,8 @@ export const CLEANUP_DELAY_TIMEOUTS = 4
  */
 export function resolveCleanup (init: boolean | CleanupInit | undefined): ResolvedCleanup | undefined {
   if (init === undefined || init === false) return undefined
-  if (init === true) return { delayMs: undefined, maxProbes: 8 }
-  if (typeof init !== 'object' || init === null) throw new InvalidConfigError('cleanup', `must be a boolean or { delayMs?, maxProbes? }, got ${String(init)}`)
+  if (init === true) return { delayMs: undefined, maxProbes: 8, retainMs: 60_000 }
+  if (typeof init !== 'object' || init === null) throw new InvalidConfigError('cleanup', `must be a boolean or { delayMs?, maxProbes?, retainMs? }, got ${String(init)}`)
   const delayMs = init.delayMs
   if (delayMs !== undefined && (!Number.isFinite(delayMs) || delayMs < 0)) {
     throw new InvalidConfigError('cleanup.delayMs', `must be a number of ms >= 0, got ${delayMs}`)
@@ -47,5 +57,9 @@ export function resolveCleanup (init: boolean | CleanupInit | undefined): Resolv
   if (!Number.isSafeInteger(maxProbes) || maxProbes < 1) {
     throw new InvalidConfigError('cleanup.maxProbes', `must be an integer >= 1, got ${maxProbes}`)
   }
-  return { delayMs, maxProbes }
+  const retainMs = init.retainMs ?? 60_000
+  if (!Number.isFinite(retainMs) || retainMs < 0) {
+    throw new InvalidConfigError('cleanup.retainMs', `must be a number of ms >= 0, got ${retainMs}`)
+  }
+  return { delayMs, maxProbes, retainMs }
 }

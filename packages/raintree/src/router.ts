@@ -134,8 +134,9 @@ export const RAINTREE_METRICS = {
   /** counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again) */
   duplicates: 'pokt_raintree_duplicates_total',
   /**
-   * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `have` and `want` (answers
-   * received), `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`)
+   * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
+   * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
+   * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`)
    */
   cleanup: 'pokt_raintree_cleanup_total',
   /** gauge: length of the view (the staked set, self included when staked) */
@@ -576,10 +577,10 @@ export class RainTreeRouter implements Router {
   /**
    * Asks the nodes to the right, one after another, whether they have the message: ends at the first answer (a
    * `WANT` is repaired), at a peer that speaks only the reference protocol, or after `maxProbes` unanswered
-   * queries. The data is then kept one more clean-up delay, for the queries of nodes the walk skipped.
+   * queries. The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
    */
   async #walk (nonce: bigint, entry: CleanupEntry): Promise<void> {
-    const { maxProbes } = this.#cleanup as ResolvedCleanup
+    const { maxProbes, retainMs } = this.#cleanup as ResolvedCleanup
     const view = this.#manager.view
     const peerstore = this.#manager.peerstore
     let probes = 0
@@ -605,7 +606,7 @@ export class RainTreeRouter implements Router {
     if (!this.isStarted() || this.#cleanups?.get(nonce) !== entry) return
     entry.timer = this.#clock.setTimeout(() => {
       if (this.#cleanups?.get(nonce) === entry) this.#cleanups.delete(nonce)
-    }, this.#cleanupDelayMs())
+    }, retainMs)
   }
 
   /**
@@ -626,7 +627,10 @@ export class RainTreeRouter implements Router {
       try {
         await this.#transport.sendTo(peer, this.#streamProtocol as string, encodeRainTreeControl(RainTreeControl.IGYW, nonce))
       } catch (err) {
-        this.#sendFailed(peer.address, 0, err)
+        // not an error: a dead neighbour is what clean-up is for, and a peer that speaks only the reference
+        // protocol (not known as such yet) refuses the stream protocol before any byte reaches it
+        this.#metrics.cleanup?.increment({ query_failed: true })
+        this.#log('clean-up query to %s failed, asking the next node: %s', peer.address, toError(err).message)
         return 'failed'
       }
       this.#metrics.cleanup?.increment({ query_sent: true })
@@ -635,6 +639,7 @@ export class RainTreeRouter implements Router {
       answers.delete(key)
     }
     if (answer === 'have' || answer === 'want') roundTrip.sample(this.#clock.now() - sentAt)
+    if (answer === 'timeout') this.#metrics.cleanup?.increment({ no_answer: true })
     if (answer === 'want') await this.#repair(peer, nonce, data)
     return answer
   }
