@@ -54,7 +54,8 @@ export interface RainTreeInit {
    * payload. `HAVE` ends it; `WANT` gets the full message as a repair (range 1), and the repaired node asks its own
    * right neighbour at once, so a run of missed nodes is repaired one after another; no answer moves on to the
    * next node to the right, up to `maxProbes`. A node asked by someone that is not its left neighbour also asks
-   * the nodes in between (the asker's view may miss them). It catches a node that ACKed and then crashed before
+   * the nodes in between (the asker's view may miss them); a node asked by a peer outside its own view (never
+   * answered) asks its own view neighbours for the message instead. It catches a node that ACKed and then crashed before
    * forwarding, a message and its resend both lost, and nodes missing from some senders' views. A peer that speaks
    * only the reference protocol is never asked (it counts as having the message). Timeouts are the ACK layer's
    * (tuned by `ack` when it is an object). A node always answers a query, whatever this option.
@@ -136,7 +137,8 @@ export const RAINTREE_METRICS = {
   /**
    * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
    * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
-   * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`)
+   * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`), `pull_sent`
+   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view)
    */
   cleanup: 'pokt_raintree_cleanup_total',
   /** gauge: length of the view (the staked set, self included when staked) */
@@ -245,6 +247,8 @@ export class RainTreeRouter implements Router {
   #cleanups: Map<bigint, CleanupEntry> | undefined
   /** clean-up answers awaited, by `nonce/address`: deleted on answer, timeout or stop (made on first use) */
   #awaitedAnswers: Map<string, AwaitedAnswer> | undefined
+  /** messages this node asked its neighbours for after a stranger's query (see #pullAfterStrangerQuery) */
+  #pulled: NonceDeduper | undefined
   /** staked peers seen to speak only the reference protocol (never asked); bounded by the peerstore */
   #referenceOnly: Set<Address> | undefined
   /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
@@ -686,6 +690,44 @@ export class RainTreeRouter implements Router {
     }
   }
 
+  /**
+   * A clean-up query from a peer outside this node's view (dropped: strangers are never answered) names a message
+   * that this node, if it lacks it, cannot take from that peer, nor from the querier's neighbour that checks the
+   * gap when its own view misses that one too. So it asks its own view neighbours, left and right, with an unasked
+   * `WANT`, once per message (the last 256 remembered): they repair it if they have the message.
+   */
+  #pullAfterStrangerQuery (bytes: Uint8Array): void {
+    if (this.#cleanup === undefined || !this.isStarted() || !this.#manager.view.containsSelf) return
+    let msg: RainTreeMessage
+    try {
+      msg = decodeRainTreeMessage(bytes)
+    } catch {
+      return
+    }
+    if (msg.control !== RainTreeControl.IGYW || this.#has(msg.nonce)) return
+    this.#pulled ??= new NonceDeduper(256)
+    if (!this.#pulled.checkAndInsert(msg.nonce)) return
+    const view = this.#manager.view
+    if (view.length < 2) return
+    const frame = encodeRainTreeControl(RainTreeControl.WANT, msg.nonce)
+    for (const index of new Set([1, view.length - 1])) {
+      const peer = this.#manager.peerstore.getPeer(view.at(index))
+      if (peer === undefined || this.#referenceOnly?.has(peer.address) === true) continue
+      this.#metrics.cleanup?.increment({ pull_sent: true })
+      this.#transport.sendTo(peer, this.#streamProtocol as string, frame).catch(ignore)
+    }
+  }
+
+  /** An unasked `WANT` from a staked peer (see {@link #pullAfterStrangerQuery}): repaired when this node has the bytes. */
+  #repairUnasked (nonce: bigint, from: Address): void {
+    const entry = this.#cleanups?.get(nonce)
+    const peer = this.#manager.peerstore.getPeer(from)
+    if (entry === undefined || peer === undefined || !this.isStarted()) return
+    // one repair at a time per peer and message
+    if (this.#awaitedAcks?.has(`${nonce}/${from}`) === true) return
+    void this.#repair(peer, nonce, entry.data)
+  }
+
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
     try {
       this.#learnReferenceOnly(peer.address, await this.#transport.sendTo(peer, this.protocols, bytes, options))
@@ -746,6 +788,10 @@ export class RainTreeRouter implements Router {
         const answer = msg.control === RainTreeControl.HAVE ? 'have' : 'want'
         this.#metrics.cleanup?.increment({ [answer]: true })
         const awaited = this.#awaitedAnswers?.get(`${msg.nonce}/${from.address}`)
+        if (awaited === undefined && answer === 'want') {
+          this.#repairUnasked(msg.nonce, from.address)
+          return
+        }
         if (awaited === undefined || awaited.answer !== undefined) return // late, or never asked: nothing waits for it
         awaited.answer = answer
         awaited.wake?.(answer)
@@ -786,6 +832,8 @@ export class RainTreeRouter implements Router {
     const known = this.#manager.peerstore.has(from.address)
     if (!known && !this.#acceptFromUnknown) {
       this.#drop('unknownSender', from.address, `${from.address} is not in the staked peerstore`)
+      // (a clean-up query is 11 bytes: cheap to read, and it tells of a message this node may lack)
+      if (bytes.length === 11 && protocol === this.#streamProtocol) this.#pullAfterStrangerQuery(bytes)
       return
     }
     let msg: RainTreeMessage
