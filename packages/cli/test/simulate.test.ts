@@ -38,7 +38,17 @@ describe('pokt-p2p simulate', () => {
     expect(r.out).toMatch(/reached/i)
   })
 
+  it('--ack on --cleanup on: the clean-up frames are counted as control messages', async () => {
+    const r = await run(['simulate', '--nodes', '27', '--latency-ms', '10', '--ack', 'on', '--cleanup', 'on', '--json'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.out) as { messagesByClass: Record<string, number>, controlMessages: number, options: { cleanup: boolean } }
+    expect(report.options.cleanup).toBe(true)
+    expect(report.messagesByClass).toEqual({ ack: 26, data: 26, have: 27, igyw: 27 })
+    expect(report.controlMessages).toBe(80)
+  })
+
   it.each([
+    [['--cleanup', 'maybe'], /--cleanup/],
     [['--dead', '1.5'], /--dead.*\[0, 1\]/],
     [['--loss', 'lots'], /--loss must be a number, got "lots"/],
     [['--view-miss', '3'], /--view-miss must be K:F/],

@@ -45,4 +45,5 @@
 export * from './core/index.js'
 export * from './router.js'
 export { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
+export { CLEANUP_DELAY_TIMEOUTS, resolveCleanup, type CleanupInit, type ResolvedCleanup } from './cleanup.js'
 export { RAINTREE_PROTOCOL_ID } from '@pokt-p2p/types'

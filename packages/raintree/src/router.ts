@@ -4,11 +4,12 @@ import {
   decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl, encodeRainTreeMessage, systemClock
 } from '@pokt-p2p/types'
 import type {
-  AbortOptions, Address, Clock, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
+  AbortOptions, Address, Clock, ClockTimer, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
   RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent, StakedSet
 } from '@pokt-p2p/types'
 import { ceilLog3, forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
 import { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
+import { CLEANUP_DELAY_TIMEOUTS, resolveCleanup, type CleanupInit, type ResolvedCleanup } from './cleanup.js'
 
 /** Options of {@link RainTreeRouter} (the `init` of {@link rainTree}). */
 export interface RainTreeInit {
@@ -46,6 +47,21 @@ export interface RainTreeInit {
    * @default false (until its cost and gains are measured: the reliability issue)
    */
   ack?: boolean | AckTimeoutInit
+  /**
+   * The daisy-chain clean-up layer, IGYW ("I got, you want?"; complete mode, on the stream protocol): a node that
+   * has a complete-mode message (the originator after broadcasting, any node on first receipt) asks its right
+   * neighbour in the view, after a delay, whether it has it: an 11-byte query naming the message's nonce, not the
+   * payload. `HAVE` ends it; `WANT` gets the full message as a repair (range 1), and the repaired node asks its own
+   * right neighbour at once, so a run of missed nodes is repaired one after another; no answer moves on to the
+   * next node to the right, up to `maxProbes`. A node asked by someone that is not its left neighbour also asks
+   * the nodes in between (the asker's view may miss them); a node asked by a peer outside its own view (never
+   * answered) asks its own view neighbours for the message instead. It catches a node that ACKed and then crashed before
+   * forwarding, a message and its resend both lost, and nodes missing from some senders' views. A peer that speaks
+   * only the reference protocol is never asked (it counts as having the message). Timeouts are the ACK layer's
+   * (tuned by `ack` when it is an object). A node always answers a query, whatever this option.
+   * @default false (until its cost and gains are measured: the reliability issue)
+   */
+  cleanup?: boolean | CleanupInit
 }
 
 /**
@@ -118,6 +134,13 @@ export const RAINTREE_METRICS = {
   adjusts: 'pokt_raintree_adjusts_total',
   /** counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again) */
   duplicates: 'pokt_raintree_duplicates_total',
+  /**
+   * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
+   * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
+   * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`), `pull_sent`
+   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view)
+   */
+  cleanup: 'pokt_raintree_cleanup_total',
   /** gauge: length of the view (the staked set, self included when staked) */
   viewSize: 'pokt_raintree_view_size'
 } as const
@@ -152,6 +175,9 @@ function registerInstruments (metrics: Metrics | undefined) {
     duplicates: metrics?.registerCounter(RAINTREE_METRICS.duplicates, {
       help: 'RainTree complete-mode copies of a message already had (not delivered again)'
     }),
+    cleanup: metrics?.registerCounterGroup(RAINTREE_METRICS.cleanup, {
+      label: 'event', help: 'RainTree clean-up (IGYW): queries sent, answers received, repairs taken, walks given up'
+    }),
     viewSize: metrics?.registerMetric(RAINTREE_METRICS.viewSize, {
       help: 'Nodes in the RainTree view'
     })
@@ -170,6 +196,18 @@ interface Outgoing { index: number, level: number, rangeSize: number }
 
 /** An ACK a sender waits for: `acked` once it came; `wake` ends the wait early. */
 interface AwaitedAck { acked: boolean, wake?: () => void }
+
+/** What a clean-up query came to. */
+type Answer = 'have' | 'want' | 'timeout' | 'failed' | 'stopped'
+
+/** A clean-up answer a querier waits for: `answer` once it came; `wake` ends the wait early. */
+interface AwaitedAnswer { answer?: 'have' | 'want' | 'stopped', wake?: (answer: 'have' | 'want' | 'stopped') => void }
+
+/** A message this node cleans up: its bytes (to repair with) and its pending timer (the delay, then the retention). */
+interface CleanupEntry { readonly data: Uint8Array, timer: ClockTimer | undefined }
+
+/** Messages a node keeps for clean-up at most (the oldest is forgotten first): bounds memory whatever the rate. */
+const MAX_CLEANUPS = 256
 
 /**
  * RainTree among staked actors over any `MessageTransport` (`@pokt-p2p/types`). Targets come from the pure core
@@ -201,6 +239,18 @@ export class RainTreeRouter implements Router {
   readonly #roundTrip: RoundTripEstimator | undefined
   /** ACKs awaited, by `nonce/address`: set true when it arrives (made on first use) */
   #awaitedAcks: Map<string, AwaitedAck> | undefined
+  /** whether complete-mode ranges are delegated with ACKs (`ack`) */
+  readonly #acks: boolean
+  /** the clean-up layer's options; undefined when it is off */
+  readonly #cleanup: ResolvedCleanup | undefined
+  /** messages being cleaned up, by nonce: deleted when their retention ends, on stop, or beyond MAX_CLEANUPS */
+  #cleanups: Map<bigint, CleanupEntry> | undefined
+  /** clean-up answers awaited, by `nonce/address`: deleted on answer, timeout or stop (made on first use) */
+  #awaitedAnswers: Map<string, AwaitedAnswer> | undefined
+  /** messages this node asked its neighbours for after a stranger's query (see #pullAfterStrangerQuery) */
+  #pulled: NonceDeduper | undefined
+  /** staked peers seen to speak only the reference protocol (never asked); bounded by the peerstore */
+  #referenceOnly: Set<Address> | undefined
   /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
   #lastPropagated: bigint | undefined
   #propagated: NonceDeduper | undefined
@@ -225,9 +275,12 @@ export class RainTreeRouter implements Router {
     this.protocols = Object.freeze(stream === false || stream === this.protocol ? [this.protocol] : [stream, this.protocol])
     this.#streamProtocol = this.protocols.length > 1 ? this.protocols[0] : undefined
     const ack = init.ack ?? false
-    this.#roundTrip = ack === false || this.#streamProtocol === undefined
+    this.#acks = ack !== false && this.#streamProtocol !== undefined
+    const cleanup = resolveCleanup(init.cleanup)
+    this.#cleanup = this.#streamProtocol === undefined ? undefined : cleanup
+    this.#roundTrip = !this.#acks && this.#cleanup === undefined
       ? undefined
-      : new RoundTripEstimator(ack === true ? {} : ack)
+      : new RoundTripEstimator(typeof ack === 'object' ? ack : {})
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
     this.selfAddress = components.selfAddress
     this.#transport = components.transport
@@ -247,6 +300,10 @@ export class RainTreeRouter implements Router {
         for (const protocol of this.protocols) this.#transport.unhandle(protocol)
         // a stopped router waits for no ACK: its delegations end now instead of timing out and adjusting
         for (const awaited of this.#awaitedAcks?.values() ?? []) awaited.wake?.()
+        // nor for a clean-up answer, and forgets what it was cleaning up (its timers never fire)
+        for (const awaited of this.#awaitedAnswers?.values() ?? []) awaited.wake?.('stopped')
+        for (const entry of this.#cleanups?.values() ?? []) this.#clearTimer(entry)
+        this.#cleanups?.clear()
         this.#log('stopped')
       }
     })
@@ -294,7 +351,10 @@ export class RainTreeRouter implements Router {
   }
 
   async removePeer (address: Address): Promise<void> {
-    if (this.#manager.removePeer(address)) this.#viewChanged('removed', address)
+    if (this.#manager.removePeer(address)) {
+      this.#referenceOnly?.delete(address)
+      this.#viewChanged('removed', address)
+    }
   }
 
   #viewChanged (change: 'added' | 'removed', address: Address): void {
@@ -320,7 +380,10 @@ export class RainTreeRouter implements Router {
     this.#log.trace('broadcast of %d bytes to %d targets', data.length, this.#plan.length)
     const envelope = checkEnvelope(data)
     const nonce = envelope.ok ? envelope.nonce : undefined
-    if (nonce !== undefined && this.mode === 'complete') this.#propagatedOnce(nonce)
+    if (nonce !== undefined && this.mode === 'complete') {
+      this.#propagatedOnce(nonce)
+      this.#startCleanup(nonce, data, false)
+    }
     await this.#sendPlanned(data, options, nonce)
   }
 
@@ -362,7 +425,7 @@ export class RainTreeRouter implements Router {
     let lastKey = -1
     let lastBytes: Uint8Array | undefined
     for (const { index, level, rangeSize } of plan) {
-      if (rangeSize > 0 && nonce !== undefined && this.#roundTrip !== undefined) {
+      if (rangeSize > 0 && nonce !== undefined && this.#acks) {
         sends.push(this.#delegate(view, peerstore, data, nonce, index, rangeSize, options))
         continue
       }
@@ -429,7 +492,10 @@ export class RainTreeRouter implements Router {
         return 'failed'
       }
       this.#metrics.writes?.increment()
-      if (protocol !== this.#streamProtocol) return 'taken'
+      if (protocol !== this.#streamProtocol) {
+        this.#learnReferenceOnly(peer.address, protocol)
+        return 'taken'
+      }
       if (!await this.#ackWithin(awaited, patience * roundTrip.timeoutMs())) return 'timeout'
       roundTrip.sample(this.#clock.now() - sentAt)
       return 'taken'
@@ -465,9 +531,206 @@ export class RainTreeRouter implements Router {
     return true
   }
 
+  /** Whether this node has had the complete-mode message `nonce` (read-only: unlike {@link #propagatedOnce}). */
+  #has (nonce: bigint): boolean {
+    return nonce === this.#lastPropagated || this.#propagated?.contains(nonce) === true
+  }
+
+  /** Notes a staked peer that a message went to, or came from, on the reference protocol: it is never asked. */
+  #learnReferenceOnly (address: Address, protocol: string): void {
+    if (this.#cleanup === undefined || protocol !== this.protocol || this.#streamProtocol === undefined) return
+    if (!this.#manager.peerstore.has(address)) return
+    (this.#referenceOnly ??= new Set()).add(address)
+  }
+
+  /** The clean-up delay now: the configured one, or a multiple of the answer timeout (see {@link CleanupInit.delayMs}). */
+  #cleanupDelayMs (): number {
+    return this.#cleanup?.delayMs ?? CLEANUP_DELAY_TIMEOUTS * (this.#roundTrip as RoundTripEstimator).timeoutMs()
+  }
+
+  #clearTimer (entry: CleanupEntry): void {
+    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer)
+    entry.timer = undefined
+  }
+
+  /**
+   * Starts cleaning up the message `nonce` this node now has: its walk to the right after the clean-up delay, or at
+   * once for a repaired node (the next of a run of missed nodes is likely missed too).
+   */
+  #startCleanup (nonce: bigint, data: Uint8Array, repaired: boolean): void {
+    if (this.#cleanup === undefined || !this.#manager.view.containsSelf) return
+    const cleanups = this.#cleanups ??= new Map()
+    if (cleanups.has(nonce)) return
+    if (cleanups.size >= MAX_CLEANUPS) {
+      const [oldest, entry] = cleanups.entries().next().value as [bigint, CleanupEntry]
+      this.#clearTimer(entry)
+      cleanups.delete(oldest)
+    }
+    const entry: CleanupEntry = { data, timer: undefined }
+    cleanups.set(nonce, entry)
+    const walk = (): void => {
+      entry.timer = undefined
+      void this.#walk(nonce, entry).catch(err => {
+        this.#log.error('clean-up of message %d failed: %s', nonce, toError(err).message)
+      })
+    }
+    if (repaired) walk()
+    else entry.timer = this.#clock.setTimeout(walk, this.#cleanupDelayMs())
+  }
+
+  /**
+   * Asks the nodes to the right, one after another, whether they have the message: ends at the first answer (a
+   * `WANT` is repaired), at a peer that speaks only the reference protocol, or after `maxProbes` unanswered
+   * queries. The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
+   */
+  async #walk (nonce: bigint, entry: CleanupEntry): Promise<void> {
+    const { maxProbes, retainMs } = this.#cleanup as ResolvedCleanup
+    const view = this.#manager.view
+    const peerstore = this.#manager.peerstore
+    let probes = 0
+    let answered = false
+    for (let k = 1; k < view.length && probes < maxProbes && !answered; k++) {
+      if (!this.isStarted()) return
+      const address = view.at(k)
+      const peer = peerstore.getPeer(address)
+      if (peer === undefined || address === this.selfAddress) continue
+      if (this.#referenceOnly?.has(address) === true) {
+        answered = true // a reference node is never asked: it counts as having the message
+        break
+      }
+      probes++
+      const answer = await this.#ask(peer, nonce, entry.data)
+      if (answer === 'stopped') return
+      answered = answer === 'have' || answer === 'want'
+    }
+    if (!answered && probes > 0) {
+      this.#metrics.cleanup?.increment({ gave_up: true })
+      this.#log('clean-up of message %d: none of %d nodes to the right answered, giving up', nonce, probes)
+    }
+    if (!this.isStarted() || this.#cleanups?.get(nonce) !== entry) return
+    entry.timer = this.#clock.setTimeout(() => {
+      if (this.#cleanups?.get(nonce) === entry) this.#cleanups.delete(nonce)
+    }, retainMs)
+  }
+
+  /**
+   * One clean-up query to `peer` about `nonce`, and a repair when it answers `WANT`. `failed` when the query could
+   * not be sent, `timeout` when no answer came within the answer timeout.
+   */
+  async #ask (peer: Peer, nonce: bigint, data: Uint8Array): Promise<Answer> {
+    const roundTrip = this.#roundTrip as RoundTripEstimator
+    const key = `${nonce}/${peer.address}`
+    const answers = this.#awaitedAnswers ??= new Map()
+    // already asking it (a walk and a gap check meet): that query covers this one
+    if (answers.has(key)) return 'have'
+    const awaited: AwaitedAnswer = {}
+    answers.set(key, awaited)
+    const sentAt = this.#clock.now()
+    let answer: Answer
+    try {
+      try {
+        await this.#transport.sendTo(peer, this.#streamProtocol as string, encodeRainTreeControl(RainTreeControl.IGYW, nonce))
+      } catch (err) {
+        // not an error: a dead neighbour is what clean-up is for, and a peer that speaks only the reference
+        // protocol (not known as such yet) refuses the stream protocol before any byte reaches it
+        this.#metrics.cleanup?.increment({ query_failed: true })
+        this.#log('clean-up query to %s failed, asking the next node: %s', peer.address, toError(err).message)
+        return 'failed'
+      }
+      this.#metrics.cleanup?.increment({ query_sent: true })
+      answer = await this.#answerWithin(awaited, roundTrip.timeoutMs())
+    } finally {
+      answers.delete(key)
+    }
+    if (answer === 'have' || answer === 'want') roundTrip.sample(this.#clock.now() - sentAt)
+    if (answer === 'timeout') this.#metrics.cleanup?.increment({ no_answer: true })
+    if (answer === 'want') await this.#repair(peer, nonce, data)
+    return answer
+  }
+
+  /** Resolves with the answer once it came, `timeout` after `timeoutMs` (on the router's clock). */
+  async #answerWithin (awaited: AwaitedAnswer, timeoutMs: number): Promise<Answer> {
+    if (awaited.answer !== undefined) return awaited.answer
+    return await new Promise<Answer>(resolve => {
+      const timer = this.#clock.setTimeout(() => { resolve(awaited.answer ?? 'timeout') }, timeoutMs)
+      awaited.wake = (answer) => {
+        this.#clock.clearTimeout(timer)
+        resolve(answer)
+      }
+    })
+  }
+
+  /** Sends the whole message to a node that wants it: range 1, marked as a repair, ACKed (resent once without). */
+  async #repair (peer: Peer, nonce: bigint, data: Uint8Array): Promise<void> {
+    const bytes = encodeRainTreeMessage({ level: 0, data, rangeSize: 1, ackRequested: true, repair: true })
+    let outcome = await this.#sendAwaitingAck(peer, 0, bytes, nonce, 1, {})
+    if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, 0, bytes, nonce, 2, {})
+    if (outcome === 'taken') this.#metrics.cleanup?.increment({ repaired: true })
+    else this.#log('repair of message %d to %s not taken (%s)', nonce, peer.address, outcome)
+  }
+
+  /**
+   * After a query or a repair from `from`: when `from` is to the left but not this node's left neighbour, its view
+   * may miss the nodes in between (or it found them dead): this node, which has the message, asks them itself (the
+   * nearest `maxProbes`, all at once).
+   */
+  #askGap (nonce: bigint, from: Address): void {
+    const entry = this.#cleanups?.get(nonce)
+    if (entry === undefined || !this.isStarted()) return
+    const view = this.#manager.view
+    const j = view.indexOf(from)
+    // `from` is j steps to the right and length − j to the left: only a querier nearer on the left has a gap
+    if (j <= 0 || view.length - j >= j) return
+    const peerstore = this.#manager.peerstore
+    const { maxProbes } = this.#cleanup as ResolvedCleanup
+    for (let k = view.length - 1; k > j && view.length - k <= maxProbes; k--) {
+      const peer = peerstore.getPeer(view.at(k))
+      if (peer === undefined || this.#referenceOnly?.has(peer.address) === true) continue
+      void this.#ask(peer, nonce, entry.data)
+    }
+  }
+
+  /**
+   * A clean-up query from a peer outside this node's view (dropped: strangers are never answered) names a message
+   * that this node, if it lacks it, cannot take from that peer, nor from the querier's neighbour that checks the
+   * gap when its own view misses that one too. So it asks its own view neighbours, left and right, with an unasked
+   * `WANT`, once per message (the last 256 remembered): they repair it if they have the message.
+   */
+  #pullAfterStrangerQuery (bytes: Uint8Array): void {
+    if (this.#cleanup === undefined || !this.isStarted() || !this.#manager.view.containsSelf) return
+    let msg: RainTreeMessage
+    try {
+      msg = decodeRainTreeMessage(bytes)
+    } catch {
+      return
+    }
+    if (msg.control !== RainTreeControl.IGYW || this.#has(msg.nonce)) return
+    this.#pulled ??= new NonceDeduper(256)
+    if (!this.#pulled.checkAndInsert(msg.nonce)) return
+    const view = this.#manager.view
+    if (view.length < 2) return
+    const frame = encodeRainTreeControl(RainTreeControl.WANT, msg.nonce)
+    for (const index of new Set([1, view.length - 1])) {
+      const peer = this.#manager.peerstore.getPeer(view.at(index))
+      if (peer === undefined || this.#referenceOnly?.has(peer.address) === true) continue
+      this.#metrics.cleanup?.increment({ pull_sent: true })
+      this.#transport.sendTo(peer, this.#streamProtocol as string, frame).catch(ignore)
+    }
+  }
+
+  /** An unasked `WANT` from a staked peer (see {@link #pullAfterStrangerQuery}): repaired when this node has the bytes. */
+  #repairUnasked (nonce: bigint, from: Address): void {
+    const entry = this.#cleanups?.get(nonce)
+    const peer = this.#manager.peerstore.getPeer(from)
+    if (entry === undefined || peer === undefined || !this.isStarted()) return
+    // one repair at a time per peer and message
+    if (this.#awaitedAcks?.has(`${nonce}/${from}`) === true) return
+    void this.#repair(peer, nonce, entry.data)
+  }
+
   async #sendOne (peer: Peer, level: number, bytes: Uint8Array, options: AbortOptions): Promise<void> {
     try {
-      await this.#transport.sendTo(peer, this.protocols, bytes, options)
+      this.#learnReferenceOnly(peer.address, await this.#transport.sendTo(peer, this.protocols, bytes, options))
     } catch (err) {
       const error = this.#sendFailed(peer.address, level, err)
       this.#events?.dispatch('send:failed', { to: peer.address, level, error })
@@ -508,15 +771,53 @@ export class RainTreeRouter implements Router {
       this.#drop('decode', from.address, 'a control frame on the reference protocol')
       return
     }
-    if (msg.control === RainTreeControl.ACK) {
-      this.#metrics.acks?.increment({ received: true })
-      const awaited = this.#awaitedAcks?.get(`${msg.nonce}/${from.address}`)
-      if (awaited === undefined || awaited.acked) return // late, or never asked for: nothing waits for it
-      awaited.acked = true
-      awaited.wake?.()
+    switch (msg.control) {
+      case RainTreeControl.ACK: {
+        this.#metrics.acks?.increment({ received: true })
+        const awaited = this.#awaitedAcks?.get(`${msg.nonce}/${from.address}`)
+        if (awaited === undefined || awaited.acked) return // late, or never asked for: nothing waits for it
+        awaited.acked = true
+        awaited.wake?.()
+        return
+      }
+      case RainTreeControl.IGYW:
+        this.#answer(msg.nonce, from.address)
+        return
+      case RainTreeControl.HAVE:
+      case RainTreeControl.WANT: {
+        const answer = msg.control === RainTreeControl.HAVE ? 'have' : 'want'
+        this.#metrics.cleanup?.increment({ [answer]: true })
+        const awaited = this.#awaitedAnswers?.get(`${msg.nonce}/${from.address}`)
+        if (awaited === undefined && answer === 'want') {
+          this.#repairUnasked(msg.nonce, from.address)
+          return
+        }
+        if (awaited === undefined || awaited.answer !== undefined) return // late, or never asked: nothing waits for it
+        awaited.answer = answer
+        awaited.wake?.(answer)
+        return
+      }
+      default:
+        this.#drop('decode', from.address, `unknown control frame ${msg.control}`)
+    }
+  }
+
+  /**
+   * Answers a clean-up query (whatever this node's own `cleanup` option): `HAVE` when it has the message, else
+   * `WANT` — only from a staked peer, and only when this node is staked and started (a client-only node takes no
+   * part). Then it asks the nodes between the querier and itself, if any (see {@link #askGap}).
+   */
+  #answer (nonce: bigint, to: Address): void {
+    const peer = this.#manager.peerstore.getPeer(to)
+    if (peer === undefined) {
+      this.#drop('unknownSender', to, `a clean-up query from ${to}, which is not in the staked peerstore`)
       return
     }
-    this.#drop('decode', from.address, `unknown control frame ${msg.control}`)
+    if (!this.isStarted() || !this.#manager.view.containsSelf || this.#streamProtocol === undefined) return
+    const has = this.#has(nonce)
+    this.#transport.sendTo(peer, this.#streamProtocol,
+      encodeRainTreeControl(has ? RainTreeControl.HAVE : RainTreeControl.WANT, nonce)).catch(ignore)
+    if (has && this.#cleanup !== undefined) this.#askGap(nonce, to)
   }
 
   #sendAck (nonce: bigint, to: Address): void {
@@ -531,6 +832,8 @@ export class RainTreeRouter implements Router {
     const known = this.#manager.peerstore.has(from.address)
     if (!known && !this.#acceptFromUnknown) {
       this.#drop('unknownSender', from.address, `${from.address} is not in the staked peerstore`)
+      // (a clean-up query is 11 bytes: cheap to read, and it tells of a message this node may lack)
+      if (bytes.length === 11 && protocol === this.#streamProtocol) this.#pullAfterStrangerQuery(bytes)
       return
     }
     let msg: RainTreeMessage
@@ -552,6 +855,7 @@ export class RainTreeRouter implements Router {
     }
     this.#metrics.reads?.increment()
     this.#log.trace('level %d range %d message from %s', level, rangeSize, from.address)
+    if (known) this.#learnReferenceOnly(from.address, protocol)
     let propagation: Promise<void> | undefined
     // a complete-mode copy of a message this node already had (a resend whose ACK was late, a range adjusted past
     // a slow node) is ACKed again but neither propagated nor delivered again: complete mode delivers once
@@ -570,6 +874,12 @@ export class RainTreeRouter implements Router {
         this.#metrics.demotes?.increment(demotes)
         propagation = this.#sendPlanned(data, {}, envelope.nonce)
       }
+    }
+    if (first && propagates && rangeSize > 0) {
+      // clean-up: a repaired node asks its right neighbour at once, and the nodes between the repairer and itself
+      const repaired = msg.repair && protocol === this.#streamProtocol
+      this.#startCleanup(envelope.nonce, data, repaired)
+      if (repaired) this.#askGap(envelope.nonce, from.address)
     }
     if (!first) {
       this.#metrics.duplicates?.increment()

@@ -114,6 +114,8 @@ export class SimulatedNetwork {
   readonly totals: NetworkTotals = { messages: 0, bytes: 0, lost: 0, undelivered: 0, failedSends: 0 }
   /** messages by class (see {@link MessageClassifier}); only with a classifier (else all are data) */
   readonly byClass = new Map<string, number>()
+  /** bytes by class, as {@link SimulatedNetwork.byClass} */
+  readonly bytesByClass = new Map<string, number>()
 
   readonly #set: StakedSet
   readonly #peers: Peer[] = []
@@ -285,6 +287,7 @@ export class SimulatedNetwork {
     if (this.#classify !== undefined) {
       const cls = this.#classify(bytes, protocol)
       this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1)
+      this.bytesByClass.set(cls, (this.bytesByClass.get(cls) ?? 0) + size)
     }
     if (this.#loss > 0 && this.#lossRandom.next() < this.#loss) {
       totals.lost++

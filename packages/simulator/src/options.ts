@@ -1,5 +1,5 @@
 import { InvalidConfigError, RAINTREE_MODES, integerOption, shownValue, type RainTreeMode } from '@pokt-p2p/types'
-import { RoundTripEstimator, type AckTimeoutInit } from '@pokt-p2p/raintree'
+import { RoundTripEstimator, resolveCleanup, type AckTimeoutInit, type CleanupInit } from '@pokt-p2p/raintree'
 import type { FixedLatency, LatencyModel, RegionLatency, UniformLatency } from './links.js'
 
 /** Largest number of nodes a simulation accepts (2^24). */
@@ -124,6 +124,11 @@ export interface SimulationOptions {
    * @default false (the router's default)
    */
   ack?: boolean | AckTimeoutInit
+  /**
+   * Every router's clean-up layer, IGYW (`cleanup` of `RainTreeInit`): `true`, or its delay and probe count.
+   * @default false (the router's default)
+   */
+  cleanup?: boolean | CleanupInit
 }
 
 /** {@link SimulationOptions} with every default filled in and every value checked: what a report echoes. */
@@ -162,11 +167,13 @@ export interface ResolvedSimulationOptions {
   readonly trace: boolean
   /** see {@link SimulationOptions.ack} */
   readonly ack: boolean | AckTimeoutInit
+  /** see {@link SimulationOptions.cleanup} */
+  readonly cleanup: boolean | CleanupInit
 }
 
 const OPTION_NAMES = new Set([
   'nodes', 'originator', 'mode', 'seed', 'payloadBytes', 'latency', 'bandwidthMbps', 'uploadMbps', 'downloadMbps',
-  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace', 'ack'
+  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace', 'ack', 'cleanup'
 ])
 
 /** Largest payload: the spec's 4 MiB block and then some (64 MiB). */
@@ -208,9 +215,12 @@ export function resolveOptions (options: SimulationOptions): ResolvedSimulationO
     // the router's own check, now rather than once per router
     new RoundTripEstimator(ack) // eslint-disable-line no-new
   }
+  const cleanup = options.cleanup ?? false
+  // the router's own check, now rather than once per router
+  resolveCleanup(cleanup)
   return {
     nodes, originator, mode, seed, payloadBytes, latency, uploadMbps, downloadMbps, loss, dead, crashes,
-    crashAfterReceive, viewMiss, viewExtra, untilMs, trace, ack
+    crashAfterReceive, viewMiss, viewExtra, untilMs, trace, ack, cleanup
   }
 }
 

@@ -68,8 +68,12 @@ export interface SimulationReport {
   readonly liveReached: number
   /** data messages sent (sends that succeeded, lost ones included) */
   readonly dataMessages: number
-  /** control messages sent (any class other than `data`: RainTree's ACKs) */
+  /** control messages sent (any class other than `data`: RainTree's ACKs and clean-up queries and answers) */
   readonly controlMessages: number
+  /** bytes of those control messages */
+  readonly controlBytes: number
+  /** bytes sent, by class (as `messagesByClass`) */
+  readonly bytesByClass: Readonly<Record<string, number>>
   /** messages sent, by class (`data` and the classifier's other names) */
   readonly messagesByClass: Readonly<Record<string, number>>
   /** messages lost on the way (`loss`) */
@@ -162,7 +166,7 @@ export interface SimulationContext {
   logger?: ComponentLogger
   /**
    * What class each message is: `'data'`, or any other name for a control message.
-   * @default RainTree's own: `rainTreeFrameKind` of `@pokt-p2p/types` (`'data'`, `'ack'`)
+   * @default RainTree's own: `rainTreeFrameKind` of `@pokt-p2p/types` (`'data'`, `'ack'`, `'igyw'`, `'have'`, `'want'`)
    */
   classify?: MessageClassifier
 }
@@ -276,7 +280,7 @@ export async function simulate (options: SimulationOptions, context: SimulationC
         clock: transport,
         logger,
         metrics
-      }, { mode: opts.mode, ack: opts.ack })
+      }, { mode: opts.mode, ack: opts.ack, cleanup: opts.cleanup })
       if (i === originator) originatorRouter = router
       starting.push(router.start())
       created++
@@ -378,6 +382,9 @@ function report (
   const messagesByClass: Record<string, number> = {}
   for (const [cls, count] of [...byClass].sort(([a], [b]) => a < b ? -1 : 1)) messagesByClass[cls] = count
   const dataMessages = byClass.get('data') ?? 0
+  const bytesByClass: Record<string, number> = {}
+  const classBytes = network.bytesByClass.size === 0 ? new Map([['data', totals.bytes]]) : network.bytesByClass
+  for (const [cls, b] of [...classBytes].sort(([a], [b]) => a < b ? -1 : 1)) bytesByClass[cls] = b
   const engine = network.engine
   const result: SimulationReport = {
     nodes: n,
@@ -389,6 +396,8 @@ function report (
     liveReached,
     dataMessages,
     controlMessages: totals.messages - dataMessages,
+    controlBytes: totals.bytes - (classBytes.get('data') ?? 0),
+    bytesByClass,
     messagesByClass,
     lostMessages: totals.lost,
     undeliveredMessages: totals.undelivered,

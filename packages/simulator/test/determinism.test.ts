@@ -41,11 +41,11 @@ describe('determinism', () => {
     expect(report.options).toEqual({
       nodes: 10, originator: 0, mode: 'complete', seed: 1, payloadBytes: 1024, latency: { kind: 'fixed', ms: 5 },
       uploadMbps: null, downloadMbps: null, loss: 0, dead: 0, crashes: [], crashAfterReceive: 0, viewMiss: null,
-      viewExtra: null, untilMs: null, trace: false, ack: false
+      viewExtra: null, untilMs: null, trace: false, ack: false, cleanup: false
     })
     expect(Object.keys(report)).toEqual([
       'nodes', 'originator', 'mode', 'seed', 'live', 'reached', 'liveReached', 'dataMessages', 'controlMessages',
-      'messagesByClass', 'lostMessages', 'undeliveredMessages', 'failedSends', 'deliveries', 'duplicates', 'dropped', 'bytes', 'depth',
+      'controlBytes', 'bytesByClass', 'messagesByClass', 'lostMessages', 'undeliveredMessages', 'failedSends', 'deliveries', 'duplicates', 'dropped', 'bytes', 'depth',
       'coverageMs', 'ticks',
       'tickMs', 'originatorUploadBytes', 'maxUploadBytes', 'maxUploadNode', 'virtualMs', 'events', 'eventsPerSecond',
       'wallMs', 'peakRssBytes', 'bytesPerIdleNode', 'options'

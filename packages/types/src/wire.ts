@@ -19,9 +19,12 @@ export function decodeMessage<Desc extends DescMessage> (schema: Desc, bytes: Ui
  * Encodes a `RainTreeMessage`.
  * @param init - `level`: the RainTree level the receiver continues at; `data`: the PocketEnvelope bytes;
  *   `rangeSize`: the view size the sender targeted (field 3, absent in the reference's messages); `ackRequested`:
- *   the sender waits for an ACK (field 6, the fast path only)
+ *   the sender waits for an ACK (field 6, the fast path only); `repair`: a clean-up repair, not a hop of the tree
+ *   (field 7, the fast path only)
  */
-export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, rangeSize?: number, ackRequested?: boolean }): Uint8Array {
+export function encodeRainTreeMessage (init: {
+  level: number, data: Uint8Array, rangeSize?: number, ackRequested?: boolean, repair?: boolean
+}): Uint8Array {
   // Written by hand: every RainTree hop encodes one, and protobuf-es's generic writer cost ~9 µs per 1 KiB message
   // (most of a simulated hop). The bytes are exactly `toBinary(RainTreeMessageSchema, …)`'s (a test compares them):
   // fields in number order, proto3 defaults (0, empty) omitted.
@@ -32,7 +35,8 @@ export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, 
   const size = (level === 0 ? 0 : 1 + varintSize(level)) +
     (data.length === 0 ? 0 : 1 + varintSize(data.length) + data.length) +
     (rangeSize === 0 ? 0 : 1 + varintSize(rangeSize)) +
-    (init.ackRequested === true ? 2 : 0)
+    (init.ackRequested === true ? 2 : 0) +
+    (init.repair === true ? 2 : 0)
   const out = new Uint8Array(size)
   let at = 0
   if (level !== 0) {
@@ -51,6 +55,10 @@ export function encodeRainTreeMessage (init: { level: number, data: Uint8Array, 
   }
   if (init.ackRequested === true) {
     out[at++] = 0x30 // field 6, varint
+    out[at++] = 1
+  }
+  if (init.repair === true) {
+    out[at++] = 0x38 // field 7, varint
     out[at] = 1
   }
   return out
@@ -74,13 +82,24 @@ export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint):
   return out
 }
 
+/** The kinds {@link rainTreeFrameKind} tells apart: data, each control frame RainTree sends, and any other control. */
+export type RainTreeFrameKind = 'data' | 'ack' | 'igyw' | 'have' | 'want' | 'control'
+
 /**
- * What a RainTree message is, from its first byte: a control frame (`encodeRainTreeControl` writes field 4 first,
- * and data messages never carry it) or data. For counting (e.g. a simulator's classes), not for validation.
+ * What a RainTree message is, from its first bytes: a control frame (`encodeRainTreeControl` writes field 4 first,
+ * and data messages never carry it) of which kind — `ack`, the clean-up layer's `igyw` query and its `have` and
+ * `want` answers, `control` for any other — or data (repairs included). For counting (e.g. a simulator's classes),
+ * not for validation.
  */
-export function rainTreeFrameKind (bytes: Uint8Array): 'data' | 'ack' | 'control' {
+export function rainTreeFrameKind (bytes: Uint8Array): RainTreeFrameKind {
   if (bytes[0] !== 0x20) return 'data'
-  return bytes[1] === RainTreeControl.ACK ? 'ack' : 'control'
+  switch (bytes[1]) {
+    case RainTreeControl.ACK: return 'ack'
+    case RainTreeControl.IGYW: return 'igyw'
+    case RainTreeControl.HAVE: return 'have'
+    case RainTreeControl.WANT: return 'want'
+    default: return 'control'
+  }
 }
 
 function assertUint32 (field: string, value: number): void {

@@ -40,8 +40,8 @@ describe('wire format (reference §2 worked example)', () => {
 
   it('the hand-written RainTreeMessage encoder writes exactly what protobuf-es writes, and refuses non-uint32s', () => {
     const uint32 = fc.oneof(fc.constantFrom(0, 1, 127, 128, 16383, 16384, 2 ** 31, 2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
-    fc.assert(fc.property(uint32, fc.uint8Array({ maxLength: 300 }), fc.option(uint32, { nil: undefined }), fc.boolean(), (level, data, rangeSize, ackRequested) => {
-      const init = { level, data, ackRequested, ...(rangeSize === undefined ? {} : { rangeSize }) }
+    fc.assert(fc.property(uint32, fc.uint8Array({ maxLength: 300 }), fc.option(uint32, { nil: undefined }), fc.boolean(), fc.boolean(), (level, data, rangeSize, ackRequested, repair) => {
+      const init = { level, data, ackRequested, repair, ...(rangeSize === undefined ? {} : { rangeSize }) }
       expect(hex(encodeRainTreeMessage(init))).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, init))))
     }), { numRuns: 500 })
     for (const bad of [-1, 2 ** 32, 1.5, Number.NaN]) {
@@ -51,14 +51,21 @@ describe('wire format (reference §2 worked example)', () => {
   })
 
   it('control frames: 11 bytes, exactly what protobuf-es writes, decoded back; their kind is read from the first byte', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), (nonce) => {
-      const bytes = encodeRainTreeControl(RainTreeControl.ACK, nonce)
+    const kinds = [
+      [RainTreeControl.ACK, 'ack'], [RainTreeControl.IGYW, 'igyw'], [RainTreeControl.HAVE, 'have'], [RainTreeControl.WANT, 'want']
+    ] as const
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), fc.constantFrom(...kinds), (nonce, [control, kind]) => {
+      const bytes = encodeRainTreeControl(control, nonce)
       expect(bytes).toHaveLength(11)
-      expect(hex(bytes)).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, { control: RainTreeControl.ACK, nonce }))))
+      expect(hex(bytes)).toBe(hex(toBinary(RainTreeMessageSchema, create(RainTreeMessageSchema, { control, nonce }))))
       const back = decodeRainTreeMessage(bytes)
-      expect([back.control, back.nonce, back.data.length, back.level]).toEqual([RainTreeControl.ACK, nonce, 0, 0])
-      expect(rainTreeFrameKind(bytes)).toBe('ack')
+      expect([back.control, back.nonce, back.data.length, back.level]).toEqual([control, nonce, 0, 0])
+      expect(rainTreeFrameKind(bytes)).toBe(kind)
     }), { numRuns: 200 })
+    expect(rainTreeFrameKind(encodeRainTreeControl(99 as RainTreeControl, 1n))).toBe('control')
+    const repair = encodeRainTreeMessage({ level: 0, data: envelope, rangeSize: 1, ackRequested: true, repair: true })
+    expect(rainTreeFrameKind(repair)).toBe('data')
+    expect(decodeRainTreeMessage(repair).repair).toBe(true)
     expect(rainTreeFrameKind(encodeRainTreeMessage({ level: 1, data: envelope, rangeSize: 3 }))).toBe('data')
     expect(rainTreeFrameKind(encodeRainTreeMessage({ level: 0, data: envelope }))).toBe('data')
     expect(() => encodeRainTreeControl(RainTreeControl.NONE, 1n)).toThrow(RangeError)

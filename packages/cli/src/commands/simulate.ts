@@ -25,6 +25,8 @@ export const simulateHelp = `pokt-p2p simulate --nodes N [options]
   --payload-bytes S          0..4194304 (default 1024)
   --seed S                   integer in [0, 4294967295]: same seed, same report (default 1)
   --ack on|off               RainTree's ACK / adjust / resend layer (default off, the router's default)
+  --cleanup on|off           RainTree's clean-up layer, IGYW: each node asks its right neighbour whether it has
+                             the message and repairs it if not (default off, the router's default)
   --trace                    add one row per node to the JSON report (with --json)
   --json                     print the report as one JSON object on stdout (progress stays on stderr)
 
@@ -95,6 +97,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     'payload-bytes': { type: 'string' },
     seed: { type: 'string' },
     ack: { type: 'string' },
+    cleanup: { type: 'string' },
     trace: { type: 'boolean' },
     json: { type: 'boolean' }
   }, 'simulate')
@@ -109,6 +112,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     seed: intOption('seed', o.seed, 1, 0, 0xffffffff),
     payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
     ack: choiceOption('ack', o.ack, ['on', 'off'] as const, 'off') === 'on',
+    cleanup: choiceOption('cleanup', o.cleanup, ['on', 'off'] as const, 'off') === 'on',
     trace: o.trace === true
   }
   const optional: Partial<SimulationOptions> = {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pokt/raintree.proto.
  */
 export const file_pokt_raintree: GenFile = /*@__PURE__*/
-  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSLKAQoPUmFpblRyZWVNZXNzYWdlEg0KBWxldmVsGAEgASgNEgwKBGRhdGEYAiABKAwSEgoKcmFuZ2Vfc2l6ZRgDIAEoDRIyCgdjb250cm9sGAQgASgOMiEucmFpbnRyZWUuUmFpblRyZWVNZXNzYWdlLkNvbnRyb2wSDQoFbm9uY2UYBSABKAYSFQoNYWNrX3JlcXVlc3RlZBgGIAEoCCIsCgdDb250cm9sEhAKDENPTlRST0xfTk9ORRAAEg8KC0NPTlRST0xfQUNLEAFiBnByb3RvMw");
+  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSKQAgoPUmFpblRyZWVNZXNzYWdlEg0KBWxldmVsGAEgASgNEgwKBGRhdGEYAiABKAwSEgoKcmFuZ2Vfc2l6ZRgDIAEoDRIyCgdjb250cm9sGAQgASgOMiEucmFpbnRyZWUuUmFpblRyZWVNZXNzYWdlLkNvbnRyb2wSDQoFbm9uY2UYBSABKAYSFQoNYWNrX3JlcXVlc3RlZBgGIAEoCBIOCgZyZXBhaXIYByABKAgiYgoHQ29udHJvbBIQCgxDT05UUk9MX05PTkUQABIPCgtDT05UUk9MX0FDSxABEhAKDENPTlRST0xfSUdZVxACEhAKDENPTlRST0xfSEFWRRADEhAKDENPTlRST0xfV0FOVBAEYgZwcm90bzM");
 
 /**
  * One RainTree hop. Field numbers 1 and 2 are the reference implementation's wire format; fields added later use
@@ -57,6 +57,14 @@ export type RainTreeMessage = Message<"raintree.RainTreeMessage"> & {
    * @generated from field: bool ack_requested = 6;
    */
   ackRequested: boolean;
+
+  /**
+   * Complete mode, the fast path only: this copy is a clean-up repair (sent after the receiver answered
+   * CONTROL_WANT), not a hop of the tree; it carries range_size 1.
+   *
+   * @generated from field: bool repair = 7;
+   */
+  repair: boolean;
 };
 
 /**
@@ -81,6 +89,27 @@ export enum RainTreeMessage_Control {
    * @generated from enum value: CONTROL_ACK = 1;
    */
   ACK = 1,
+
+  /**
+   * Clean-up ("I got, you want?"): "I have the message with this nonce; do you?" (no payload)
+   *
+   * @generated from enum value: CONTROL_IGYW = 2;
+   */
+  IGYW = 2,
+
+  /**
+   * Clean-up answer: "I have it too" (the querier stops)
+   *
+   * @generated from enum value: CONTROL_HAVE = 3;
+   */
+  HAVE = 3,
+
+  /**
+   * Clean-up answer: "I do not have it: send it" (the querier sends a repair)
+   *
+   * @generated from enum value: CONTROL_WANT = 4;
+   */
+  WANT = 4,
 }
 
 /**

@@ -1,0 +1,124 @@
+/**
+ * The clean-up layer (`cleanup` option, IGYW: "I got, you want?") over the in-process network: real routers, real
+ * sends. Delays and timeouts are short so that the tests are quick, but nothing here waits on time: every wait is
+ * on a condition.
+ */
+import { describe, expect, it } from '@jest/globals'
+import { MemoryMetrics, StakedSet, createPeer, type Peer } from '@pokt-p2p/types'
+import { InProcessNetwork, waitFor } from '@pokt-p2p/testing'
+import { RAINTREE_METRICS, rainTree, type RainTreeInit, type RainTreeRouter } from '../src/index.js'
+import { envelope, sortedIdentities } from './helpers.js'
+
+const FAST = { initialTimeoutMs: 50, minTimeoutMs: 50, maxTimeoutMs: 200 }
+const CLEANUP = { delayMs: 20 }
+
+interface Net {
+  routers: RainTreeRouter[]
+  metrics: MemoryMetrics[]
+  delivered: number[]
+  /** control frames that reached each node on the reference protocol */
+  v1Controls: number[]
+  net: InProcessNetwork
+}
+
+/**
+ * N staked nodes on one in-process network, with clean-up on. `miss` gives nodes whose view misses some peers;
+ * `referenceOnly` nodes speak only the reference protocol.
+ */
+async function network (n: number, options: { miss?: Map<number, number[]>, referenceOnly?: number[], init?: RainTreeInit } = {}): Promise<Net> {
+  const ids = sortedIdentities(n)
+  const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
+  const set = StakedSet.from(peers)
+  const net = new InProcessNetwork()
+  const metrics = ids.map(() => new MemoryMetrics())
+  const delivered = ids.map(() => 0)
+  const v1Controls = ids.map(() => 0)
+  const routers = ids.map((id, i) => {
+    const transport = net.createTransport({ address: id.address, publicKey: id.publicKeyHex })
+    const referenceOnly = options.referenceOnly?.includes(i) === true
+    const init: RainTreeInit = { ack: FAST, cleanup: CLEANUP, ...options.init, ...(referenceOnly ? { streamProtocol: false } : {}) }
+    const missing = options.miss?.get(i)
+    const view = missing === undefined ? set : set.without(missing.map(m => peers[m]!.address))
+    const router = rainTree(init)({ selfAddress: id.address, transport, peers: view, metrics: metrics[i] })
+    router.events.on('message', () => { delivered[i]!++ })
+    if (referenceOnly) {
+      // what reaches the reference node's handler: a control frame starts with field 4 (0x20)
+      const handle = transport.handle.bind(transport)
+      transport.handle = (protocol, handler) => {
+        handle(protocol, (bytes, from, p) => {
+          if (bytes[0] === 0x20) v1Controls[i]!++
+          return handler(bytes, from, p)
+        })
+      }
+    }
+    return router
+  })
+  await Promise.all(routers.map(async r => { await r.start() }))
+  return { routers, metrics, delivered, v1Controls, net }
+}
+
+const total = (metrics: MemoryMetrics[], name: string, label?: string): number =>
+  metrics.reduce((s, m) => s + m.value(name, label), 0)
+
+describe('clean-up (IGYW)', () => {
+  it('no faults: every node asks its right neighbour once and hears "have"; no repair', async () => {
+    const { routers, metrics, delivered } = await network(27)
+    await routers[0]!.broadcast(envelope('cleanup no faults'))
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') === 27, { what: '27 answers' })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'query_sent')).toBe(27)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'want')).toBe(0)
+    expect(total(metrics, RAINTREE_METRICS.writes)).toBe(26)
+  })
+
+  it.each([false, true])('peers missing from the originator\'s view still get the message, one by a gap check (ACKs %s)', async (ack) => {
+    // the originator misses 1 (its right neighbour: its walk asks 2, whose gap check asks 1) and 5 (asked by 4)
+    const { routers, metrics, delivered } = await network(27, { miss: new Map([[0, [1, 5]]]), init: { ack: ack ? FAST : false } })
+    await routers[0]!.broadcast(envelope('cleanup view miss'))
+    await waitFor(() => delivered.every((d, i) => i === 0 || d === 1), { what: 'every node' })
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'repaired') === 2, { what: 'two repairs ACKed' })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'want')).toBe(2)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'gave_up')).toBe(0)
+  })
+
+  it('a peer that speaks only the reference protocol is never sent a query, nor waited for', async () => {
+    // 1 is the originator's right neighbour (the originator sent it data on v1: known), 10 a leaf's (not known)
+    const referenceOnly = [1, 10, 18]
+    const { routers, metrics, delivered, v1Controls, net } = await network(27, { referenceOnly })
+    await routers[0]!.broadcast(envelope('cleanup mixed'))
+    // the 24 stream nodes' walks end: 2 at a reference node known from the data it was sent (no query), 22 at a
+    // "have" (one of them after a reference node not known as such refused the stream protocol)
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') === 22, { what: 'the walks' })
+    await net.idle()
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
+    expect(v1Controls).toEqual(Array(27).fill(0))
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'query_sent')).toBe(22)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'query_failed')).toBeLessThanOrEqual(referenceOnly.length)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'no_answer')).toBe(0)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'want')).toBe(0)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'gave_up')).toBe(0)
+    // reference nodes take no part: they ask no one
+    expect(referenceOnly.map(i => metrics[i]!.value(RAINTREE_METRICS.cleanup, 'query_sent'))).toEqual([0, 0, 0])
+  })
+
+  it('stop cancels a clean-up that waits (a delay of a minute): no query after the stop', async () => {
+    const { routers, metrics, delivered } = await network(9, { init: { cleanup: { delayMs: 60_000 } } })
+    await routers[0]!.broadcast(envelope('cleanup stop'))
+    await waitFor(() => delivered.every((d, i) => i === 0 || d === 1), { what: 'every node' })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'query_sent')).toBe(0)
+  })
+
+  it('bad options are refused, naming the field', () => {
+    const [id] = sortedIdentities(1)
+    const transport = new InProcessNetwork().createTransport({ address: id!.address, publicKey: id!.publicKeyHex })
+    const make = (cleanup: RainTreeInit['cleanup']): unknown => rainTree({ cleanup })({ selfAddress: id!.address, transport, peers: [] })
+    expect(() => make({ delayMs: -1 })).toThrow(/invalid cleanup.delayMs/)
+    expect(() => make({ maxProbes: 0 })).toThrow(/invalid cleanup.maxProbes/)
+    expect(() => make({ retainMs: Number.NaN })).toThrow(/invalid cleanup.retainMs/)
+  })
+})
