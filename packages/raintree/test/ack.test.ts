@@ -49,7 +49,8 @@ const total = (metrics: MemoryMetrics[], name: string, label?: string): number =
 
 describe('ACK / adjust / resend', () => {
   it('no faults: N − 1 data messages, each ACKed once, no adjust', async () => {
-    const { routers, metrics, delivered, net } = await network(27)
+    // exact counts: timeouts far beyond any ACK's delay on a loaded machine (at 50 ms a late ACK meant a resend)
+    const { routers, metrics, delivered, net } = await network(27, { init: { ack: { initialTimeoutMs: 60_000, minTimeoutMs: 60_000, maxTimeoutMs: 60_000 } } })
     await routers[0]!.broadcast(envelope('ack no faults'))
     await net.idle()
     expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))

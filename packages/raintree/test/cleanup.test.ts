@@ -1,11 +1,12 @@
 /**
  * The clean-up layer (`cleanup` option, IGYW: "I got, you want?") over the in-process network: real routers, real
- * sends. Delays and timeouts are short so that the tests are quick, but nothing here waits on time: every wait is
- * on a condition.
+ * sends. The routers' time is a ManualClock: the clean-up delay passes when a test advances it, once the tree has
+ * done its part, so the counts do not depend on how fast a loaded machine delivers (with real 20 ms delays, a
+ * query could reach a node before its tree copy, and be answered "want").
  */
 import { describe, expect, it } from '@jest/globals'
 import { MemoryMetrics, StakedSet, createPeer, type Peer } from '@pokt-p2p/types'
-import { InProcessNetwork, waitFor } from '@pokt-p2p/testing'
+import { InProcessNetwork, ManualClock, waitFor } from '@pokt-p2p/testing'
 import { RAINTREE_METRICS, rainTree, type RainTreeInit, type RainTreeRouter } from '../src/index.js'
 import { envelope, sortedIdentities } from './helpers.js'
 
@@ -19,6 +20,8 @@ interface Net {
   /** control frames that reached each node on the reference protocol */
   v1Controls: number[]
   net: InProcessNetwork
+  /** the routers' clock: nothing times out, and no clean-up starts, until it is advanced */
+  clock: ManualClock
 }
 
 /**
@@ -30,6 +33,7 @@ async function network (n: number, options: { miss?: Map<number, number[]>, refe
   const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
   const set = StakedSet.from(peers)
   const net = new InProcessNetwork()
+  const clock = new ManualClock()
   const metrics = ids.map(() => new MemoryMetrics())
   const delivered = ids.map(() => 0)
   const v1Controls = ids.map(() => 0)
@@ -39,7 +43,7 @@ async function network (n: number, options: { miss?: Map<number, number[]>, refe
     const init: RainTreeInit = { ack: FAST, cleanup: CLEANUP, ...options.init, ...(referenceOnly ? { streamProtocol: false } : {}) }
     const missing = options.miss?.get(i)
     const view = missing === undefined ? set : set.without(missing.map(m => peers[m]!.address))
-    const router = rainTree(init)({ selfAddress: id.address, transport, peers: view, metrics: metrics[i] })
+    const router = rainTree(init)({ selfAddress: id.address, transport, peers: view, metrics: metrics[i], clock })
     router.events.on('message', () => { delivered[i]!++ })
     if (referenceOnly) {
       // what reaches the reference node's handler: a control frame starts with field 4 (0x20)
@@ -54,7 +58,7 @@ async function network (n: number, options: { miss?: Map<number, number[]>, refe
     return router
   })
   await Promise.all(routers.map(async r => { await r.start() }))
-  return { routers, metrics, delivered, v1Controls, net }
+  return { routers, metrics, delivered, v1Controls, net, clock }
 }
 
 const total = (metrics: MemoryMetrics[], name: string, label?: string): number =>
@@ -62,8 +66,10 @@ const total = (metrics: MemoryMetrics[], name: string, label?: string): number =
 
 describe('clean-up (IGYW)', () => {
   it('no faults: every node asks its right neighbour once and hears "have"; no repair', async () => {
-    const { routers, metrics, delivered } = await network(27)
+    const { routers, metrics, delivered, clock } = await network(27)
     await routers[0]!.broadcast(envelope('cleanup no faults'))
+    await waitFor(() => delivered.every((d, i) => i === 0 || d === 1), { what: 'the tree' })
+    clock.advance(CLEANUP.delayMs)
     await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') === 27, { what: '27 answers' })
     await Promise.all(routers.map(async r => { await r.stop() }))
     expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
@@ -74,8 +80,10 @@ describe('clean-up (IGYW)', () => {
 
   it.each([false, true])('peers missing from the originator\'s view still get the message, one by a gap check (ACKs %s)', async (ack) => {
     // the originator misses 1 (its right neighbour: its walk asks 2, whose gap check asks 1) and 5 (asked by 4)
-    const { routers, metrics, delivered } = await network(27, { miss: new Map([[0, [1, 5]]]), init: { ack: ack ? FAST : false } })
+    const { routers, metrics, delivered, clock } = await network(27, { miss: new Map([[0, [1, 5]]]), init: { ack: ack ? FAST : false } })
     await routers[0]!.broadcast(envelope('cleanup view miss'))
+    await waitFor(() => delivered.filter(d => d === 1).length === 24, { what: 'the tree: all but the two missed' })
+    clock.advance(CLEANUP.delayMs)
     await waitFor(() => delivered.every((d, i) => i === 0 || d === 1), { what: 'every node' })
     await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'repaired') === 2, { what: 'two repairs ACKed' })
     await Promise.all(routers.map(async r => { await r.stop() }))
@@ -87,8 +95,10 @@ describe('clean-up (IGYW)', () => {
   it('a peer that speaks only the reference protocol is never sent a query, nor waited for', async () => {
     // 1 is the originator's right neighbour (the originator sent it data on v1: known), 10 a leaf's (not known)
     const referenceOnly = [1, 10, 18]
-    const { routers, metrics, delivered, v1Controls, net } = await network(27, { referenceOnly })
+    const { routers, metrics, delivered, v1Controls, net, clock } = await network(27, { referenceOnly })
     await routers[0]!.broadcast(envelope('cleanup mixed'))
+    await waitFor(() => delivered.every((d, i) => i === 0 || d === 1), { what: 'the tree' })
+    clock.advance(CLEANUP.delayMs)
     // the 24 stream nodes' walks end: 2 at a reference node known from the data it was sent (no query), 22 at a
     // "have" (one of them after a reference node not known as such refused the stream protocol)
     await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') === 22, { what: 'the walks' })
