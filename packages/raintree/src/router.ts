@@ -209,6 +209,9 @@ interface CleanupEntry { readonly data: Uint8Array, timer: ClockTimer | undefine
 /** Messages a node keeps for clean-up at most (the oldest is forgotten first): bounds memory whatever the rate. */
 const MAX_CLEANUPS = 256
 
+/** Unasked repairs remembered (one per peer and message): bounds memory whatever a peer sends. */
+const MAX_UNASKED_REPAIRS = 1024
+
 /**
  * RainTree among staked actors over any `MessageTransport` (`@pokt-p2p/types`). Targets come from the pure core
  * (`@pokt-p2p/raintree/core`); this class only encodes, sends, checks and delivers. Build it with {@link rainTree}.
@@ -249,6 +252,8 @@ export class RainTreeRouter implements Router {
   #awaitedAnswers: Map<string, AwaitedAnswer> | undefined
   /** messages this node asked its neighbours for after a stranger's query (see #pullAfterStrangerQuery) */
   #pulled: NonceDeduper | undefined
+  /** unasked repairs made, by `nonce/address` (see #repairUnasked) */
+  #unaskedRepairs: Set<string> | undefined
   /** staked peers seen to speak only the reference protocol (never asked); bounded by the peerstore */
   #referenceOnly: Set<Address> | undefined
   /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
@@ -723,8 +728,13 @@ export class RainTreeRouter implements Router {
     const entry = this.#cleanups?.get(nonce)
     const peer = this.#manager.peerstore.getPeer(from)
     if (entry === undefined || peer === undefined || !this.isStarted()) return
-    // one repair at a time per peer and message
-    if (this.#awaitedAcks?.has(`${nonce}/${from}`) === true) return
+    // one unasked repair per peer and message, ever: a hostile staked peer must not turn 11-byte WANTs into a
+    // stream of full copies (the last MAX_UNASKED_REPAIRS remembered)
+    const key = `${nonce}/${from}`
+    const done = this.#unaskedRepairs ??= new Set()
+    if (done.has(key) || this.#awaitedAcks?.has(key) === true) return
+    done.add(key)
+    if (done.size > MAX_UNASKED_REPAIRS) done.delete(done.values().next().value as string)
     void this.#repair(peer, nonce, entry.data)
   }
 

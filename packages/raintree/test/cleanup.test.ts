@@ -5,7 +5,7 @@
  * query could reach a node before its tree copy, and be answered "want").
  */
 import { describe, expect, it } from '@jest/globals'
-import { MemoryMetrics, StakedSet, createPeer, type Peer } from '@pokt-p2p/types'
+import { MemoryMetrics, RainTreeControl, StakedSet, checkEnvelope, createPeer, encodeRainTreeControl, type Peer } from '@pokt-p2p/types'
 import { InProcessNetwork, ManualClock, waitFor } from '@pokt-p2p/testing'
 import { RAINTREE_METRICS, rainTree, type RainTreeInit, type RainTreeRouter } from '../src/index.js'
 import { envelope, sortedIdentities } from './helpers.js'
@@ -130,5 +130,41 @@ describe('clean-up (IGYW)', () => {
     expect(() => make({ delayMs: -1 })).toThrow(/invalid cleanup.delayMs/)
     expect(() => make({ maxProbes: 0 })).toThrow(/invalid cleanup.maxProbes/)
     expect(() => make({ retainMs: Number.NaN })).toThrow(/invalid cleanup.retainMs/)
+  })
+
+  it('a staked peer that keeps sending unasked WANTs gets one repair, not a copy per WANT', async () => {
+    const ids = sortedIdentities(3)
+    const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
+    const net = new InProcessNetwork()
+    const clock = new ManualClock()
+    const metrics = new MemoryMetrics()
+    const origin = rainTree({ ack: FAST, cleanup: CLEANUP })({ selfAddress: ids[0]!.address, transport: net.createTransport({ address: ids[0]!.address, publicKey: ids[0]!.publicKeyHex }), peers, metrics, clock })
+    await origin.start()
+    // node 1 is staked but runs no router: it counts what reaches it, and sends what it likes
+    const hostile = net.createTransport({ address: ids[1]!.address, publicKey: ids[1]!.publicKeyHex })
+    const message = envelope('cleanup unasked')
+    const check = checkEnvelope(message)
+    if (!check.ok) throw check.error
+    const { nonce } = check
+    const originPeer = createPeer(ids[0]!.publicKey)
+    let dataFrames = 0
+    // it ACKs what it is sent, so the origin waits for nothing from it
+    hostile.handle('pokt/raintree/v2.0.0', async (bytes) => {
+      if (bytes[0] === 0x20) return
+      dataFrames++
+      await hostile.sendTo(originPeer, 'pokt/raintree/v2.0.0', encodeRainTreeControl(RainTreeControl.ACK, nonce))
+    })
+    // not awaited: it waits for node 2, which does not exist, on a clock that does not move (stop ends it)
+    const broadcast = origin.broadcast(message)
+    await waitFor(() => dataFrames === 1 && metrics.value(RAINTREE_METRICS.acks, 'received') === 1, { what: 'the tree copy, ACKed' })
+    // one WANT after another, each once the previous one's repair (if any) was sent and ACKed
+    for (let i = 1; i <= 5; i++) {
+      await hostile.sendTo(originPeer, 'pokt/raintree/v2.0.0', encodeRainTreeControl(RainTreeControl.WANT, nonce))
+      await waitFor(() => metrics.value(RAINTREE_METRICS.cleanup, 'want') === i, { what: `WANT ${i}` })
+      await net.idle()
+    }
+    await origin.stop()
+    await broadcast
+    expect(dataFrames).toBe(2)
   })
 })
