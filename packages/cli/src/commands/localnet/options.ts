@@ -34,7 +34,7 @@ export const MAX_NODES: Readonly<Record<ConnectionType, number>> = { memory: 100
 
 /** Options of `runLocalnet`; {@link parseLocalnetOptions} makes them from command-line arguments. */
 export interface LocalnetOptions {
-  /** how many staked nodes to start (`--nodes`, up to {@link MAX_NODES} for the transport) */
+  /** how many staked nodes to start (`--nodes`: up to 1,000 over memory, 300 over TCP) */
   nodes: number
   /** 1-based index (in address order) of the node that broadcasts (`--originator`) */
   originator: number
