@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { encodePocketEnvelope, generateNonce, type ConnectionType, type Router } from '@pokt-p2p/types'
 import { anyOf } from '@pokt-p2p/p2p'
+import { ceilLog3 } from '@pokt-p2p/raintree'
 import { intOption, parseOptions, choiceOption, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
 import { bringUp, progressOf } from './localnet/index.js'
@@ -304,7 +305,7 @@ export function benchGoals (rows: BenchRow[]): string[] {
     const bytes = ratio(rt.bytes, gs.bytes)
     parts.push(`copies ${copies.text} (goal ≤ 0.25×: ${verdict(copies, 0.25)})`, `bytes ${bytes.text} (goal ≤ 0.25×: ${verdict(bytes, 0.25)})`)
     if (rt.bandwidthMbps !== null && rt.payloadBytes > 0) {
-      const most = 2 * Math.ceil(Math.log(rt.nodes) / Math.log(3) - 1e-9)
+      const most = 2 * ceilLog3(rt.nodes)
       const uploaded = rt.originatorUploadBytes / (rt.payloadBytes + COPY_FRAMING_BYTES)
       parts.push(`originator upload ${uploaded.toFixed(1)} copies (goal ≤ 2·⌈log₃ N⌉ = ${most}: ${uploaded <= most ? 'met' : 'NOT met'})`)
     }

@@ -264,6 +264,11 @@ class IdentifyWatch {
     let stall: ReturnType<typeof setTimeout> | undefined
     try {
       return await new Promise<number>((resolve, reject) => {
+        // it may have aborted while the peer stores were read
+        if (signal.aborted) {
+          reject(signal.reason)
+          return
+        }
         const arm = (): void => {
           clearTimeout(stall)
           stall = setTimeout(() => { resolve(this.#pending.size) }, STALL_MS)
