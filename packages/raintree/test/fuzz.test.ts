@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import {
-  MemoryMetrics, createPeer, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
+  MemoryMetrics, RainTreeControl, createPeer, encodeRainTreeControl, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
   type RemoteSender
 } from '@pokt-p2p/types'
 import { InProcessNetwork } from '@pokt-p2p/testing'
@@ -113,5 +113,32 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
     await routers[0]!.broadcast(envelope())
     await net.idle()
     expect(delivered).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1])
+  })
+
+  it('control frames on the stream protocol (ACK, clean-up queries and answers, unknown kinds), staked or not: no throw, at most two sends each', async () => {
+    // the stream protocol's handler is the first one the router registers
+    let streamHandler: InboundMessageHandler | undefined
+    let sends = 0
+    const transport: MessageTransport = {
+      localAddress: peers[0]!.address,
+      handle: (p, h) => { streamHandler ??= async (bytes, from) => { await h(bytes, from, p) } },
+      unhandle: () => {},
+      sendTo: async (_peer, protocols) => { sends++; return [protocols].flat()[0] as string }
+    }
+    const stranger: RemoteSender = { address: 'ff'.repeat(20), publicKey: 'ee'.repeat(32) }
+    const r = rainTree({ ack: true, cleanup: true })({ selfAddress: peers[0]!.address, transport, peers, metrics: new MemoryMetrics() })
+    await r.start()
+    let inputs = 0
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 7 }), fc.bigUint64Array({ minLength: 1, maxLength: 1 }), fc.integer({ min: 0, max: 27 }), fc.uint8Array({ maxLength: 12 }),
+      async (kind, [nonce], s, tail) => {
+        // a well-formed control frame of any kind, sometimes with trailing junk
+        const frame = new Uint8Array([...encodeRainTreeControl(kind as RainTreeControl, nonce!), ...tail])
+        await streamHandler!(frame, s === 27 ? stranger : senders[s]!, 'pokt/raintree/v2.0.0')
+        inputs++
+      }
+    ), { numRuns: 3000 })
+    await r.stop()
+    expect(sends).toBeLessThanOrEqual(2 * inputs)
   })
 })
