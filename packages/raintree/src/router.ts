@@ -39,9 +39,10 @@ export interface RainTreeInit {
   streamProtocol?: string | false
   /**
    * ACK / adjust / resend (complete mode, on the stream protocol): a node that hands a range on expects an ACK from
-   * its head; a send that fails or goes unanswered within the ACK timeout passes the range on to the next node of
-   * it (the adjusted target takes over the rest of the range), until one ACKs or the range is exhausted. So one
-   * dead node no longer loses its whole range. A peer that speaks only the reference protocol is never waited for.
+   * its head; a send that fails or goes unanswered within the ACK timeout (and a resend) adjusts: the rest of the
+   * range is handed on as its next node would have split it (the next node keeps itself, the heads of the parts
+   * get the parts, each part delegated the same way), until the range is exhausted. So one dead node no longer
+   * loses its whole range, and costs its range only the time spent on it, not one more hop. A peer that speaks only the reference protocol is never waited for.
    * `true` turns it on; an object turns it on and tunes the timeout, which adapts to the measured round trip. A
    * node always ACKs a message whose sender asked for it (on the stream protocol), whatever this option.
    * @default false (until its cost and gains are measured: the reliability issue)
@@ -448,18 +449,23 @@ export class RainTreeRouter implements Router {
   }
 
   /**
-   * Hands the range of `size` view indices from `start` on: to its head, and, while the head fails or does not ACK
-   * in time, to the next node with the rest of the range. Ends at the first ACK, at a peer that speaks only the
+   * Hands the range of `size` view indices from `start` on to its head. When the head fails or does not ACK in time,
+   * this node does the fan-out the next node would have done with the rest of the range: it hands each part of the
+   * rest to that part's head itself (delegated the same way) and the next node keeps only itself. Handing the whole
+   * rest to the next node instead would cost the rest one more hop on top of the time lost on the failed head; the
+   * parts and the number of data messages are the same either way. Ends at an ACK, at a peer that speaks only the
    * reference protocol (it never ACKs), or when the range is exhausted.
    */
   async #delegate (
     view: PeerManager['view'], peerstore: ReadonlyPeerstore, data: Uint8Array, nonce: bigint, start: number, size: number,
     options: AbortOptions
   ): Promise<void> {
-    for (let k = 0; k < size && this.isStarted(); k++) {
-      const range = size - k
+    let k = 0
+    for (; k < size; k++) {
+      if (!this.isStarted()) return
       const peer = peerstore.getPeer(view.at(start + k))
       if (peer === undefined || peer.address === this.selfAddress) continue
+      const range = size - k
       const level = ceilLog3(range)
       const bytes = encodeRainTreeMessage({ level, data, rangeSize: range, ackRequested: true })
       // no ACK in time may be a lost message or a lost ACK: resend once, waiting twice as long, before adjusting
@@ -467,9 +473,18 @@ export class RainTreeRouter implements Router {
       if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, options)
       if (outcome === 'taken' || outcome === 'aborted') return
       this.#metrics.adjusts?.increment()
-      this.#log('%s did not take a range of %d (%s): passing the rest to the next node', peer.address, range,
+      this.#log('%s did not take a range of %d (%s): handing the rest on', peer.address, range,
         outcome === 'failed' ? 'the send failed' : 'no ACK')
+      break
     }
+    const next = start + k + 1
+    const rest = size - k - 1
+    if (rest <= 0 || !this.isStarted()) return
+    const parts: Array<Promise<void>> = [this.#delegate(view, peerstore, data, nonce, next, 1, options)]
+    forEachPropagationTarget(rest, Infinity, { level: ceilLog3(rest), rangeSize: rest }, (index, _level, rangeSize) => {
+      parts.push(this.#delegate(view, peerstore, data, nonce, next + index, rangeSize, options))
+    })
+    await Promise.all(parts)
   }
 
   /**

@@ -26,6 +26,21 @@ describe('ACK / adjust / resend in the simulator', () => {
     expect((r.bytes - dataOnly.bytes) / 499).toBeLessThanOrEqual(64)
   })
 
+  it('a dead range head costs its range the failed send\'s round trip, not one more hop: the sender fans the rest out', async () => {
+    // N = 27 from node 0: node 9 (reached at 50 ms) sends node 12 the range [12, 15), whose leaves 13 and 14 come at
+    // 150 ms. Node 12 down before that: the send fails one round trip later (150 ms); node 9 then sends 13 (range 1)
+    // and 14 itself — what 13 would have sent with the rest — so 14 comes at 200 ms, not 250 ms.
+    const options = { nodes: 27, latency: 50, ack: true } as const
+    const clean = await simulate(options)
+    const r = await simulate({ ...options, crashes: [{ node: 12, atMs: 10 }] })
+    expect(clean.coverageMs.p100).toBe(150)
+    expect(r.liveReached).toBe(r.live)
+    expect(r.coverageMs.p100).toBe(200)
+    expect(r.failedSends).toBe(1)
+    expect(r.dataMessages).toBe(clean.dataMessages - 1)
+    expect(r.duplicates).toBe(0)
+  })
+
   // (not loss: a leaf whose message and resend are both lost is missed — N = 253, loss 0.31 %, seed 140707766 —
   // which is the clean-up layer's to catch)
   it('property: random N, dead shares, crashes on receipt and seeds — every live node is reached', async () => {
