@@ -3,13 +3,13 @@
  * resend on, without and with the clean-up layer (IGYW), over 20 seeds, on a network with 5 % of the nodes crashing
  * right after receiving, 5 % each missing 3 random peers from their view, and 1 % loss; what it costs (control and
  * data messages per node) and how long full coverage takes against the same network without faults.
- * Run: `pnpm --filter @pokt-p2p/simulator bench:cleanup [max N]` (default 10,000).
+ * Run: `pnpm --filter @pokt-p2p/simulator bench:cleanup [max N]` (default 100,000).
  */
 import { simulate, type SimulationOptions } from '../src/index.js'
 import { machine, measureCpu } from './host.js'
 
-const maxNodes = Number(process.argv[2] ?? 10_000)
-const SIZES = [27, 100, 1000, 10_000].filter(n => n <= maxNodes)
+const maxNodes = Number(process.argv[2] ?? 100_000)
+const SIZES = [27, 100, 1000, 10_000, 100_000].filter(n => n <= maxNodes)
 const SEEDS = 20
 const LATENCY_MS = 50
 const FAULTS: Partial<SimulationOptions> = { crashAfterReceive: 0.05, viewMiss: { peers: 3, fraction: 0.05 }, loss: 0.01 }
