@@ -11,6 +11,9 @@ export interface FirstCopyTimes {
   max: number
 }
 
+/** How a node ended a localnet run: `live`, stopped before the broadcast (`dead`), or `crashed` after receiving it. */
+export type NodeState = 'live' | 'dead' | 'crashed'
+
 /** One node's line of the localnet report: its RainTree counts and how its first copy reached it. */
 export interface PerNodeReport {
   /** 1-based, in address order (val_i is the i-th smallest address) */
@@ -27,6 +30,10 @@ export interface PerNodeReport {
   firstReceiptMs: number | null
   /** index of the node that sent the first copy (null for the originator and unreached nodes) */
   from: number | null
+  /** how the node ended the run (`--dead`, `--crash-after-receive`) */
+  state: NodeState
+  /** times the node's application `message` listener got the broadcast (1 on every reached node but the originator) */
+  delivered: number
 }
 
 /** What `pokt-p2p localnet` measured (printed as JSON with `--json`). */
@@ -47,20 +54,47 @@ export interface LocalnetReport {
   latencyMs: number
   /** each node's emulated uplink in Mbit/s (`--bandwidth-mbps`); null: unlimited */
   bandwidthMbps: number | null
+  /** nodes live at the end: neither dead nor crashed, the originator included (`nodes` without faults) */
+  live: number
+  /** the faults of the run (1-based node indices, ascending); null without `--dead` and `--crash-after-receive` */
+  faults: {
+    /** nodes stopped after set-up, before the warm-up and the measured broadcast */
+    dead: number[]
+    /** nodes chosen to crash as soon as the measured broadcast reached their RainTree router */
+    crashAfterReceive: number[]
+    /** those that did: they received it (and ACKed it), forwarded nothing and stopped */
+    crashed: number[]
+    /** sends the crashed nodes' routers tried after their crash (refused: nothing left them) */
+    blockedSends: number
+  } | null
   /** the RainTree broadcast */
   raintree: {
+    /** whether the routers ran ACK / adjust / resend (`--ack`) */
+    ack: boolean
+    /** whether the routers ran the clean-up layer, IGYW (`--cleanup`) */
+    cleanup: boolean
     /** RainTree messages sent, summed over the nodes */
     messages: number
     /** bytes the nodes' unicast transports wrote */
     bytes: number
-    /** nodes that got the payload over RainTree, originator included */
+    /** nodes that got the payload over RainTree, originator included (crashed nodes too: they received it) */
     reached: number
+    /** live nodes that got the payload over RainTree, originator included (`reached` without faults) */
+    liveReached: number
     /** largest hop count of a first copy */
     depth: number
-    /** ms from the broadcast call until the last node had its first copy; null unless every node was reached */
+    /**
+     * ms from the broadcast call until the last live node had its first copy; null unless every live node was
+     * reached (without faults: every node)
+     */
     fullCoverageMs: number | null
     /** first-copy times over the nodes reached (originator excluded); null when none was */
     firstCopyMs: FirstCopyTimes | null
+    /**
+     * copies a router received of the message it already had (`pokt_raintree_duplicates_total`: a resend whose ACK
+     * was late, a repair), summed over the nodes: neither delivered nor forwarded again
+     */
+    duplicates: number
     /** per node, in address order */
     perNode: PerNodeReport[]
   }
@@ -68,7 +102,9 @@ export interface LocalnetReport {
   background: {
     /** nodes that got the payload by gossip, originator included */
     reached: number
-    /** ms from the broadcast call until the last node had it; null unless every node was reached */
+    /** live nodes that got the payload by gossip, originator included */
+    liveReached: number
+    /** ms from the broadcast call until the last live node had it; null unless every live node was reached */
     fullCoverageMs: number | null
     /** first-copy times over the nodes reached (originator excluded); null when none was */
     firstCopyMs: FirstCopyTimes | null
@@ -77,10 +113,15 @@ export interface LocalnetReport {
     /** bytes of the gossipsub RPCs sent for it */
     bytes: number
   } | null
-  /** the application-level view: nodes whose p2p module delivered the message exactly once */
+  /**
+   * the application-level view, counted on each node's `message` listener (the p2p module's event): nodes that got
+   * the broadcast exactly once
+   */
   delivered: {
-    /** nodes (originator excluded) whose p2p module delivered it exactly once */
+    /** nodes (originator excluded) whose application got it exactly once, crashed ones included */
     exactlyOnce: number
+    /** live nodes (originator excluded) whose application got it exactly once */
+    liveExactlyOnce: number
     /** deliveries beyond the first, summed over the nodes (0 when de-duplication works) */
     duplicates: number
   }
@@ -106,12 +147,12 @@ export function renderTree (report: LocalnetReport): string[] {
     const list = children.get(index) ?? []
     list.forEach((n, i) => {
       const last = i === list.length - 1
-      lines.push(`${indent}${last ? '└── ' : '├── '}val_${n.index}  hop ${n.hops ?? '?'}  ${ms(n.firstReceiptMs)}`)
+      lines.push(`${indent}${last ? '└── ' : '├── '}val_${n.index}  hop ${n.hops ?? '?'}  ${ms(n.firstReceiptMs)}${n.state === 'crashed' ? '  crashed' : ''}`)
       visit(n.index, indent + (last ? '    ' : '│   '))
     })
   }
   visit(report.originator, '')
-  const unreached = report.raintree.perNode.filter(n => n.hops === null).map(n => `val_${n.index}`)
+  const unreached = report.raintree.perNode.filter(n => n.hops === null).map(n => `val_${n.index}${n.state === 'dead' ? ' (dead)' : ''}`)
   if (unreached.length > 0) lines.push(`unreached by RainTree: ${unreached.join(', ')}`)
   return lines
 }
@@ -136,21 +177,36 @@ export function renderReport (report: LocalnetReport): string {
   out.push('Per node:')
   out.push('  node     address                                    reads writes  hops  first copy')
   for (const n of r.perNode) {
-    out.push(`  ${`val_${n.index}`.padEnd(8)} ${n.address}  ${String(n.reads).padStart(5)} ${String(n.writes).padStart(6)}  ${String(n.hops ?? '—').padStart(4)}  ${ms(n.firstReceiptMs)}`)
+    out.push(`  ${`val_${n.index}`.padEnd(8)} ${n.address}  ${String(n.reads).padStart(5)} ${String(n.writes).padStart(6)}  ${String(n.hops ?? '—').padStart(4)}  ${ms(n.firstReceiptMs)}` +
+      (n.state === 'live' ? '' : `  ${n.state}`))
   }
   out.push('  reads: RainTree copies the node received (every copy, as the reference tests count them; a target slot that')
   out.push('  falls on the node itself, a demote, is not a read). writes: RainTree messages it sent. hops: how far its first')
   out.push('  copy travelled from the originator. first copy: ms from the broadcast call to that copy.')
   out.push('')
-  out.push(`RainTree:   reached ${r.reached}/${report.nodes}, depth ${r.depth}, ${r.messages} messages, ${r.bytes} bytes, ` +
-    `full coverage ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}${spread(r.firstCopyMs)}`)
+  const f = report.faults
+  if (f !== null) {
+    const crashes = f.crashAfterReceive.length === 0
+      ? ''
+      : `, ${f.crashAfterReceive.length} to crash after receiving (${f.crashed.length} did; ${f.blockedSends} sends refused after their crash)`
+    out.push(`Faults:     ${f.dead.length} dead before the broadcast${crashes}; ${report.live}/${report.nodes} nodes live at the end; ` +
+      `RainTree ACK ${r.ack ? 'on' : 'off'}, clean-up ${r.cleanup ? 'on' : 'off'}`)
+  }
+  const liveText = (liveReached: number): string => f === null ? '' : ` (live: ${liveReached}/${report.live})`
+  out.push(`RainTree:   reached ${r.reached}/${report.nodes}${liveText(r.liveReached)}, depth ${r.depth}, ${r.messages} messages, ${r.bytes} bytes, ` +
+    `full coverage${f === null ? '' : ' of the live nodes'} ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}${spread(r.firstCopyMs)}` +
+    (r.duplicates > 0 ? `; ${r.duplicates} duplicate copies (not delivered again)` : ''))
   const b = report.background
   out.push(b === null
     ? 'Background: off'
-    : `Background: reached ${b.reached}/${report.nodes}, ${b.messages} messages, ${b.bytes} bytes, ` +
+    : `Background: reached ${b.reached}/${report.nodes}${liveText(b.liveReached)}, ${b.messages} messages, ${b.bytes} bytes, ` +
       `full coverage ${b.fullCoverageMs === null ? 'not reached' : ms(b.fullCoverageMs)}${spread(b.firstCopyMs)}`)
-  out.push(`Delivered to the application: ${report.delivered.exactlyOnce}/${report.nodes - 1} nodes exactly once` +
-    (report.delivered.duplicates > 0 ? `, ${report.delivered.duplicates} duplicates (a bug)` : ''))
+  out.push(f === null
+    ? `Delivered to the application: ${report.delivered.exactlyOnce}/${report.nodes - 1} nodes exactly once` +
+      (report.delivered.duplicates > 0 ? `, ${report.delivered.duplicates} duplicates (a bug)` : '')
+    : `Delivered to the application: ${report.delivered.liveExactlyOnce}/${report.live - 1} live nodes exactly once` +
+      (f.crashed.length > 0 ? ` (and ${report.delivered.exactlyOnce - report.delivered.liveExactlyOnce} of the ${f.crashed.length} crashed nodes before they stopped)` : '') +
+      (report.delivered.duplicates > 0 ? `, ${report.delivered.duplicates} duplicates (a bug)` : ''))
   out.push('')
   out.push(timingNote(report.nodes))
   return out.join('\n')

@@ -5,7 +5,10 @@ import { encodePocketEnvelope, generateNonce } from '@pokt-p2p/types'
 import type { CommandContext } from '../../context.js'
 import { linkText, renderReport, type LocalnetReport } from '../../report.js'
 import { BroadcastTracker } from './measurement.js'
-import { connectRainTreeEdges, createLocalNetwork, startNetwork, STALL_MS, stopNetwork, waitForMesh, type LocalNetwork, type Progress } from './network.js'
+import {
+  connectRainTreeEdges, createLocalNetwork, nodeList, startNetwork, STALL_MS, stopDeadNodes, stopNetwork, waitForMesh,
+  type LocalNetwork, type Progress
+} from './network.js'
 import { localnetHelp, parseLocalnetOptions, type LocalnetOptions } from './options.js'
 
 export { localnetHelp, parseLocalnetOptions, type LocalnetOptions }
@@ -29,8 +32,8 @@ export function progressOf (opts: { json: boolean }, ctx: CommandContext): Progr
 
 /**
  * Starts the nodes of `net`, opens the connections RainTree's broadcast from `--originator` will use and, with the
- * background router, waits for its gossipsub mesh; says how each phase went. Rejects with the signal's reason when
- * it aborts (the caller stops the network).
+ * background router, waits for its gossipsub mesh; stops the `--dead` nodes; warms RainTree up; says how each phase
+ * went. Rejects with the signal's reason when it aborts (the caller stops the network).
  */
 export async function bringUp (opts: LocalnetOptions, net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
   const setupStart = performance.now()
@@ -49,14 +52,20 @@ export async function bringUp (opts: LocalnetOptions, net: LocalNetwork, out: Pr
   } else {
     out.say('background router off: RainTree only')
   }
+  await stopDeadNodes(net, out)
+  signal.throwIfAborted()
   await warmUp(opts, net, out, signal)
 }
 
+/** What the warm-up broadcast carries: unlike any measured payload (which starts with byte 0, or is empty). */
+const WARM_UP_PAYLOAD = new TextEncoder().encode('localnet warm-up')
+
 /**
- * Broadcasts once through RainTree alone, from `--originator`, and waits for it to settle. Its first message on each
- * edge opens the framed stream there (multistream-select and a yamux stream at both ends, 2–3 ms of CPU each), which
- * a network that has been running keeps open; measured without it, 1,000 nodes in one process spent 2.6 s opening
- * them one after another on one core and the report timed that.
+ * Broadcasts once through RainTree alone, from `--originator`, and waits for it to settle (to reach every live node,
+ * with `--dead`). Its first message on each edge opens the framed stream there (multistream-select and a yamux
+ * stream at both ends, 2–3 ms of CPU each), which a network that has been running keeps open; measured without it,
+ * 1,000 nodes in one process spent 2.6 s opening them one after another on one core and the report timed that.
+ * Nodes that are to crash after receiving do not crash on it.
  */
 async function warmUp (opts: LocalnetOptions, net: LocalNetwork, out: Progress, signal: AbortSignal): Promise<void> {
   const router = net.modules[opts.originator - 1]?.routers.staked
@@ -65,11 +74,14 @@ async function warmUp (opts: LocalnetOptions, net: LocalNetwork, out: Progress, 
   const tracker = new BroadcastTracker(opts, net, 'raintree')
   tracker.attach()
   tracker.broadcasting()
-  await router.broadcast(encodePocketEnvelope(anyOf('pocket.DebugMessage', new Uint8Array(1)), generateNonce()), { signal })
+  const nonce = generateNonce()
+  net.faults.spare(nonce)
+  await router.broadcast(encodePocketEnvelope(anyOf('pocket.DebugMessage', WARM_UP_PAYLOAD), nonce), { signal })
   const outcome = await tracker.settled(signal)
-  const reached = tracker.firstRainTree.filter(f => f !== undefined).length
-  out.say(`warm-up broadcast through RainTree: ${reached}/${opts.nodes - 1} nodes in ${((performance.now() - started) / 1000).toFixed(1)} s` +
-    (outcome === 'stalled' ? ' (did not settle)' : ''))
+  const reached = tracker.firstRainTree.filter((f, i) => f !== undefined && net.faults.isLive(i)).length
+  const live = opts.nodes - net.faults.dead.size
+  out.say(`warm-up broadcast through RainTree: ${reached}/${live - 1}${net.faults.dead.size > 0 ? ' live' : ''} nodes in ` +
+    `${((performance.now() - started) / 1000).toFixed(1)} s` + (outcome === 'stalled' ? ' (did not settle)' : ''))
 }
 
 /**
@@ -92,13 +104,17 @@ export async function runLocalnet (opts: LocalnetOptions, ctx: CommandContext): 
     const setupMs = performance.now() - setupStart
     const payload = new Uint8Array(opts.payloadBytes).map((_, i) => i & 0xff)
     signal.throwIfAborted()
+    const crashing = [...net.faults.crashAfterReceive]
+    if (crashing.length > 0) out.say(`${crashing.length} node${crashing.length === 1 ? '' : 's'} will crash on receiving the broadcast (--crash-after-receive): ${nodeList(crashing)}`)
     out.say(`broadcasting ${opts.payloadBytes} bytes from val_${opts.originator}`)
-    tracker.broadcasting()
+    net.faults.arm()
+    tracker.broadcasting(payload)
     await net.modules[opts.originator - 1]?.broadcast(anyOf('pocket.DebugMessage', payload), { signal })
     if (await tracker.settled(signal) === 'stalled') {
       out.say(`warning: nothing moved for ${STALL_MS / 1000} s and the broadcast has not settled; reporting what arrived`)
     }
     out.progress('')
+    if (tracker.sendErrors.length > 0 && net.faults.dead.size > 0) out.say(`${tracker.sendErrors.length} RainTree sends failed (the dead nodes' among them)`)
     for (const e of tracker.sendErrors.slice(0, 10)) out.say(`RainTree send failed: ${e}`)
     if (tracker.sendErrors.length > 10) out.say(`… and ${tracker.sendErrors.length - 10} more failed sends`)
     return tracker.report(setupMs)

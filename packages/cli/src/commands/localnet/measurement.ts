@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { MemoryMetrics, Router } from '@pokt-p2p/types'
+import { NodeCrashedError } from './faults.js'
 import { maxNumLevels, simulateBroadcast } from '@pokt-p2p/raintree'
-import type { LocalnetReport, PerNodeReport } from '../../report.js'
+import type { LocalnetReport, NodeState, PerNodeReport } from '../../report.js'
 import { STALL_MS, type LocalNetwork } from './network.js'
 import type { LocalnetOptions } from './options.js'
 
@@ -23,6 +24,8 @@ export const LOCALNET_METRICS = {
   gossipBytes: 'gossipsub_rpc_sent_bytes_total',
   /** messages the module delivered to the application, by router of the first copy */
   delivered: 'pokt_p2p_delivered_total',
+  /** RainTree complete-mode copies of a message the router already had (neither delivered nor forwarded again) */
+  duplicates: 'pokt_raintree_duplicates_total',
   /**
    * histogram by `router`: seconds from the broadcast call to this node's first copy through that router (all
    * nodes share one clock, so localnet knows both ends)
@@ -59,8 +62,10 @@ export class BroadcastTracker {
   readonly firstRainTree: Array<FirstCopy | undefined>
   /** ms from the broadcast call to each node's first gossip copy */
   readonly firstBackground: Array<number | undefined>
-  /** RainTree sends that failed, described for the log */
+  /** RainTree sends that failed, described for the log (not the sends a crashed node's transport refused) */
   readonly sendErrors: string[] = []
+  /** times each node's application `message` listener fired for the tracked broadcast */
+  readonly applicationDeliveries: number[]
   readonly #opts: LocalnetOptions
   readonly #net: LocalNetwork
   readonly #origin: number
@@ -73,9 +78,11 @@ export class BroadcastTracker {
   #gossiped = 0
   readonly #route: BroadcastRoute
   #t0: number | undefined
+  /** the tracked broadcast's payload, when known: only its deliveries are counted */
+  #payload: Buffer | undefined
   #onActivity: () => void = () => {}
   /** figures before the broadcast (mesh upkeep and connection set-up are not the broadcast's) */
-  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[], delivered: [] as number[] }
+  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[], duplicates: [] as number[] }
 
   /**
    * @param opts - the run's options
@@ -90,17 +97,26 @@ export class BroadcastTracker {
     this.#expected = simulateBroadcast(opts.nodes, this.#origin, opts.mode).messages
     this.firstRainTree = new Array(opts.nodes).fill(undefined)
     this.firstBackground = new Array(opts.nodes).fill(undefined)
+    this.applicationDeliveries = new Array(opts.nodes).fill(0)
     this.#histograms = net.metrics.map(m => m.registerHistogramGroup(LOCALNET_METRICS.delivery, {
       label: 'router', buckets: DELIVERY_BUCKETS, help: 'seconds from the broadcast call to the first copy, by router'
     }))
   }
 
-  /** Listens to every node's routers (their generic `Router` events: nothing router-specific is needed). */
+  /**
+   * Listens to every node's routers (their generic `Router` events: nothing router-specific is needed) and to its
+   * application's `message` events.
+   */
   attach (): void {
     const signal = this.#listening.signal
-    // four listeners per node
+    // five listeners per node
     setMaxListeners(Infinity, signal)
     this.#net.modules.forEach((m, i) => {
+      m.events.on('message', ({ content }) => {
+        if (this.#t0 === undefined) return
+        if (this.#payload !== undefined && !this.#payload.equals(content.value)) return
+        this.applicationDeliveries[i] = (this.applicationDeliveries[i] ?? 0) + 1
+      }, { signal })
       const staked: Router | undefined = m.routers.staked
       const unstaked: Router | undefined = m.routers.unstaked
       staked?.events.on('message', msg => {
@@ -118,6 +134,11 @@ export class BroadcastTracker {
       }, { signal })
       staked?.events.on('send:failed', e => {
         this.#rainTreeEnded++
+        // what a crashed node would have forwarded: nothing left it (LocalnetFaults counts these)
+        if (e.error.name === NodeCrashedError.NAME) {
+          this.#onActivity()
+          return
+        }
         // RainTree adds the level of the message to the generic event
         const level = 'level' in e && typeof e.level === 'number' ? ` (level ${e.level})` : ''
         this.sendErrors.push(`val_${i + 1} → val_${(this.#net.indexOf.get(e.to) ?? -2) + 1}${level}: ${e.error.name}: ${e.error.message}`)
@@ -140,8 +161,13 @@ export class BroadcastTracker {
     this.#listening.abort()
   }
 
-  /** Marks the broadcast call: times are measured from here, and traffic counted from here. */
-  broadcasting (): void {
+  /**
+   * Marks the broadcast call: times are measured from here, and traffic counted from here.
+   * @param payload - the broadcast's content bytes: application deliveries of anything else (a late copy of the
+   * warm-up) are not counted; without it, every delivery from here on is
+   */
+  broadcasting (payload?: Uint8Array): void {
+    this.#payload = payload === undefined ? undefined : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
     const origin = this.#net.metrics[this.#origin] as MemoryMetrics
     this.#before = {
       gossipMessages: this.#sum(LOCALNET_METRICS.gossipMessages),
@@ -151,17 +177,25 @@ export class BroadcastTracker {
       originTransportBytes: origin.value(LOCALNET_METRICS.transportBytes, 'sent'),
       reads: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.reads)),
       writes: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.writes)),
-      // a warm-up broadcast was delivered too
-      delivered: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.delivered))
+      duplicates: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.duplicates))
     }
     this.#t0 = performance.now()
   }
 
   /**
    * Whether the broadcast is over: every RainTree message the simulator predicts ended (received or dropped at the
-   * receiver, or failed at the sender), and every node but the originator has the gossip copy.
+   * receiver, or failed at the sender), and every node but the originator has the gossip copy. With faults
+   * (`--dead`, `--crash-after-receive`) the prediction does not hold (a dead head's range is handed on, a crashed
+   * node forwards nothing and clean-up repairs its range): it is over when every live node has a copy through the
+   * routers the broadcast goes through. A dead node is never waited for.
    */
   isSettled (): boolean {
+    const faults = this.#net.faults
+    if (faults.any) {
+      const has = (first: ReadonlyArray<unknown>): boolean => first.every((f, i) => f !== undefined || i === this.#origin || !faults.isLive(i))
+      return (this.#route === 'gossipsub' || has(this.firstRainTree)) &&
+        (!this.#opts.background || this.#route === 'raintree' || has(this.firstBackground))
+    }
     const gossiped = !this.#opts.background || this.#route === 'raintree' || this.#gossiped >= this.#opts.nodes - 1
     return (this.#route === 'gossipsub' || this.#rainTreeEnded >= this.#expected) && gossiped
   }
@@ -179,7 +213,8 @@ export class BroadcastTracker {
 
   /**
    * Resolves once the broadcast {@link BroadcastTracker.isSettled is settled} and no router event came for
-   * `--quiet-ms` (a timer each event restarts), or with `stalled` after STALL_MS without any event. Rejects with
+   * `--quiet-ms` (a timer each event restarts), or with `stalled` after STALL_MS without any event (a live node
+   * that no copy reaches, with faults). Rejects with
    * the signal's reason when it aborts. Stops listening either way.
    */
   async settled (signal: AbortSignal): Promise<SettleOutcome> {
@@ -230,6 +265,9 @@ export class BroadcastTracker {
       hops[i] = parent === null ? null : parent + 1
       return hops[i] as number | null
     }
+    const faults = this.#net.faults
+    const stateOf = (i: number): NodeState => faults.dead.has(i) ? 'dead' : faults.crashed.has(i) ? 'crashed' : 'live'
+    const delivered = this.applicationDeliveries
     const perNode: PerNodeReport[] = this.#net.peers.map((peer, i) => {
       const m = metrics[i] as MemoryMetrics
       const first = this.firstRainTree[i]
@@ -240,14 +278,22 @@ export class BroadcastTracker {
         writes: m.value(LOCALNET_METRICS.writes) - (this.#before.writes[i] ?? 0),
         hops: i === origin ? 0 : hopOf(i),
         firstReceiptMs: i === origin ? 0 : first === undefined ? null : round(first.at),
-        from: i === origin || first === undefined || first.from === null ? null : first.from + 1
+        from: i === origin || first === undefined || first.from === null ? null : first.from + 1,
+        state: stateOf(i),
+        delivered: delivered[i] ?? 0
       }
     })
+    const isLive = (i: number): boolean => faults.isLive(i)
+    const live = perNode.filter((_, i) => isLive(i)).length
     const reached = perNode.filter(n => n.hops !== null).length
+    const liveReached = perNode.filter((n, i) => n.hops !== null && isLive(i)).length
     const rtTimes = perNode.flatMap((n, i) => i === origin || n.firstReceiptMs === null ? [] : [n.firstReceiptMs])
+    const liveRtTimes = perNode.flatMap((n, i) => i === origin || n.firstReceiptMs === null || !isLive(i) ? [] : [n.firstReceiptMs])
     const bgTimes = this.firstBackground.flatMap(v => v === undefined ? [] : [v])
+    const liveBgTimes = this.firstBackground.flatMap((v, i) => v === undefined || !isLive(i) ? [] : [v])
     const bgReached = this.firstBackground.filter((v, i) => v !== undefined || i === origin).length
-    const delivered = metrics.map((m, i) => m.value(LOCALNET_METRICS.delivered) - (this.#before.delivered[i] ?? 0))
+    const bgLiveReached = this.firstBackground.filter((v, i) => (v !== undefined || i === origin) && isLive(i)).length
+    const delta = (name: string, before: number[]): number => metrics.reduce((s, m, i) => s + m.value(name) - (before[i] ?? 0), 0)
     return {
       nodes: opts.nodes,
       originator: opts.originator,
@@ -257,19 +303,33 @@ export class BroadcastTracker {
       payloadBytes: opts.payloadBytes,
       latencyMs: opts.latencyMs,
       bandwidthMbps: opts.bandwidthMbps,
+      live,
+      faults: faults.any
+        ? {
+            dead: [...faults.dead].sort((a, b) => a - b).map(i => i + 1),
+            crashAfterReceive: [...faults.crashAfterReceive].sort((a, b) => a - b).map(i => i + 1),
+            crashed: [...faults.crashed].sort((a, b) => a - b).map(i => i + 1),
+            blockedSends: faults.blockedSends
+          }
+        : null,
       raintree: {
+        ack: opts.ack === true,
+        cleanup: opts.cleanup === true,
         messages: perNode.reduce((s, n) => s + n.writes, 0),
         bytes: this.#sum(LOCALNET_METRICS.transportBytes, 'sent') - this.#before.transportBytes,
         reached,
+        liveReached,
         depth: Math.max(0, ...perNode.map(n => n.hops ?? 0)),
-        fullCoverageMs: reached === opts.nodes ? round(Math.max(0, ...rtTimes)) : null,
+        fullCoverageMs: liveReached === live ? round(Math.max(0, ...liveRtTimes)) : null,
         firstCopyMs: percentiles(rtTimes),
+        duplicates: delta(LOCALNET_METRICS.duplicates, this.#before.duplicates),
         perNode
       },
       background: opts.background
         ? {
             reached: bgReached,
-            fullCoverageMs: bgReached === opts.nodes ? round(Math.max(0, ...bgTimes)) : null,
+            liveReached: bgLiveReached,
+            fullCoverageMs: bgLiveReached === live ? round(Math.max(0, ...liveBgTimes)) : null,
             firstCopyMs: percentiles(bgTimes),
             messages: this.#sum(LOCALNET_METRICS.gossipMessages) - this.#before.gossipMessages,
             bytes: this.#sum(LOCALNET_METRICS.gossipBytes) - this.#before.gossipBytes
@@ -277,6 +337,7 @@ export class BroadcastTracker {
         : null,
       delivered: {
         exactlyOnce: delivered.filter((d, i) => d === 1 && i !== origin).length,
+        liveExactlyOnce: delivered.filter((d, i) => d === 1 && i !== origin && isLive(i)).length,
         duplicates: delivered.reduce((s, d) => s + Math.max(0, d - 1), 0)
       },
       setupMs: round(setupMs)

@@ -7,12 +7,13 @@ import { performance } from 'node:perf_hooks'
 import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
 import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
 import { staticProviders } from '@pokt-p2p/providers'
-import { simulateBroadcast } from '@pokt-p2p/raintree'
+import { rainTree, simulateBroadcast, type RainTreeInit } from '@pokt-p2p/raintree'
 import { memoryMultiaddr, multiaddrsOf, peerIdOf } from '@pokt-p2p/transport'
 import type { BackgroundInit } from '@pokt-p2p/background'
 import { localnetIdentities } from '../../keys.js'
 import { startInterruptibly } from '../../lifecycle.js'
 import { isGossipRouter } from '../../routers.js'
+import { LocalnetFaults, planLocalnetFaults } from './faults.js'
 import type { LocalnetOptions } from './options.js'
 
 /** How long the network may show no progress (mesh forming, messages moving) before the demo goes on without it. */
@@ -40,6 +41,8 @@ export interface LocalNetwork {
   readonly metrics: MemoryMetrics[]
   /** the P2P modules */
   readonly modules: P2PModule[]
+  /** which nodes are dead, which crash after receiving and which have crashed (`--dead`, `--crash-after-receive`) */
+  readonly faults: LocalnetFaults
 }
 
 /**
@@ -54,7 +57,9 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
   const providers = staticProviders({ height: 1n, staked: peers })()
   const metrics = ids.map(() => new MemoryMetrics())
   const link = linkOf(opts)
-  const modules = ids.map((id, i) => createP2P({
+  const faults = new LocalnetFaults(planLocalnetFaults(opts))
+  const raintree = rainTreeInitOf(opts)
+  const modules: P2PModule[] = ids.map((id, i) => createP2P({
     config: {
       private_key: id.privateKeyHex,
       hostname: '127.0.0.1',
@@ -69,10 +74,25 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
     // in one process connections cannot fail silently, and its pings of every connection cost CPU that the
     // broadcast needs (P2PInit.connectionMonitor)
     connectionMonitor: false,
+    raintree,
+    // a node that is to crash after receiving: the default RainTree router (`defaultStakedRouter` of the P2P
+    // module, the same options), over a transport that stops every send from the crash on
+    ...(faults.crashAfterReceive.has(i)
+      ? { stakedRouter: components => rainTree({ ...raintree, mode: opts.mode })({ ...components, transport: faults.wrap(i, components.transport) }) }
+      : {}),
     ...(link === undefined ? {} : { link }),
     ...(opts.background ? { background: backgroundInit(opts.dht) } : { unstakedRouter: null })
   }))
-  return { ids, peers, ports, indexOf: new Map(peers.map((p, i) => [p.address, i])), metrics, modules }
+  faults.onCrash = i => { modules[i]?.stop().catch(() => {}) }
+  return { ids, peers, ports, indexOf: new Map(peers.map((p, i) => [p.address, i])), metrics, modules, faults }
+}
+
+/** The RainTree options of every node: `--ack` and `--cleanup` when given (or implied by the faults), else none. */
+function rainTreeInitOf (opts: LocalnetOptions): Omit<RainTreeInit, 'mode'> {
+  return {
+    ...(opts.ack === undefined ? {} : { ack: opts.ack }),
+    ...(opts.cleanup === undefined ? {} : { cleanup: opts.cleanup })
+  }
 }
 
 /**
@@ -165,6 +185,23 @@ export async function startNetwork (net: LocalNetwork, out: Progress, signal: Ab
     out.progress(`started ${++started}/${net.modules.length} nodes`)
   })
   await drain(parallel(starts, { concurrency: START_CONCURRENCY }))
+}
+
+/**
+ * Stops the nodes `--dead` chose (they started with the others, so every view holds them) and resolves once they
+ * are stopped: their connections are closed, and a send to one fails.
+ */
+export async function stopDeadNodes (net: LocalNetwork, out: Progress): Promise<void> {
+  const dead = [...net.faults.dead]
+  if (dead.length === 0) return
+  await Promise.all(dead.map(async i => { await net.modules[i]?.stop() }))
+  out.say(`stopped ${dead.length} dead node${dead.length === 1 ? '' : 's'} (--dead): ${nodeList(dead)}`)
+}
+
+/** `val_3, val_17, …` for 0-based indices (the first 12, then how many more). */
+export function nodeList (indices: readonly number[]): string {
+  const shown = indices.slice(0, 12).map(i => `val_${i + 1}`).join(', ')
+  return indices.length > 12 ? `${shown} … (${indices.length} in all)` : shown
 }
 
 /** Stops every node (whatever state it is in); never throws. */

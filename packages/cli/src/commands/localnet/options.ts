@@ -20,6 +20,15 @@ export const localnetHelp = `pokt-p2p localnet [options]
                          (default 0; needs --transport memory)
   --bandwidth-mbps B     each node's uplink, shared by its connections, in Mbit/s (> 0; default unlimited;
                          needs --transport memory)
+  --dead F               0 <= F < 1: stop round(F·N) nodes (drawn from --seed, never the originator) after set-up,
+                         before the broadcasts (default 0)
+  --crash-after-receive F
+                         0 <= F < 1: round(F·N) other nodes stop as soon as the measured broadcast reaches their
+                         RainTree router: it ACKs, forwards nothing (default 0; needs --background off)
+  --ack on|off           RainTree's ACK / adjust / resend layer (default on with --dead or --crash-after-receive,
+                         else the router's default, off)
+  --cleanup on|off       RainTree's clean-up layer, IGYW (default on with --crash-after-receive, else the router's
+                         default, off)
   --json                 print one JSON object on stdout (logs on stderr)
 
   Every figure of the report is read from each node's own metrics (reads and writes from pokt_raintree_*, bytes
@@ -58,6 +67,22 @@ export interface LocalnetOptions {
   latencyMs: number
   /** each node's uplink in Mbit/s, `null` for unlimited (`--bandwidth-mbps`, memory transport only) */
   bandwidthMbps: number | null
+  /**
+   * share of the nodes stopped after set-up, before the warm-up and the measured broadcast (`--dead`): round(F·N),
+   * drawn from the seed, never the originator
+   * @default 0
+   */
+  dead?: number
+  /**
+   * share of the nodes that stop as soon as the measured broadcast reaches their RainTree router, before they
+   * forward it (`--crash-after-receive`): round(F·N) of the nodes neither dead nor the originator
+   * @default 0
+   */
+  crashAfterReceive?: number
+  /** RainTree's ACK / adjust / resend layer (`--ack`); undefined: the router's default */
+  ack?: boolean
+  /** RainTree's clean-up layer, IGYW (`--cleanup`); undefined: the router's default */
+  cleanup?: boolean
 }
 
 /** Why emulated links need the memory transport (the usage error of `--latency-ms` and `--bandwidth-mbps` over TCP). */
@@ -78,6 +103,64 @@ export function parseLinkOptions (latency: string | boolean | undefined, bandwid
 }
 
 /**
+ * A share of the nodes in [0, 1) (`--dead`, `--crash-after-receive`); 0 when absent.
+ * @throws {UsageError} naming `--name` and the value
+ */
+export function fractionOption (name: string, value: string | boolean | undefined): number {
+  let fraction: number
+  try {
+    fraction = numberOption(name, value, 0, { min: 0, max: 1 })
+  } catch {
+    fraction = Number.NaN
+  }
+  if (!(fraction >= 0 && fraction < 1)) throw new UsageError(`--${name} must be a fraction at least 0 and below 1, got ${JSON.stringify(value)}`)
+  return fraction
+}
+
+/**
+ * `--dead`, `--crash-after-receive`, `--ack` and `--cleanup`, checked together: the faults must leave the originator
+ * and at least one other node live, and a crash after receipt needs RainTree alone.
+ * @throws {UsageError} naming the options and the values
+ */
+export function parseFaultOptions (o: Record<'dead' | 'crash-after-receive' | 'ack' | 'cleanup', string | boolean | undefined>, nodes: number, background: boolean): Pick<LocalnetOptions, 'dead' | 'crashAfterReceive' | 'ack' | 'cleanup'> {
+  const dead = fractionOption('dead', o.dead)
+  const crashAfterReceive = fractionOption('crash-after-receive', o['crash-after-receive'])
+  if (dead > 0 || crashAfterReceive > 0) {
+    const { dead: d, crashAfterReceive: c } = faultCounts(nodes, dead, crashAfterReceive)
+    if (nodes - d - c < 2) {
+      throw new UsageError(`--dead ${dead} and --crash-after-receive ${crashAfterReceive} stop ${d} + ${c} of ${nodes} nodes: ` +
+        'they must leave the originator and at least one other node live')
+    }
+  }
+  if (crashAfterReceive > 0 && background) {
+    throw new UsageError('--crash-after-receive needs --background off: the crash is made in front of RainTree\'s transport, and ' +
+      'gossipsub (inside libp2p) would receive and forward the same broadcast on its own')
+  }
+  const ack = o.ack === undefined ? undefined : choiceOption('ack', o.ack, ['on', 'off'] as const, 'off') === 'on'
+  const cleanup = o.cleanup === undefined ? undefined : choiceOption('cleanup', o.cleanup, ['on', 'off'] as const, 'off') === 'on'
+  return {
+    dead,
+    crashAfterReceive,
+    // a dead head loses its whole range unless the sender hands the range on to the next node: ACK / adjust
+    // does that (a failed send, or no ACK in time). Without faults, the router's own default
+    ...(ack !== undefined ? { ack } : dead > 0 || crashAfterReceive > 0 ? { ack: true } : {}),
+    // a node that crashes after receiving has ACKed first (RainTree ACKs a range before forwarding it): its sender
+    // counts the range as taken, and only the clean-up walks of its neighbours repair it
+    ...(cleanup !== undefined ? { cleanup } : crashAfterReceive > 0 ? { cleanup: true } : {})
+  }
+}
+
+/**
+ * How many nodes `--dead` and `--crash-after-receive` stand for among `nodes`: round(F·N) each, the simulator's
+ * rule, dead ones first (at most N − 1), then crashes among the rest but the originator.
+ */
+export function faultCounts (nodes: number, dead: number, crashAfterReceive: number): { dead: number, crashAfterReceive: number } {
+  const d = Math.max(0, Math.min(nodes - 1, Math.round(dead * nodes)))
+  const c = Math.max(0, Math.min(nodes - 1 - d, Math.round(crashAfterReceive * nodes)))
+  return { dead: d, crashAfterReceive: c }
+}
+
+/**
  * Parses the arguments of `pokt-p2p localnet` (after the command name), filling in the defaults of {@link localnetHelp}.
  * @throws {UsageError} for an unknown option or a value out of range
  */
@@ -89,7 +172,8 @@ export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
     nodes: { type: 'string' }, originator: { type: 'string' }, mode: { type: 'string' }, transport: { type: 'string' },
     background: { type: 'string' }, 'payload-bytes': { type: 'string' }, seed: { type: 'string' },
     'quiet-ms': { type: 'string' }, json: { type: 'boolean' }, dht: { type: 'string' },
-    'latency-ms': { type: 'string' }, 'bandwidth-mbps': { type: 'string' }
+    'latency-ms': { type: 'string' }, 'bandwidth-mbps': { type: 'string' },
+    dead: { type: 'string' }, 'crash-after-receive': { type: 'string' }, ack: { type: 'string' }, cleanup: { type: 'string' }
   }, 'localnet')
   const transport = choiceOption<ConnectionType>('transport', o.transport, ['tcp', 'memory'], 'tcp')
   const nodes = intOption('nodes', o.nodes, 27, 1, MAX_NODES.memory)
@@ -99,18 +183,20 @@ export function parseLocalnetOptions (argv: string[]): LocalnetOptions & {
   }
   const originator = intOption('originator', o.originator, 1, 1, Number.MAX_SAFE_INTEGER)
   if (originator > nodes) throw new UsageError(`--originator must be between 1 and --nodes (${nodes}), got ${originator}`)
+  const background = choiceOption('background', o.background, ['on', 'off'] as const, 'on') === 'on'
   return {
     help: o.help === true,
     nodes,
     originator,
     mode: choiceOption<RainTreeMode>('mode', o.mode, ['reference', 'complete'], 'complete'),
     transport,
-    background: choiceOption('background', o.background, ['on', 'off'] as const, 'on') === 'on',
+    background,
     payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
     seed: stringOption('seed', o.seed) ?? 'pokt',
     dht: choiceOption('dht', o.dht, ['client', 'server'] as const, 'client'),
     quietMs: intOption('quiet-ms', o['quiet-ms'], 500, 50, 60_000),
     json: o.json === true,
-    ...parseLinkOptions(o['latency-ms'], o['bandwidth-mbps'], transport)
+    ...parseLinkOptions(o['latency-ms'], o['bandwidth-mbps'], transport),
+    ...parseFaultOptions(o, nodes, background)
   }
 }
