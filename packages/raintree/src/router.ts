@@ -52,9 +52,9 @@ export interface RainTreeInit {
    * The daisy-chain clean-up layer, IGYW ("I got, you want?"; complete mode, on the stream protocol): a node that
    * has a complete-mode message (the originator after broadcasting, any node on first receipt) asks its right
    * neighbour in the view, after a delay, whether it has it: an 11-byte query naming the message's nonce, not the
-   * payload. `HAVE` ends it; `WANT` gets the full message as a repair (range 1), and the repaired node asks its own
-   * right neighbour at once, so a run of missed nodes is repaired one after another; no answer moves on to the
-   * next node to the right, up to `maxProbes`. A node asked by someone that is not its left neighbour also asks
+   * payload. `HAVE` ends it; `WANT` gets the full message as a repair (range 1) and the walk goes on to the next
+   * node, so a run of missed nodes is repaired one after another (the repaired nodes walk too, after the delay, in
+   * case the repairer crashes); no answer moves on to the next node to the right, up to `maxProbes` in a row. A node asked by someone that is not its left neighbour also asks
    * the nodes in between (the asker's view may miss them); a node asked by a peer outside its own view (never
    * answered) asks its own view neighbours for the message instead. It catches a node that ACKed and then crashed before
    * forwarding, a message and its resend both lost, and nodes missing from some senders' views. A peer that speaks
@@ -388,7 +388,7 @@ export class RainTreeRouter implements Router {
     const nonce = envelope.ok ? envelope.nonce : undefined
     if (nonce !== undefined && this.mode === 'complete') {
       this.#propagatedOnce(nonce)
-      this.#startCleanup(nonce, data, false)
+      this.#startCleanup(nonce, data)
     }
     await this.#sendPlanned(data, options, nonce)
   }
@@ -574,10 +574,11 @@ export class RainTreeRouter implements Router {
   }
 
   /**
-   * Starts cleaning up the message `nonce` this node now has: its walk to the right after the clean-up delay, or at
-   * once for a repaired node (the next of a run of missed nodes is likely missed too).
+   * Starts cleaning up the message `nonce` this node now has: its walk to the right after the clean-up delay (a
+   * repaired node too: its repairer walks on to its right at once, and this later walk covers a repairer that
+   * crashed).
    */
-  #startCleanup (nonce: bigint, data: Uint8Array, repaired: boolean): void {
+  #startCleanup (nonce: bigint, data: Uint8Array): void {
     if (this.#cleanup === undefined || !this.#manager.view.containsSelf) return
     const cleanups = this.#cleanups ??= new Map()
     if (cleanups.has(nonce)) return
@@ -594,19 +595,19 @@ export class RainTreeRouter implements Router {
         this.#log.error('clean-up of message %d failed: %s', nonce, toError(err).message)
       })
     }
-    if (repaired) walk()
-    else entry.timer = this.#clock.setTimeout(walk, this.#cleanupDelayMs())
+    entry.timer = this.#clock.setTimeout(walk, this.#cleanupDelayMs())
   }
 
   /**
-   * Asks the nodes to the right, one after another, whether they have the message: ends at the first answer (a
-   * `WANT` is repaired), at a peer that speaks only the reference protocol, or after `maxProbes` unanswered
-   * queries. The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
+   * Asks the nodes to the right, one after another, whether they have the message: a `WANT` is repaired and the
+   * walk goes on; it ends at the first `HAVE`, at a peer that speaks only the reference protocol, after `maxProbes`
+   * unanswered queries in a row, or back at this node. The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
    */
   async #walk (nonce: bigint, entry: CleanupEntry): Promise<void> {
     const { maxProbes, retainMs } = this.#cleanup as ResolvedCleanup
     const view = this.#manager.view
     const peerstore = this.#manager.peerstore
+    // unanswered queries since the last answer
     let probes = 0
     let answered = false
     for (let k = 1; k < view.length && probes < maxProbes && !answered; k++) {
@@ -621,7 +622,10 @@ export class RainTreeRouter implements Router {
       probes++
       const answer = await this.#ask(peer, nonce, entry.data)
       if (answer === 'stopped') return
-      answered = answer === 'have' || answer === 'want'
+      // a node that wanted it was repaired; the next is likely missed too (the rest of a lost range), and the one
+      // repaired may crash before asking it: this walk goes on until a node has it
+      if (answer === 'want') probes = 0
+      answered = answer === 'have'
     }
     if (!answered && probes > 0) {
       this.#metrics.cleanup?.increment({ gave_up: true })
@@ -901,10 +905,10 @@ export class RainTreeRouter implements Router {
       }
     }
     if (first && propagates && rangeSize > 0) {
-      // clean-up: a repaired node asks its right neighbour at once, and the nodes between the repairer and itself
-      const repaired = msg.repair && protocol === this.#streamProtocol
-      this.#startCleanup(envelope.nonce, data, repaired)
-      if (repaired) this.#askGap(envelope.nonce, from.address)
+      // clean-up: a repaired node asks, at once, the nodes between its repairer and itself (the repairer's view may
+      // miss them); its own walk to the right waits the delay like any other (its repairer walks on meanwhile)
+      this.#startCleanup(envelope.nonce, data)
+      if (msg.repair && protocol === this.#streamProtocol) this.#askGap(envelope.nonce, from.address)
     }
     if (!first) {
       this.#metrics.duplicates?.increment()

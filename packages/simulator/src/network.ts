@@ -127,6 +127,8 @@ export class SimulatedNetwork {
   readonly #onReceive: ((to: number, from: number, hop: number) => void) | undefined
   readonly #hopOf: ((node: number) => number) | undefined
   #handlingNode = -1
+  /** the node crashing on receipt whose handler runs now: only its ACKs leave (see #arrive) */
+  #ackOnlyNode = -1
   #handlingHop = 0
   readonly #protocols: string[] = []
   readonly #sentPromises = new Map<string, Promise<string>>()
@@ -230,7 +232,11 @@ export class SimulatedNetwork {
     this.engine.schedule(atMs, this.#crashKind, node)
   }
 
-  /** Makes `node` crash as soon as a message reaches it, before any handler sees it. */
+  /**
+   * Makes `node` crash as soon as a data message reaches it (a control frame, e.g. a clean-up query, does not): its
+   * handler runs, but of what it sends only the ACKs made while it handles that message leave (a RainTree router
+   * ACKs a range before forwarding it); then it is down.
+   */
   crashOnReceive (node: number): void {
     if (this.state[node] === NodeState.up) this.state[node] = NodeState.crashOnReceive
   }
@@ -277,6 +283,8 @@ export class SimulatedNetwork {
         })
       })
     }
+    // what a node crashing on receipt would forward never leaves it (a crashed node's sends never settle)
+    if (from === this.#ackOnlyNode && this.#classify?.(bytes, protocol) !== 'ack') return new Promise(() => {})
     const size = bytes.length
     const departure = links.depart(from, size, now)
     this.writes[from]!++
@@ -333,13 +341,16 @@ export class SimulatedNetwork {
       }
     }
     const state = this.state[to]
-    if (state === NodeState.crashOnReceive) {
+    // what crashes a node on receipt is the message itself, not a control frame about it (a clean-up query)
+    const crashing = state === NodeState.crashOnReceive &&
+      (this.#classify === undefined || this.#classify(bytes, this.#protocols[protocol] as string) === 'data')
+    const handler = state === NodeState.up || state === NodeState.crashOnReceive ? this.#transports[to]?.handlerFor(this.#protocols[protocol] as string) : undefined
+    if (crashing && handler === undefined) {
       this.reads[to]!++
       this.#onReceive?.(to, from, hop)
       this.crash(to)
       return
     }
-    const handler = state === NodeState.up ? this.#transports[to]?.handlerFor(this.#protocols[protocol] as string) : undefined
     if (handler === undefined) {
       this.totals.undelivered++
       return
@@ -348,6 +359,9 @@ export class SimulatedNetwork {
     this.#onReceive?.(to, from, hop)
     this.#handlingNode = to
     this.#handlingHop = hop
+    // a node crashing on receipt runs the synchronous part of its handler — a RainTree router ACKs a range there,
+    // before it forwards anything — lets only those ACKs leave, and crashes
+    if (crashing) this.#ackOnlyNode = to
     try {
       const result = handler(bytes, this.#peers[from] as Peer, this.#protocols[protocol] as string)
       if (result instanceof Promise) result.catch(() => {})
@@ -355,6 +369,8 @@ export class SimulatedNetwork {
       // a handler's failure is the handler's business, as on a real transport
     } finally {
       this.#handlingNode = -1
+      this.#ackOnlyNode = -1
     }
+    if (crashing) this.crash(to)
   }
 }

@@ -92,7 +92,9 @@ export interface SimulationOptions {
   crashes?: readonly CrashAt[]
   /**
    * Share in [0, 1] of the nodes (drawn among the live ones, never the originator) that crash as soon as they
-   * receive the message, before their router sees it: they count as reached, not live, and forward nothing.
+   * receive the message: their router handles it as far as its first await (a RainTree router ACKs a range there,
+   * so its sender counts the range as taken), only those ACKs leave, and the node is down. They count as reached,
+   * not live, and forward nothing: the ACK layer cannot see them, the clean-up layer must.
    * @default 0
    */
   crashAfterReceive?: number

@@ -253,9 +253,7 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     loss: opts.loss,
     seed: opts.seed,
     classify: context.classify ?? rainTreeFrameKind,
-    hopOf: node => Math.max(0, hop[node]!),
-    // a node that crashes on receipt had the message, though its router never saw it
-    onReceive: (to, _from, hops) => { if (network.state[to] === NodeState.crashOnReceive) record(to, hops) }
+    hopOf: node => Math.max(0, hop[node]!)
   })
   for (const node of faults.dead) network.kill(node)
   for (const node of faults.crashAfterReceive) network.crashOnReceive(node)

@@ -41,16 +41,32 @@ describe('ACK / adjust / resend in the simulator', () => {
     expect(r.duplicates).toBe(0)
   })
 
-  // (not loss: a leaf whose message and resend are both lost is missed — N = 253, loss 0.31 %, seed 140707766 —
-  // which is the clean-up layer's to catch)
-  it('property: random N, dead shares, crashes on receipt and seeds — every live node is reached', async () => {
+  // Not loss: a leaf whose message and resend are both lost is missed (N = 253, loss 0.31 %, seed 140707766). Nor
+  // crashes on receipt: such a node ACKs before it dies, so its sender counts its range as taken. Both are the
+  // clean-up layer's to catch (test/cleanup.test.ts).
+  it('property: random N, dead shares and seeds — every live node is reached', async () => {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 2, max: 300 }), fc.double({ min: 0, max: 0.5, noNaN: true }),
-      fc.double({ min: 0, max: 0.05, noNaN: true }),
       fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 80 }),
-      async (nodes, dead, crashAfterReceive, seed, latency) => {
-        const r = await simulate({ nodes, dead, crashAfterReceive, seed, latency, ack: true })
+      async (nodes, dead, seed, latency) => {
+        const r = await simulate({ nodes, dead, seed, latency, ack: true })
         expect(r.liveReached).toBe(r.live)
       }), { numRuns: 60 })
+  })
+
+  it('a node that crashes on receipt ACKs first: its sender counts the range as taken; only clean-up repairs it', async () => {
+    // one node of 27 crashes on receipt: for the seeds that draw a range head, its range is lost with ACKs alone
+    const base = { nodes: 27, latency: 50, ack: true, crashAfterReceive: 1 / 27 }
+    const lossy: number[] = []
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = await simulate({ ...base, seed })
+      expect(r.failedSends).toBe(0) // never taken for dead: it ACKed
+      if (r.liveReached < r.live) lossy.push(seed)
+    }
+    expect(lossy.length).toBeGreaterThan(0)
+    for (const seed of lossy) {
+      const r = await simulate({ ...base, seed, cleanup: true })
+      expect(r.liveReached).toBe(r.live)
+    }
   })
 })
