@@ -8,10 +8,14 @@ import { Random } from './random.js'
 import { SimulatedTransport } from './transport.js'
 
 /**
- * Says what class a message belongs to, from its bytes and protocol: `'data'` counts as a data message, any other
- * name as a control message (e.g. `'ack'`). Reports count messages by class.
+ * Says what class a message belongs to, from its bytes and protocol, and who sends it to whom (node indices):
+ * `'data'` and `'redundancy'` (the redundancy layer's copies) count as data messages, any other name as a control
+ * message (e.g. `'ack'`). Reports count messages by class.
  */
-export type MessageClassifier = (bytes: Uint8Array, protocol: string) => string
+export type MessageClassifier = (bytes: Uint8Array, protocol: string, from: number, to: number) => string
+
+/** The classes of a {@link MessageClassifier} that count as data messages. */
+export const DATA_CLASSES: ReadonlySet<string> = new Set(['data', 'redundancy'])
 
 /** A node's state in a {@link SimulatedNetwork}. */
 export const NodeState = {
@@ -285,7 +289,7 @@ export class SimulatedNetwork {
     totals.messages++
     totals.bytes += size
     if (this.#classify !== undefined) {
-      const cls = this.#classify(bytes, protocol)
+      const cls = this.#classify(bytes, protocol, from, to)
       this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1)
       this.bytesByClass.set(cls, (this.bytesByClass.get(cls) ?? 0) + size)
     }
