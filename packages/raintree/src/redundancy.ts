@@ -8,8 +8,8 @@ export interface RedundancyInit {
    * whole list: N − 1 more messages, all from the originator's uplink, which doubles the broadcast's cost and
    * makes the originator upload N payloads. The default keeps it to what the originator already sends: a cap of N
    * or more is the specification's whole list, 0 sends none.
-   * @default as many as the broadcast's tree sends (2⌈log₃ N⌉ at most: 6 at N = 27, 18 at N = 10,000): the
-   *   originator's upload at most doubles, and the broadcast costs 2⌈log₃ N⌉ more data messages in all
+   * @default as many as the broadcast's tree sends (2⌈log₃ N⌉ at most: 6 at N = 27, 17 at N = 10,000): the
+   *   originator's upload at most doubles, and the broadcast costs that many more data messages in all
    */
   maxCopies?: number
 }

@@ -75,7 +75,8 @@ export interface RainTreeInit {
    * as many copies as the tree sends (see {@link RedundancyInit.maxCopies}). Ignored in reference mode, whose sends
    * are the Go implementation's. A node always takes a copy for what it is (a copy of a range head's message does
    * not keep it from propagating its range when the tree copy comes), whatever this option.
-   * @default false (measured: the README's "Redundancy")
+   * @default false (measured in the simulator: where ACKs are on the copies pay nothing back; the README's
+   *   "Redundancy")
    */
   redundancy?: boolean | RedundancyInit
 }
