@@ -7,9 +7,12 @@ import type {
   AbortOptions, Address, Clock, ClockTimer, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
   RainTreeMode, ReadonlyPeerstore, RemoteSender, Router, RouterEvents, RouterSendFailedEvent, StakedSet
 } from '@pokt-p2p/types'
-import { ceilLog3, forEachBroadcastTarget, forEachPropagationTarget, maxNumLevels, type SendSink } from './core/index.js'
+import {
+  ceilLog3, forEachBroadcastTarget, forEachPropagationTarget, forEachRedundancyTarget, maxNumLevels, type SendSink
+} from './core/index.js'
 import { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
 import { CLEANUP_DELAY_TIMEOUTS, resolveCleanup, type CleanupInit, type ResolvedCleanup } from './cleanup.js'
+import { resolveRedundancy, type RedundancyInit, type ResolvedRedundancy } from './redundancy.js'
 
 /** Options of {@link RainTreeRouter} (the `init` of {@link rainTree}). */
 export interface RainTreeInit {
@@ -63,6 +66,20 @@ export interface RainTreeInit {
    * @default false (until its cost and gains are measured: the reliability issue)
    */
   cleanup?: boolean | CleanupInit
+  /**
+   * The specification's redundancy layer, bounded (complete mode): the originator of a broadcast also sends the
+   * message at level 0 — a copy that is delivered and never propagated (`range_size` 1, no ACK asked) — to up to
+   * `maxCopies` other nodes of its view, spread evenly over it, so that a range the tree loses (a dead head without
+   * ACKs, a sender whose view misses it) likely holds a copy; with `cleanup` on, its holder walks and repairs from
+   * inside that range. The copies start after the tree's sends (they never hold the tree up) and are never waited
+   * for; a failed one is counted and logged, never thrown. The specification sends to the whole list; `true` sends
+   * as many copies as the tree sends (see {@link RedundancyInit.maxCopies}). Ignored in reference mode, whose sends
+   * are the Go implementation's. A node always takes a copy for what it is (a copy of a range head's message does
+   * not keep it from propagating its range when the tree copy comes), whatever this option.
+   * @default false (measured in the simulator: where ACKs are on the copies pay nothing back; the README's
+   *   "Redundancy")
+   */
+  redundancy?: boolean | RedundancyInit
 }
 
 /**
@@ -142,6 +159,11 @@ export const RAINTREE_METRICS = {
    * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view)
    */
   cleanup: 'pokt_raintree_cleanup_total',
+  /**
+   * counter group by `event`, the redundancy layer: `sent` (copies sent), `failed` (copies whose send failed, also
+   * counted in `pokt_raintree_send_failures_total`)
+   */
+  redundancy: 'pokt_raintree_redundancy_total',
   /** gauge: length of the view (the staked set, self included when staked) */
   viewSize: 'pokt_raintree_view_size'
 } as const
@@ -178,6 +200,9 @@ function registerInstruments (metrics: Metrics | undefined) {
     }),
     cleanup: metrics?.registerCounterGroup(RAINTREE_METRICS.cleanup, {
       label: 'event', help: 'RainTree clean-up (IGYW): queries sent, answers received, repairs taken, walks given up'
+    }),
+    redundancy: metrics?.registerCounterGroup(RAINTREE_METRICS.redundancy, {
+      label: 'event', help: 'RainTree redundancy copies: sent, and sends that failed'
     }),
     viewSize: metrics?.registerMetric(RAINTREE_METRICS.viewSize, {
       help: 'Nodes in the RainTree view'
@@ -247,6 +272,8 @@ export class RainTreeRouter implements Router {
   readonly #acks: boolean
   /** the clean-up layer's options; undefined when it is off */
   readonly #cleanup: ResolvedCleanup | undefined
+  /** the redundancy layer's options; undefined when it is off */
+  readonly #redundancy: ResolvedRedundancy | undefined
   /** messages being cleaned up, by nonce: deleted when their retention ends, on stop, or beyond MAX_CLEANUPS */
   #cleanups: Map<bigint, CleanupEntry> | undefined
   /** clean-up answers awaited, by `nonce/address`: deleted on answer, timeout or stop (made on first use) */
@@ -260,6 +287,9 @@ export class RainTreeRouter implements Router {
   /** complete-mode messages this node has propagated (a later copy is ACKed, not propagated again) */
   #lastPropagated: bigint | undefined
   #propagated: NonceDeduper | undefined
+  /** complete-mode messages this node holds from a copy with no range to propagate (a leaf's, a redundancy copy) */
+  #lastHeld: bigint | undefined
+  #held: NonceDeduper | undefined
   #maxNumLevels: number
   // reused by the planners: the sink appends to #plan, so planning allocates one small object per send at most
   readonly #plan: Outgoing[] = []
@@ -284,6 +314,7 @@ export class RainTreeRouter implements Router {
     this.#acks = ack !== false && this.#streamProtocol !== undefined
     const cleanup = resolveCleanup(init.cleanup)
     this.#cleanup = this.#streamProtocol === undefined ? undefined : cleanup
+    this.#redundancy = resolveRedundancy(init.redundancy)
     this.#roundTrip = !this.#acks && this.#cleanup === undefined
       ? undefined
       : new RoundTripEstimator(typeof ack === 'object' ? ack : {})
@@ -390,7 +421,58 @@ export class RainTreeRouter implements Router {
       this.#propagatedOnce(nonce)
       this.#startCleanup(nonce, data)
     }
-    await this.#sendPlanned(data, options, nonce)
+    const copies = this.#redundancyTargets(nonce)
+    const tree = this.#sendPlanned(data, options, nonce)
+    if (copies === undefined) {
+      await tree
+      return
+    }
+    // started once every tree send has: on a shared uplink the copies leave after the tree's messages
+    await Promise.all([tree, this.#sendCopies(data, copies, options)])
+  }
+
+  /**
+   * The view indices of a broadcast's redundancy copies (see {@link RainTreeInit.redundancy}), or undefined when
+   * none are sent: planned from #plan, the tree's targets, before #sendPlanned takes it.
+   */
+  #redundancyTargets (nonce: bigint | undefined): number[] | undefined {
+    // (a payload that is not a Pocket envelope gets none: every receiver drops it)
+    if (this.#redundancy === undefined || this.mode !== 'complete' || nonce === undefined) return undefined
+    const view = this.#manager.view
+    const targets: number[] = []
+    forEachRedundancyTarget(view.length, this.#plan.map(send => send.index), this.#redundancy.maxCopies,
+      index => { targets.push(index) }, view.containsSelf)
+    return targets.length === 0 ? undefined : targets
+  }
+
+  /**
+   * Sends the redundancy copies: level 0, range 1 (delivered, never propagated), no ACK asked. A failed one is
+   * counted (`pokt_raintree_redundancy_total{event="failed"}` and the send failures), logged and reported as a
+   * `send:failed` event, never thrown.
+   */
+  async #sendCopies (data: Uint8Array, targets: readonly number[], options: AbortOptions): Promise<void> {
+    const view = this.#manager.view
+    const peerstore = this.#manager.peerstore
+    const bytes = encodeRainTreeMessage({ level: 0, data, rangeSize: 1 })
+    const sends: Array<Promise<void>> = []
+    for (const index of targets) {
+      const peer = peerstore.getPeer(view.at(index))
+      if (peer !== undefined && peer.address !== this.selfAddress) sends.push(this.#sendCopy(peer, bytes, options))
+    }
+    await Promise.all(sends)
+  }
+
+  async #sendCopy (peer: Peer, bytes: Uint8Array, options: AbortOptions): Promise<void> {
+    try {
+      this.#learnReferenceOnly(peer.address, await this.#transport.sendTo(peer, this.protocols, bytes, options))
+    } catch (err) {
+      this.#metrics.redundancy?.increment({ failed: true })
+      const error = this.#sendFailed(peer.address, 0, err)
+      this.#events?.dispatch('send:failed', { to: peer.address, level: 0, error })
+      return
+    }
+    this.#metrics.writes?.increment()
+    this.#metrics.redundancy?.increment({ sent: true })
   }
 
   /**
@@ -553,7 +635,40 @@ export class RainTreeRouter implements Router {
 
   /** Whether this node has had the complete-mode message `nonce` (read-only: unlike {@link #propagatedOnce}). */
   #has (nonce: bigint): boolean {
-    return nonce === this.#lastPropagated || this.#propagated?.contains(nonce) === true
+    return nonce === this.#lastPropagated || this.#propagated?.contains(nonce) === true || this.#holds(nonce)
+  }
+
+  /**
+   * What a complete-mode copy of `nonce` (range `rangeSize` > 0, from a staked peer, this node started) is to this
+   * node: `first` when it did not have the message (deliver it, propagate its range); `range` when it held the
+   * message only from a copy with no range to propagate and this one names a range (propagate it, do not deliver
+   * again); `duplicate` otherwise. A range of 1 that is not a repair (a leaf of the tree, or a redundancy copy) is
+   * recorded as held, not as propagated: a redundancy copy that reaches a range head before its tree copy must not
+   * make that tree copy, and the range it names, look like a duplicate.
+   */
+  #copyOf (nonce: bigint, rangeSize: number, repair: boolean): 'first' | 'range' | 'duplicate' {
+    if (rangeSize === 1 && !repair) {
+      if (this.#has(nonce)) return 'duplicate'
+      this.#hold(nonce)
+      return 'first'
+    }
+    const held = this.#holds(nonce)
+    if (!this.#propagatedOnce(nonce)) return 'duplicate'
+    if (!held) return 'first'
+    return rangeSize > 1 ? 'range' : 'duplicate'
+  }
+
+  /** Records that this node holds `nonce` from a copy with no range to propagate (see {@link #copyOf}). */
+  #hold (nonce: bigint): void {
+    // as in #propagatedOnce: the last one in a field, the ones before in a set made only when a second one comes
+    if (this.#lastHeld !== undefined && this.#lastHeld !== nonce) {
+      (this.#held ??= new NonceDeduper(1024)).checkAndInsert(this.#lastHeld)
+    }
+    this.#lastHeld = nonce
+  }
+
+  #holds (nonce: bigint): boolean {
+    return nonce === this.#lastHeld || this.#held?.contains(nonce) === true
   }
 
   /** Notes a staked peer that a message went to, or came from, on the reference protocol: it is never asked. */
@@ -889,14 +1004,16 @@ export class RainTreeRouter implements Router {
     // a complete-mode copy of a message this node already had (a resend whose ACK was late, a range adjusted past
     // a slow node) is ACKed again but neither propagated nor delivered again: complete mode delivers once
     // (only a staked sender's copy is recorded: a stranger's, delivered under `acceptFromUnknownPeers`, must not make
-    // the staked copy that follows look like a duplicate)
+    // the staked copy that follows look like a duplicate; a copy with no range to propagate, a leaf's or a
+    // redundancy copy, is not taken for a propagated range: see #copyOf)
     const propagates = known && this.isStarted()
-    const first = rangeSize === 0 || !propagates || this.#propagatedOnce(envelope.nonce)
+    const copy = rangeSize === 0 || !propagates ? 'first' : this.#copyOf(envelope.nonce, rangeSize, msg.repair)
+    const first = copy === 'first'
     if (propagates) {
       // a range whose sender waits for an ACK is ACKed at once, before forwarding (whatever this node's own `ack`
       // option): the sender needs it to know that someone took the range
       if (msg.ackRequested && protocol === this.#streamProtocol) this.#sendAck(envelope.nonce, from.address)
-      if (first) {
+      if (copy !== 'duplicate') {
         const view = this.#manager.view
         this.#plan.length = 0
         const demotes = forEachPropagationTarget(view.length, this.#maxNumLevels, { level, rangeSize }, this.#sink, view.containsSelf)
@@ -911,8 +1028,12 @@ export class RainTreeRouter implements Router {
       if (msg.repair && protocol === this.#streamProtocol) this.#askGap(envelope.nonce, from.address)
     }
     if (!first) {
-      this.#metrics.duplicates?.increment()
-      this.#log.trace('a copy of message %d from %s: already had it', envelope.nonce, from.address)
+      // a duplicate; or the range of a message held from a copy that had none: propagated, not delivered again
+      if (propagation === undefined) {
+        this.#metrics.duplicates?.increment()
+        this.#log.trace('a copy of message %d from %s: already had it', envelope.nonce, from.address)
+      }
+      await propagation
       return
     }
     this.#metrics.delivered?.increment()

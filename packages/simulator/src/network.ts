@@ -1,4 +1,4 @@
-import { PeerUnreachableError, type AbortOptions, type Address, type Peer, type StakedSet } from '@pokt-p2p/types'
+import { PeerUnreachableError, rainTreeFrameKind, type AbortOptions, type Address, type Peer, type StakedSet } from '@pokt-p2p/types'
 import { VirtualClock } from './clock.js'
 import type { Engine } from './engine.js'
 import { Links, type LatencyModel } from './links.js'
@@ -8,10 +8,14 @@ import { Random } from './random.js'
 import { SimulatedTransport } from './transport.js'
 
 /**
- * Says what class a message belongs to, from its bytes and protocol: `'data'` counts as a data message, any other
- * name as a control message (e.g. `'ack'`). Reports count messages by class.
+ * Says what class a message belongs to, from its bytes and protocol, and who sends it to whom (node indices):
+ * `'data'` and `'redundancy'` (the redundancy layer's copies) count as data messages, any other name as a control
+ * message (e.g. `'ack'`). Reports count messages by class.
  */
-export type MessageClassifier = (bytes: Uint8Array, protocol: string) => string
+export type MessageClassifier = (bytes: Uint8Array, protocol: string, from: number, to: number) => string
+
+/** The classes of a {@link MessageClassifier} that count as data messages. */
+export const DATA_CLASSES: ReadonlySet<string> = new Set(['data', 'redundancy'])
 
 /** A node's state in a {@link SimulatedNetwork}. */
 export const NodeState = {
@@ -284,7 +288,7 @@ export class SimulatedNetwork {
       })
     }
     // what a node crashing on receipt would forward never leaves it (a crashed node's sends never settle)
-    if (from === this.#ackOnlyNode && this.#classify?.(bytes, protocol) !== 'ack') return new Promise(() => {})
+    if (from === this.#ackOnlyNode && rainTreeFrameKind(bytes) !== 'ack') return new Promise(() => {})
     const size = bytes.length
     const departure = links.depart(from, size, now)
     this.writes[from]!++
@@ -293,7 +297,7 @@ export class SimulatedNetwork {
     totals.messages++
     totals.bytes += size
     if (this.#classify !== undefined) {
-      const cls = this.#classify(bytes, protocol)
+      const cls = this.#classify(bytes, protocol, from, to)
       this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1)
       this.bytesByClass.set(cls, (this.bytesByClass.get(cls) ?? 0) + size)
     }
@@ -342,8 +346,7 @@ export class SimulatedNetwork {
     }
     const state = this.state[to]
     // what crashes a node on receipt is the message itself, not a control frame about it (a clean-up query)
-    const crashing = state === NodeState.crashOnReceive &&
-      (this.#classify === undefined || this.#classify(bytes, this.#protocols[protocol] as string) === 'data')
+    const crashing = state === NodeState.crashOnReceive && rainTreeFrameKind(bytes) === 'data'
     const handler = state === NodeState.up || state === NodeState.crashOnReceive ? this.#transports[to]?.handlerFor(this.#protocols[protocol] as string) : undefined
     if (crashing && handler === undefined) {
       this.reads[to]!++

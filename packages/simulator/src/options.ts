@@ -1,5 +1,7 @@
 import { InvalidConfigError, RAINTREE_MODES, integerOption, shownValue, type RainTreeMode } from '@pokt-p2p/types'
-import { RoundTripEstimator, resolveCleanup, type AckTimeoutInit, type CleanupInit } from '@pokt-p2p/raintree'
+import {
+  RoundTripEstimator, resolveCleanup, resolveRedundancy, type AckTimeoutInit, type CleanupInit, type RedundancyInit
+} from '@pokt-p2p/raintree'
 import type { FixedLatency, LatencyModel, RegionLatency, UniformLatency } from './links.js'
 
 /** Largest number of nodes a simulation accepts (2^24). */
@@ -131,6 +133,12 @@ export interface SimulationOptions {
    * @default false (the router's default)
    */
   cleanup?: boolean | CleanupInit
+  /**
+   * Every router's redundancy layer (`redundancy` of `RainTreeInit`): `true`, or `{ maxCopies }`. Only the
+   * originator sends copies (complete mode); the report counts them apart, as class `redundancy`.
+   * @default false (the router's default)
+   */
+  redundancy?: boolean | RedundancyInit
 }
 
 /** {@link SimulationOptions} with every default filled in and every value checked: what a report echoes. */
@@ -171,11 +179,14 @@ export interface ResolvedSimulationOptions {
   readonly ack: boolean | AckTimeoutInit
   /** see {@link SimulationOptions.cleanup} */
   readonly cleanup: boolean | CleanupInit
+  /** see {@link SimulationOptions.redundancy} */
+  readonly redundancy: boolean | RedundancyInit
 }
 
 const OPTION_NAMES = new Set([
   'nodes', 'originator', 'mode', 'seed', 'payloadBytes', 'latency', 'bandwidthMbps', 'uploadMbps', 'downloadMbps',
-  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace', 'ack', 'cleanup'
+  'loss', 'dead', 'crashes', 'crashAfterReceive', 'viewMiss', 'viewExtra', 'untilMs', 'trace', 'ack', 'cleanup',
+  'redundancy'
 ])
 
 /** Largest payload: the spec's 4 MiB block and then some (64 MiB). */
@@ -220,9 +231,11 @@ export function resolveOptions (options: SimulationOptions): ResolvedSimulationO
   const cleanup = options.cleanup ?? false
   // the router's own check, now rather than once per router
   resolveCleanup(cleanup)
+  const redundancy = options.redundancy ?? false
+  resolveRedundancy(redundancy)
   return {
     nodes, originator, mode, seed, payloadBytes, latency, uploadMbps, downloadMbps, loss, dead, crashes,
-    crashAfterReceive, viewMiss, viewExtra, untilMs, trace, ack, cleanup
+    crashAfterReceive, viewMiss, viewExtra, untilMs, trace, ack, cleanup, redundancy
   }
 }
 

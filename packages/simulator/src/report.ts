@@ -1,3 +1,4 @@
+import { DATA_CLASSES } from './network.js'
 import type { ResolvedSimulationOptions } from './options.js'
 import type { Percentiles, SimulationReport } from './simulate.js'
 
@@ -64,12 +65,15 @@ export function formatReport (report: SimulationReport): string {
     ['links', `latency ${latency(o)}; upload ${mbps(o.uploadMbps)}, download ${mbps(o.downloadMbps)}; payload ${bytes(o.payloadBytes)}`],
     ['faults', faults(o)],
     ['layers', (o.ack === false ? 'ACK / adjust / resend off' : `ACK / adjust / resend on${o.ack === true ? '' : ` (${JSON.stringify(o.ack)})`}`) +
-      (o.cleanup === false ? '; clean-up off' : `; clean-up on${o.cleanup === true ? '' : ` (${JSON.stringify(o.cleanup)})`}`)],
+      (o.cleanup === false ? '; clean-up off' : `; clean-up on${o.cleanup === true ? '' : ` (${JSON.stringify(o.cleanup)})`}`) +
+      (o.redundancy === false ? '; redundancy off' : `; redundancy on${o.redundancy === true ? '' : ` (${JSON.stringify(o.redundancy)})`}`)],
     ['live', `${int(report.live)} (${share(report.live, report.nodes)})`],
     ['reached', `${int(report.reached)} (${share(report.reached, report.nodes)})`],
     ['live reached', `${int(report.liveReached)} (${share(report.liveReached, report.live)} of live)`],
-    ['messages', `${int(report.dataMessages)} data, ${int(report.controlMessages)} control (${bytes(report.controlBytes)}` +
-      `${Object.entries(report.messagesByClass).filter(([c]) => c !== 'data').map(([c, k]) => `; ${int(k)} ${c}`).join('')})` +
+    ['messages', `${int(report.dataMessages)} data` +
+      (report.messagesByClass.redundancy === undefined ? '' : ` (${int(report.messagesByClass.redundancy)} redundancy copies)`) +
+      `, ${int(report.controlMessages)} control (${bytes(report.controlBytes)}` +
+      `${Object.entries(report.messagesByClass).filter(([c]) => !DATA_CLASSES.has(c)).map(([c, k]) => `; ${int(k)} ${c}`).join('')})` +
       `; ${int(report.lostMessages)} lost, ${int(report.undeliveredMessages)} undelivered, ${int(report.failedSends)} failed sends`],
     ['bytes sent', `${bytes(report.bytes)}; originator ${bytes(report.originatorUploadBytes)}, busiest node ${bytes(report.maxUploadBytes)} (#${report.maxUploadNode})`],
     ['depth', `${report.depth} hops`],

@@ -3,12 +3,14 @@ import {
   DROP_REASONS, StakedSet, createAny, encodePocketEnvelope, rainTreeFrameKind, type ComponentLogger, type DropReason, type Logger,
   type RainTreeMode
 } from '@pokt-p2p/types'
-import { RAINTREE_METRICS, RainTreeRouter } from '@pokt-p2p/raintree'
+import {
+  RAINTREE_METRICS, RainTreeRouter, forEachBroadcastTarget, forEachRedundancyTarget, resolveRedundancy
+} from '@pokt-p2p/raintree'
 import { Engine } from './engine.js'
 import { SimulationAbortedError } from './errors.js'
 import { planFaults } from './faults.js'
 import { SharedRouterMetrics } from './metrics.js'
-import { NodeState, SimulatedNetwork, type MessageClassifier } from './network.js'
+import { DATA_CLASSES, NodeState, SimulatedNetwork, type MessageClassifier } from './network.js'
 import { phantomPeer, syntheticPeers } from './nodes.js'
 import { resolveOptions, type ResolvedSimulationOptions, type SimulationOptions } from './options.js'
 
@@ -66,15 +68,24 @@ export interface SimulationReport {
   readonly reached: number
   /** live nodes that had the message */
   readonly liveReached: number
-  /** data messages sent (sends that succeeded, lost ones included) */
+  /**
+   * data messages sent (sends that succeeded, lost ones included): the tree's, the repairs and the redundancy
+   * layer's copies (`messagesByClass.redundancy`)
+   */
   readonly dataMessages: number
-  /** control messages sent (any class other than `data`: RainTree's ACKs and clean-up queries and answers) */
+  /**
+   * control messages sent (any class other than `data` and `redundancy`: RainTree's ACKs and clean-up queries and
+   * answers)
+   */
   readonly controlMessages: number
   /** bytes of those control messages */
   readonly controlBytes: number
   /** bytes sent, by class (as `messagesByClass`) */
   readonly bytesByClass: Readonly<Record<string, number>>
-  /** messages sent, by class (`data` and the classifier's other names) */
+  /**
+   * messages sent, by class (`data`; `redundancy`, the originator's redundancy copies, when there are any; and the
+   * classifier's other names)
+   */
   readonly messagesByClass: Readonly<Record<string, number>>
   /** messages lost on the way (`loss`) */
   readonly lostMessages: number
@@ -165,8 +176,9 @@ export interface SimulationContext {
    */
   logger?: ComponentLogger
   /**
-   * What class each message is: `'data'`, or any other name for a control message.
-   * @default RainTree's own: `rainTreeFrameKind` of `@pokt-p2p/types` (`'data'`, `'ack'`, `'igyw'`, `'have'`, `'want'`)
+   * What class each message is: `'data'` or `'redundancy'` for a data message, any other name for a control message.
+   * @default RainTree's own: `rainTreeFrameKind` of `@pokt-p2p/types` (`'data'`, `'ack'`, `'igyw'`, `'have'`,
+   *   `'want'`), and `'redundancy'` for the originator's redundancy copies
    */
   classify?: MessageClassifier
 }
@@ -227,6 +239,8 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     })
   }
 
+  let classify: MessageClassifier = context.classify ?? rainTreeFrameKind
+
   // the nodes: one shared staked set, per-node state in typed arrays
   const peers = syntheticPeers(n)
   const set = StakedSet.from(peers)
@@ -252,7 +266,8 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     downloadMbps: opts.downloadMbps,
     loss: opts.loss,
     seed: opts.seed,
-    classify: context.classify ?? rainTreeFrameKind,
+    // the originator's redundancy copies are told apart once its router exists (see redundancyClassifier)
+    classify: (bytes, protocol, from, to) => classify(bytes, protocol, from, to),
     hopOf: node => Math.max(0, hop[node]!)
   })
   for (const node of faults.dead) network.kill(node)
@@ -278,7 +293,7 @@ export async function simulate (options: SimulationOptions, context: SimulationC
         clock: transport,
         logger,
         metrics
-      }, { mode: opts.mode, ack: opts.ack, cleanup: opts.cleanup })
+      }, { mode: opts.mode, ack: opts.ack, cleanup: opts.cleanup, redundancy: opts.redundancy })
       if (i === originator) originatorRouter = router
       starting.push(router.start())
       created++
@@ -286,6 +301,9 @@ export async function simulate (options: SimulationOptions, context: SimulationC
     await Promise.all(starting)
     checkAborted(signal)
     progress('setup', created, false)
+  }
+  if (context.classify === undefined && originatorRouter !== undefined) {
+    classify = redundancyClassifier(originatorRouter, opts, network) ?? classify
   }
   const canCollect = typeof (globalThis as { gc?: unknown }).gc === 'function'
   const bytesPerIdleNode = !canCollect ? null : created === 0 ? 0 : Math.max(0, Math.round((heapUsed() - before) / created))
@@ -309,6 +327,36 @@ export async function simulate (options: SimulationOptions, context: SimulationC
   return report(opts, network, metrics, firstMs, hop, peers, {
     wallMs: performance.now() - wall0, runMs, bytesPerIdleNode
   })
+}
+
+/**
+ * RainTree's classes, and `redundancy` for the originator's redundancy copies: the data messages it sends to the
+ * targets its router picks for them (the same core planners, over its view), that carry level 0 and range 1 and ask
+ * for no ACK (on the wire a copy is a leaf of the tree; the tree's own sends to those nodes, an adjusted range, a
+ * repair, carry a larger range or a flag). Undefined when the originator sends no copies.
+ */
+function redundancyClassifier (
+  router: RainTreeRouter, opts: ResolvedSimulationOptions, network: SimulatedNetwork
+): MessageClassifier | undefined {
+  const redundancy = resolveRedundancy(opts.redundancy)
+  if (redundancy === undefined || router.mode !== 'complete') return undefined
+  const view = router.view
+  const tree: number[] = []
+  forEachBroadcastTarget(view.length, router.mode, router.maxNumLevels, index => { tree.push(index) }, view.containsSelf)
+  const copies = new Set<number>()
+  forEachRedundancyTarget(view.length, tree, redundancy.maxCopies, index => {
+    const node = network.indexOf({ address: view.at(index) })
+    if (node >= 0) copies.add(node)
+  }, view.containsSelf)
+  if (copies.size === 0) return undefined
+  const originator = opts.originator
+  return (bytes, protocol, from, to) => {
+    const kind = rainTreeFrameKind(bytes)
+    // { level: 0, data, rangeSize: 1 } and no flag: the data field first (no level), range 1 last
+    const copy = kind === 'data' && from === originator && copies.has(to) && bytes[0] === 0x12 &&
+      bytes[bytes.length - 2] === 0x18 && bytes[bytes.length - 1] === 0x01
+    return copy ? 'redundancy' : kind
+  }
 }
 
 /** Throws a {@link SimulationAbortedError} (at virtual time 0: before the run) when `signal` has aborted. */
@@ -379,10 +427,15 @@ function report (
   const byClass = network.byClass.size === 0 ? new Map([['data', totals.messages]]) : network.byClass
   const messagesByClass: Record<string, number> = {}
   for (const [cls, count] of [...byClass].sort(([a], [b]) => a < b ? -1 : 1)) messagesByClass[cls] = count
-  const dataMessages = byClass.get('data') ?? 0
+  let dataMessages = 0
+  for (const [cls, count] of byClass) if (DATA_CLASSES.has(cls)) dataMessages += count
   const bytesByClass: Record<string, number> = {}
   const classBytes = network.bytesByClass.size === 0 ? new Map([['data', totals.bytes]]) : network.bytesByClass
-  for (const [cls, b] of [...classBytes].sort(([a], [b]) => a < b ? -1 : 1)) bytesByClass[cls] = b
+  let dataBytes = 0
+  for (const [cls, b] of [...classBytes].sort(([a], [b]) => a < b ? -1 : 1)) {
+    bytesByClass[cls] = b
+    if (DATA_CLASSES.has(cls)) dataBytes += b
+  }
   const engine = network.engine
   const result: SimulationReport = {
     nodes: n,
@@ -394,7 +447,7 @@ function report (
     liveReached,
     dataMessages,
     controlMessages: totals.messages - dataMessages,
-    controlBytes: totals.bytes - (classBytes.get('data') ?? 0),
+    controlBytes: totals.bytes - dataBytes,
     bytesByClass,
     messagesByClass,
     lostMessages: totals.lost,

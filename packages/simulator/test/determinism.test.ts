@@ -41,7 +41,7 @@ describe('determinism', () => {
     expect(report.options).toEqual({
       nodes: 10, originator: 0, mode: 'complete', seed: 1, payloadBytes: 1024, latency: { kind: 'fixed', ms: 5 },
       uploadMbps: null, downloadMbps: null, loss: 0, dead: 0, crashes: [], crashAfterReceive: 0, viewMiss: null,
-      viewExtra: null, untilMs: null, trace: false, ack: false, cleanup: false
+      viewExtra: null, untilMs: null, trace: false, ack: false, cleanup: false, redundancy: false
     })
     expect(Object.keys(report)).toEqual([
       'nodes', 'originator', 'mode', 'seed', 'live', 'reached', 'liveReached', 'dataMessages', 'controlMessages',

@@ -53,6 +53,9 @@ describe('bad options are refused with an InvalidConfigError naming the option',
     [{ nodes: 10, viewExtra: { peers: 11, fraction: 0.5 } }, 'viewExtra.peers', 'in [0, 10], got 11'],
     [{ nodes: 10, untilMs: -1 }, 'untilMs', 'got -1'],
     [{ nodes: 10, trace: 'yes' }, 'trace', 'must be true or false, got "yes"'],
+    [{ nodes: 10, redundancy: 'yes' }, 'redundancy', 'must be a boolean or { maxCopies? }, got yes'],
+    [{ nodes: 10, redundancy: { maxCopies: -1 } }, 'redundancy.maxCopies', 'must be an integer >= 0, got -1'],
+    [{ nodes: 10, redundancy: { maxCopies: 2.5 } }, 'redundancy.maxCopies', 'got 2.5'],
     [{ nodes: 10, latencyMs: 50 }, 'latencyMs', 'unknown option (expected one of nodes, originator, mode']
   ])('%j → %s', async (options, field, message) => {
     const error = await errorOf(options)
@@ -79,5 +82,11 @@ describe('defaults', () => {
     expect(resolveOptions({ nodes: 5, bandwidthMbps: 100, downloadMbps: 1000 })).toMatchObject({ uploadMbps: 100, downloadMbps: 1000 })
     expect(resolveOptions({ nodes: 5, bandwidthMbps: 100, uploadMbps: null })).toMatchObject({ uploadMbps: null, downloadMbps: 100 })
     expect(resolveOptions({ nodes: 5, dead: [4, 2, 4] }).dead).toEqual([2, 4])
+  })
+
+  it('the routers\' layers are off unless asked for, and echoed as given', () => {
+    expect(resolveOptions({ nodes: 5 })).toMatchObject({ ack: false, cleanup: false, redundancy: false })
+    expect(resolveOptions({ nodes: 5, redundancy: true }).redundancy).toBe(true)
+    expect(resolveOptions({ nodes: 5, redundancy: { maxCopies: 3 } }).redundancy).toEqual({ maxCopies: 3 })
   })
 })
