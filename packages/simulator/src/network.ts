@@ -25,7 +25,7 @@ export const NodeState = {
   dead: 1,
   /** crashed during the run */
   crashed: 2,
-  /** up, and will crash as soon as a message reaches it (before any handler sees it) */
+  /** up, and will crash as soon as a data message reaches it (see SimulatedNetwork.crashOnReceive) */
   crashOnReceive: 3
 } as const
 
