@@ -55,14 +55,16 @@ export interface RainTreeInit {
    * The daisy-chain clean-up layer, IGYW ("I got, you want?"; complete mode, on the stream protocol): a node that
    * has a complete-mode message (the originator after broadcasting, any node on first receipt) asks its right
    * neighbour in the view, after a delay, whether it has it: an 11-byte query naming the message's nonce, not the
-   * payload. `HAVE` ends it; `WANT` gets the full message as a repair (range 1) and the walk goes on to the next
-   * node, so a run of missed nodes is repaired one after another (the repaired nodes walk too, after the delay, in
-   * case the repairer crashes); no answer moves on to the next node to the right, up to `maxProbes` in a row. A node asked by someone that is not its left neighbour also asks
-   * the nodes in between (the asker's view may miss them); a node asked by a peer outside its own view (never
-   * answered) asks its own view neighbours for the message instead. It catches a node that ACKed and then crashed before
-   * forwarding, a message and its resend both lost, and nodes missing from some senders' views. A peer that speaks
-   * only the reference protocol is never asked (it counts as having the message). Timeouts are the ACK layer's
-   * (tuned by `ack` when it is an object). A node always answers a query, whatever this option.
+   * payload. `HAVE` ends it; `WANT` gets the full message as a repair and the walk goes on past it, each repair in
+   * a row handing on twice the range of the one before (1, 2, 4, … nodes), so a run of missed nodes is repaired in
+   * about log₂ of its length steps (the repaired nodes walk too, after the delay, in case the repairer crashes); no
+   * answer moves on to the next node to the right, up to `maxProbes` in a row. A node asked by someone that is not
+   * its left neighbour also asks the nodes in between (the asker's view may miss them); a node asked by a peer
+   * outside its own view (never answered) asks its own view neighbours for the message instead. It catches a node
+   * that ACKed and then crashed before forwarding, a message and its resend both lost, and nodes missing from some
+   * senders' views. A peer that speaks only the reference protocol is never asked (it counts as having the message).
+   * Timeouts are the ACK layer's (tuned by `ack` when it is an object). A node always answers a query, whatever
+   * this option.
    * @default false (until its cost and gains are measured: the reliability issue)
    */
   cleanup?: boolean | CleanupInit
@@ -714,9 +716,10 @@ export class RainTreeRouter implements Router {
   }
 
   /**
-   * Asks the nodes to the right, one after another, whether they have the message: a `WANT` is repaired and the
-   * walk goes on; it ends at the first `HAVE`, at a peer that speaks only the reference protocol, after `maxProbes`
-   * unanswered queries in a row, or back at this node. The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
+   * Asks the nodes to the right, one after another, whether they have the message: a `WANT` is repaired (with a
+   * range that doubles along a run of them) and the walk goes on past it; it ends at the first `HAVE`, at a peer
+   * that speaks only the reference protocol, after `maxProbes` unanswered queries in a row, or back at this node.
+   * The data is then kept `retainMs`, for the queries of nodes a later walk skipped.
    */
   async #walk (nonce: bigint, entry: CleanupEntry): Promise<void> {
     const { maxProbes, retainMs } = this.#cleanup as ResolvedCleanup
@@ -725,6 +728,8 @@ export class RainTreeRouter implements Router {
     // unanswered queries since the last answer
     let probes = 0
     let answered = false
+    // the range the next repair hands on: doubled after each repair in a row (see #repair)
+    let range = 1
     for (let k = 1; k < view.length && probes < maxProbes && !answered; k++) {
       if (!this.isStarted()) return
       const address = view.at(k)
@@ -735,12 +740,23 @@ export class RainTreeRouter implements Router {
         break
       }
       probes++
-      const answer = await this.#ask(peer, nonce, entry.data)
+      const size = Math.min(range, view.length - k)
+      const answer = await this.#ask(peer, nonce, entry.data, size)
       if (answer === 'stopped') return
-      // a node that wanted it was repaired; the next is likely missed too (the rest of a lost range), and the one
-      // repaired may crash before asking it: this walk goes on until a node has it
-      if (answer === 'want') probes = 0
       answered = answer === 'have'
+      if (answer !== 'want') {
+        range = 1
+        continue
+      }
+      // a node that wanted it was repaired with the `size` nodes from it on; the next is likely missed too (the rest
+      // of a lost range, which may be a third of the network): this walk goes on past them until a node has it,
+      // each repair handing on twice the range of the one before, so a run of L missed nodes takes about log₂ L
+      // steps, not L (the last range may overshoot the run: a duplicate copy for at most as many nodes as the run
+      // had). A repaired head that crashes before forwarding is caught by the walks of the nodes repaired before it,
+      // which start after their delay.
+      probes = 0
+      k += size - 1
+      range *= 2
     }
     if (!answered && probes > 0) {
       this.#metrics.cleanup?.increment({ gave_up: true })
@@ -756,7 +772,7 @@ export class RainTreeRouter implements Router {
    * One clean-up query to `peer` about `nonce`, and a repair when it answers `WANT`. `failed` when the query could
    * not be sent, `timeout` when no answer came within the answer timeout.
    */
-  async #ask (peer: Peer, nonce: bigint, data: Uint8Array): Promise<Answer> {
+  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1): Promise<Answer> {
     const roundTrip = this.#roundTrip as RoundTripEstimator
     const key = `${nonce}/${peer.address}`
     const answers = this.#awaitedAnswers ??= new Map()
@@ -783,7 +799,7 @@ export class RainTreeRouter implements Router {
     }
     if (answer === 'have' || answer === 'want') roundTrip.sample(this.#clock.now() - sentAt)
     if (answer === 'timeout') this.#metrics.cleanup?.increment({ no_answer: true })
-    if (answer === 'want') await this.#repair(peer, nonce, data)
+    if (answer === 'want') await this.#repair(peer, nonce, data, repairRange)
     return answer
   }
 
@@ -799,11 +815,15 @@ export class RainTreeRouter implements Router {
     })
   }
 
-  /** Sends the whole message to a node that wants it: range 1, marked as a repair, ACKed (resent once without). */
-  async #repair (peer: Peer, nonce: bigint, data: Uint8Array): Promise<void> {
-    const bytes = encodeRainTreeMessage({ level: 0, data, rangeSize: 1, ackRequested: true, repair: true })
-    let outcome = await this.#sendAwaitingAck(peer, 0, bytes, nonce, 1, {})
-    if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, 0, bytes, nonce, 2, {})
+  /**
+   * Sends the whole message to a node that wants it, marked as a repair, ACKed (resent once without): with a range
+   * of `range` nodes from it on (1: just itself), which it propagates as a range of the tree.
+   */
+  async #repair (peer: Peer, nonce: bigint, data: Uint8Array, range = 1): Promise<void> {
+    const level = ceilLog3(range)
+    const bytes = encodeRainTreeMessage({ level, data, rangeSize: range, ackRequested: true, repair: true })
+    let outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 1, {})
+    if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, {})
     if (outcome === 'taken') this.#metrics.cleanup?.increment({ repaired: true })
     else this.#log('repair of message %d to %s not taken (%s)', nonce, peer.address, outcome)
   }

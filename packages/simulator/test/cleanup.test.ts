@@ -29,6 +29,18 @@ describe('clean-up (IGYW) in the simulator', () => {
     }
   })
 
+  it('a lost range of a third of the network is repaired in about log₂ of its length steps, not node by node', async () => {
+    // N = 1,000, seed 1833: the one node that crashes on receipt is 667, head of the originator's range [667, 1000):
+    // it ACKs and dies, and 332 nodes miss the message. The walk from 666 repairs 668 alone, then twice the range
+    // after each repair; the repaired heads fill their ranges through the tree
+    const r = await simulate({ nodes: 1000, crashAfterReceive: 0.001, latency: 10, seed: 1833, ack: true, cleanup: true, trace: true })
+    expect((r.trace ?? []).findIndex(row => row.state === 'crashed')).toBe(667)
+    expect(r.liveReached).toBe(r.live)
+    expect(r.messagesByClass.want).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(332)))
+    // what doubling costs: the last range overshoots the run by at most its length
+    expect(r.dataMessages).toBeLessThan(999 + 332)
+  })
+
   it.each([100, 1000])('5 %% of the nodes miss 3 peers from their view, N = %i: every node, 20 seeds', async (nodes) => {
     let missedWithout = 0
     for (const seed of SEEDS) {
