@@ -47,7 +47,16 @@ describe('pokt-p2p simulate', () => {
     expect(report.controlMessages).toBe(80)
   })
 
+  it('--redundancy 4: the originator sends 4 copies besides the tree (counted apart)', async () => {
+    const r = await run(['simulate', '--nodes', '27', '--latency-ms', '10', '--redundancy', '4', '--json'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.out) as { messagesByClass: Record<string, number>, liveReached: number }
+    expect(report.messagesByClass).toEqual({ data: 26, redundancy: 4 })
+    expect(report.liveReached).toBe(27)
+  })
+
   it.each([
+    [['--redundancy', 'lots'], /--redundancy must be on, off or a number of copies/],
     [['--cleanup', 'maybe'], /--cleanup/],
     [['--dead', '1.5'], /--dead.*\[0, 1\]/],
     [['--loss', 'lots'], /--loss must be a number, got "lots"/],

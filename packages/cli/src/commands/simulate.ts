@@ -27,6 +27,8 @@ export const simulateHelp = `pokt-p2p simulate --nodes N [options]
   --ack on|off               RainTree's ACK / adjust / resend layer (default off, the router's default)
   --cleanup on|off           RainTree's clean-up layer, IGYW: each node asks its right neighbour whether it has
                              the message and repairs it if not (default off, the router's default)
+  --redundancy on|off|N      RainTree's redundancy layer: the originator also sends level-0 copies to up to N
+                             other nodes (on: as many as the tree sends; default off, the router's default)
   --trace                    add one row per node to the JSON report (with --json)
   --json                     print the report as one JSON object on stdout (progress stays on stderr)
 
@@ -43,6 +45,17 @@ export interface SimulateCommandOptions {
 
 /** A decimal number, as written (no hex, no exponent surprises beyond `1e-3`); anything else is refused. */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
+/**
+ * `--redundancy on|off|N`: off (the default), on (the router's default cap) or at most N copies.
+ * @throws {UsageError} naming the flag and the value
+ */
+function redundancyOption (value: string | boolean | undefined): boolean | { maxCopies: number } {
+  if (value === undefined || value === 'off') return false
+  if (value === 'on') return true
+  if (typeof value === 'string' && /^\d{1,8}$/.test(value)) return { maxCopies: Number(value) }
+  throw new UsageError(`--redundancy must be on, off or a number of copies (0..99999999), got ${JSON.stringify(value)}`)
+}
 
 function numberOf (name: string, value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined
@@ -98,6 +111,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     seed: { type: 'string' },
     ack: { type: 'string' },
     cleanup: { type: 'string' },
+    redundancy: { type: 'string' },
     trace: { type: 'boolean' },
     json: { type: 'boolean' }
   }, 'simulate')
@@ -113,6 +127,7 @@ export function parseSimulateOptions (argv: string[]): SimulateCommandOptions & 
     payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 0, 4 * 1024 * 1024),
     ack: choiceOption('ack', o.ack, ['on', 'off'] as const, 'off') === 'on',
     cleanup: choiceOption('cleanup', o.cleanup, ['on', 'off'] as const, 'off') === 'on',
+    redundancy: redundancyOption(o.redundancy),
     trace: o.trace === true
   }
   const optional: Partial<SimulationOptions> = {
