@@ -741,7 +741,10 @@ export class RainTreeRouter implements Router {
       }
       probes++
       const size = Math.min(range, view.length - k)
-      const answer = await this.#ask(peer, nonce, entry.data, size)
+      let answer = await this.#ask(peer, nonce, entry.data, size)
+      // no answer may be a lost query or a lost answer: ask once more, waiting twice as long, before moving on (the
+      // next node's "have" would end the walk, and this one would never be asked again)
+      if (answer === 'timeout') answer = await this.#ask(peer, nonce, entry.data, size, 2)
       if (answer === 'stopped') return
       answered = answer === 'have'
       if (answer !== 'want') {
@@ -769,10 +772,11 @@ export class RainTreeRouter implements Router {
   }
 
   /**
-   * One clean-up query to `peer` about `nonce`, and a repair when it answers `WANT`. `failed` when the query could
-   * not be sent, `timeout` when no answer came within the answer timeout.
+   * One clean-up query to `peer` about `nonce`, and a repair (of `repairRange` nodes from it on) when it answers
+   * `WANT`. `failed` when the query could not be sent, `timeout` when no answer came within `patience` answer
+   * timeouts.
    */
-  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1): Promise<Answer> {
+  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1, patience = 1): Promise<Answer> {
     const roundTrip = this.#roundTrip as RoundTripEstimator
     const key = `${nonce}/${peer.address}`
     const answers = this.#awaitedAnswers ??= new Map()
@@ -793,7 +797,7 @@ export class RainTreeRouter implements Router {
         return 'failed'
       }
       this.#metrics.cleanup?.increment({ query_sent: true })
-      answer = await this.#answerWithin(awaited, roundTrip.timeoutMs())
+      answer = await this.#answerWithin(awaited, patience * roundTrip.timeoutMs())
     } finally {
       answers.delete(key)
     }

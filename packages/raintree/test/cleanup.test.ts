@@ -28,7 +28,7 @@ interface Net {
  * N staked nodes on one in-process network, with clean-up on. `miss` gives nodes whose view misses some peers;
  * `referenceOnly` nodes speak only the reference protocol.
  */
-async function network (n: number, options: { miss?: Map<number, number[]>, referenceOnly?: number[], init?: RainTreeInit } = {}): Promise<Net> {
+async function network (n: number, options: { miss?: Map<number, number[]>, referenceOnly?: number[], init?: RainTreeInit, loseFirstQueryTo?: number } = {}): Promise<Net> {
   const ids = sortedIdentities(n)
   const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
   const set = StakedSet.from(peers)
@@ -45,6 +45,20 @@ async function network (n: number, options: { miss?: Map<number, number[]>, refe
     const view = missing === undefined ? set : set.without(missing.map(m => peers[m]!.address))
     const router = rainTree(init)({ selfAddress: id.address, transport, peers: view, metrics: metrics[i], clock })
     router.events.on('message', () => { delivered[i]!++ })
+    if (options.loseFirstQueryTo === i) {
+      // the first clean-up query to reach this node is lost on the way
+      const handle = transport.handle.bind(transport)
+      let lost = false
+      transport.handle = (protocol, handler) => {
+        handle(protocol, (bytes, from, p) => {
+          if (!lost && bytes.length === 11 && bytes[0] === 0x20) {
+            lost = true
+            return
+          }
+          return handler(bytes, from, p)
+        })
+      }
+    }
     if (referenceOnly) {
       // what reaches the reference node's handler: a control frame starts with field 4 (0x20)
       const handle = transport.handle.bind(transport)
@@ -90,6 +104,26 @@ describe('clean-up (IGYW)', () => {
     expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
     expect(total(metrics, RAINTREE_METRICS.cleanup, 'want')).toBe(2)
     expect(total(metrics, RAINTREE_METRICS.cleanup, 'gave_up')).toBe(0)
+  })
+
+  it('a query that is lost is asked again before the walk moves on: the node is not skipped', async () => {
+    // 5 is missed: its range head 3 does not know it (3's view misses 5), nor does 6, whose gap check would have
+    // asked it. The walker, 4, loses its first query to 5: without asking again it would hear "have" from 6 and stop
+    const { routers, metrics, delivered, clock } = await network(27, { miss: new Map([[3, [5]], [6, [5]]]), loseFirstQueryTo: 5 })
+    await routers[0]!.broadcast(envelope('cleanup lost query'))
+    await waitFor(() => delivered.filter(d => d === 1).length === 25, { what: 'the tree: all but 5' })
+    clock.advance(CLEANUP.delayMs)
+    // the answer timeouts pass on the manual clock: a step at a time until 5 has it (or the steps run out)
+    for (let step = 0; step < 40 && delivered[5] === 0; step++) {
+      await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'query_sent') > 0, { what: 'the walks' })
+      clock.advance(FAST.minTimeoutMs)
+      await new Promise(resolve => setImmediate(resolve))
+    }
+    await waitFor(() => delivered[5] === 1, { what: '5 repaired' })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(metrics[4]!.value(RAINTREE_METRICS.cleanup, 'no_answer')).toBeGreaterThanOrEqual(1)
+    expect(metrics[4]!.value(RAINTREE_METRICS.cleanup, 'want')).toBe(1)
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
   })
 
   it('a peer that speaks only the reference protocol is never sent a query, nor waited for', async () => {
