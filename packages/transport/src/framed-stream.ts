@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { MessageTooLargeError, PocketP2PError, type RemoteSender } from '@pokt-p2p/types'
 import { ReadTimeoutError, StreamAbortedError } from './errors.js'
 import { encodeFrame, encodeFrameHeader, FrameDecoder } from './framing.js'
+import { updateLazily } from './stack-tuning.js'
 import type { Deadline } from './deadline.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
@@ -87,6 +88,8 @@ export class FramedStream {
     stream.addEventListener('message', this.#onMessage)
     stream.addEventListener('remoteCloseWrite', this.#onRemoteCloseWrite)
     stream.addEventListener('close', this.#onClose)
+    // many small frames: yamux credit once per half window, except while a frame is being read (see stack-tuning.ts)
+    updateLazily(stream, () => !this.#decoder.partial)
     this.#scheduleIdleCheck(limits.idleTimeoutMs)
     if (stream.status !== 'open') this.#onClose()
     else if (stream.remoteWriteStatus === 'closed') this.#onRemoteCloseWrite()

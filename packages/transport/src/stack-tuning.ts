@@ -17,11 +17,12 @@ import type { ConnectionEncrypter, MessageStream, SecuredConnection, StreamMuxer
  *   callback; a `RangeError` made once still costs 5.5 µs). Here the decoder answers 0 instead: a frame of 0 bytes
  *   needs its 2-byte prefix, which is not there, so the caller waits for more bytes as it does on the error.
  * - yamux: a stream sends a window update after every data frame it receives, so every message costs a second
- *   frame back (encrypted, written, read, decrypted). Here, as go-yamux, rust-yamux and HTTP/2 implementations do,
- *   an established stream sends its update once at least half of its receive window is used; the frames that open
- *   a stream (SYN, ACK) still go out at once. The sender always keeps at least half a window of credit while the
- *   receiver reads. Credit is also granted only for bytes a reader took (see {@link lazyWindowUpdates}), which
- *   bounds what a stream without a reader yet buffers: yamux 8 let that grow until the stream was aborted.
+ *   frame back (encrypted, written, read, decrypted). Here a framed stream between messages, as go-yamux, rust-yamux
+ *   and HTTP/2 implementations do, sends its update once at least half of its receive window is used; the frames
+ *   that open a stream (SYN, ACK) still go out at once. The sender always keeps at least half a window of credit
+ *   while the receiver reads. Every stream also grants credit only for bytes a reader took (see
+ *   {@link lazyWindowUpdates}), which bounds what a stream without a reader yet buffers: yamux 8 let that grow until
+ *   the stream was aborted.
  */
 
 /** What the length decoder of noise's encrypted stream looks like (internal to `@libp2p/noise`). */
@@ -77,21 +78,47 @@ interface ReceiveWindow {
   recvWindow: number
   /** credit the sender has left, as this end counts it (less every data frame received, topped up by an update) */
   recvWindowCapacity: number
+  /** the largest `recvWindow` may grow to */
+  maxStreamWindowSize: number
+  /** when the last update went out (ms, `Date.now()`) */
+  epochStart: number
+  /** the connection's round trip time in ms (its keep-alive pings), -1 before the first */
+  getRTT: () => number
   /** hands what was received to the stream's readers (`AbstractMessageStream`) */
   dispatchReadBuffer: () => void
 }
 
+/** Streams whose reader asked for half-window updates, and when (see {@link updateLazily}). */
+const lazyWhile = new WeakMap<object, () => boolean>()
+
 /**
- * Makes one yamux stream grant credit the way go-yamux does: once at least half of its receive window is used
- * (rather than after every data frame), and only for bytes a reader took.
+ * Asks a stream tuned by {@link lazyWindowUpdates} to send its window updates once half its receive window is used
+ * (go-yamux's rule) rather than after every data frame, while `when()` holds: for a reader of many small messages,
+ * between messages. While it does not (the reader waits for the rest of a large message), each data frame gets its
+ * update at once, as yamux does: held back, the update for the first bytes of a message larger than the window
+ * costs one round trip (a 4 MiB frame over a 25 ms link took 160 ms instead of 133).
  *
- * The second part closes a gap of yamux 8 (it grants credit for bytes as they arrive, read or not). Between
- * protocol negotiation and the protocol handler (libp2p first updates its peer store) an inbound stream has no
- * reader, and a sender that writes at once could fill its read buffer past `maxReadBufferLength`: the stream was
- * then aborted and the frames in it lost (a burst of 1 KiB and 3 MiB frames both ways on a new memory connection
- * lost 438 of 600 frames in one direction, every sender's send having resolved). Here bytes not handed to a reader
- * hold back the update, which goes out once a reader takes them, so what a stream buffers unread stays within its
- * receive window. A paused stream (its reader's back-pressure) already sent no updates.
+ * Does nothing to another kind of stream (memory-only tests, a release whose internals changed).
+ */
+export function updateLazily (stream: object, when: () => boolean): void {
+  lazyWhile.set(stream, when)
+}
+
+/**
+ * Makes one yamux stream grant credit only for bytes a reader took, and, when its reader asks for it
+ * ({@link updateLazily}), once half of its receive window is used rather than after every data frame.
+ *
+ * The first closes a gap of yamux 8, which grants credit for bytes as they arrive, read or not. Between protocol
+ * negotiation and the protocol handler (libp2p first updates its peer store) an inbound stream has no reader, and a
+ * sender that writes at once could fill its read buffer past `maxReadBufferLength`: the stream was then aborted and
+ * the frames in it lost (a burst of 1 KiB and 3 MiB frames both ways on a new memory connection lost 438 of 600
+ * frames in one direction, every sender's send having resolved). Here bytes not handed to a reader hold back the
+ * update, which goes out once a reader takes them, so what a stream buffers unread stays within its receive window.
+ * A paused stream (its reader's back-pressure) already sent no updates.
+ *
+ * The half-window rule is also set aside while yamux would grow the window (it doubles `recvWindow`, up to
+ * `maxStreamWindowSize`, at an update sent within 4 round trips of the previous one), so a burst grows it as fast
+ * as before; sparse traffic, and any traffic once the window is at its largest, gets the half-window rule.
  *
  * Returns whether it was applied.
  */
@@ -101,7 +128,8 @@ export function lazyWindowUpdates (stream: unknown): boolean {
   const eager = stream.sendWindowUpdate
   const dispatch = window.dispatchReadBuffer
   if (typeof window.recvWindow !== 'number' || typeof window.recvWindowCapacity !== 'number' ||
-    typeof eager !== 'function' || typeof dispatch !== 'function') return false
+    typeof window.maxStreamWindowSize !== 'number' || typeof window.epochStart !== 'number' ||
+    typeof window.getRTT !== 'function' || typeof eager !== 'function' || typeof dispatch !== 'function') return false
   /** an update was held back for bytes no reader took yet */
   let withheld = false
   stream.sendWindowUpdate = function (this: YamuxStream): void {
@@ -111,7 +139,8 @@ export function lazyWindowUpdates (stream: unknown): boolean {
         withheld = true
         return
       }
-      if (window.recvWindow - window.recvWindowCapacity < window.recvWindow / 2) return
+      if (window.recvWindow - window.recvWindowCapacity < window.recvWindow / 2 && lazyWhile.get(this)?.() === true &&
+        !growing(window)) return
     }
     withheld = false
     eager.call(this)
@@ -129,6 +158,13 @@ export function lazyWindowUpdates (stream: unknown): boolean {
     }
   }
   return true
+}
+
+/** Whether an update sent now would grow the window (yamux's rule, `YamuxStream.sendWindowUpdate`). */
+function growing (window: ReceiveWindow): boolean {
+  if (window.recvWindow >= window.maxStreamWindowSize) return false
+  const rtt = window.getRTT()
+  return rtt > -1 && Date.now() - window.epochStart <= rtt * 4
 }
 
 /** What `YamuxMuxer` makes its streams with (internal to `@libp2p/yamux`). */

@@ -19,7 +19,7 @@ import { waitFor } from '@pokt-p2p/testing'
 import { createLibp2p } from 'libp2p'
 import type { Connection, MessageStream, Stream } from '@libp2p/interface'
 import { memoryMultiaddr, messageTransport, privateKeyOf, RAINTREE_STREAM_PROTOCOL_ID } from '../src/index.js'
-import { cheapNoiseReads, lazyWindowUpdates } from '../src/stack-tuning.js'
+import { cheapNoiseReads, lazyWindowUpdates, updateLazily } from '../src/stack-tuning.js'
 import { chunk, freshIdentity, startNodes, stopAll, streamsTo, type TestNode } from './helpers.js'
 
 const V2 = RAINTREE_STREAM_PROTOCOL_ID
@@ -68,8 +68,10 @@ describe.each<ConnectionType>(['memory', 'tcp'])('createNode over %s', kind => {
     }
   })
 
-  it('a stream that received under half its window sent no update; past half, the sender got its credit back', async () => {
-    nodes = await startNodes(2, { transport: kind })
+  it('a framed stream that received under half its window sent no update; past half, the sender got its credit back', async () => {
+    // a window that cannot grow: yamux's growth (an update within 4 round trips of the last doubles it) sets the
+    // half-window rule aside, and a fast burst on loopback would trigger it
+    nodes = await startNodes(2, { transport: kind, node: { maxStreamWindowBytes: 256 * 1024 } })
     const [a, b] = nodes as [TestNode, TestNode]
     let got = 0
     b.transport.handle(V2, () => { got++ })
@@ -214,8 +216,11 @@ describe('lazyWindowUpdates', () => {
   const DATA = 0
   const WINDOW_UPDATE = 1
 
-  /** An established inbound yamux stream on its own, its frames recorded (or refused once `refuse` is set). */
-  function lone (): { stream: YamuxStream, sent: Array<{ type: number, length: number }>, refuse: () => void } {
+  /**
+   * An established inbound yamux stream on its own, its frames recorded (or refused once `refuse` is set); its reader
+   * asks for half-window updates while `lazy.now` holds.
+   */
+  function lone (lazy = { now: true }): { stream: YamuxStream, sent: Array<{ type: number, length: number }>, refuse: () => void } {
     const sent: Array<{ type: number, length: number }> = []
     let refusing = false
     const stream = new YamuxStream({
@@ -232,6 +237,7 @@ describe('lazyWindowUpdates', () => {
       }
     })
     expect(lazyWindowUpdates(stream)).toBe(true)
+    updateLazily(stream, () => lazy.now)
     return { stream, sent, refuse: () => { refusing = true } }
   }
 
@@ -269,6 +275,40 @@ describe('lazyWindowUpdates', () => {
     expect(sent).toEqual([])
     expect(stream.status).toBe('aborted')
     expect((await closed)?.message).toMatch(/closed/)
+  })
+
+  it('while its reader does not ask for half-window updates (mid-message), each data frame gets its update', async () => {
+    const lazy = { now: false }
+    const { stream, sent } = lone(lazy)
+    stream.addEventListener('message', () => {})
+    data(stream, 3)
+    data(stream, 1000)
+    expect(sent).toEqual([{ type: WINDOW_UPDATE, length: 3 }, { type: WINDOW_UPDATE, length: 1000 }])
+    lazy.now = true
+    data(stream, 1000)
+    expect(sent).toHaveLength(2)
+    // mid-message again: the next frame's update gives back what was held too
+    lazy.now = false
+    data(stream, 5)
+    expect(sent.at(-1)).toEqual({ type: WINDOW_UPDATE, length: 1005 })
+  })
+
+  it('a stream whose reader never asked (any protocol but the framed ones) updates after every data frame it reads', () => {
+    const stream = new YamuxStream({
+      id: '4',
+      streamId: 4,
+      state: StreamState.Established,
+      direction: 'inbound',
+      log: defaultComponentLogger().forComponent('test:yamux'),
+      getRTT: () => -1,
+      sendFrame: header => { sent.push(header.length); return true }
+    })
+    const sent: number[] = []
+    expect(lazyWindowUpdates(stream)).toBe(true)
+    stream.addEventListener('message', () => {})
+    data(stream, 10)
+    data(stream, 20)
+    expect(sent).toEqual([10, 20])
   })
 
   it('leaves anything that is not a yamux stream alone', () => {
