@@ -69,8 +69,7 @@ describe.each<ConnectionType>(['memory', 'tcp'])('createNode over %s', kind => {
   })
 
   it('a framed stream that received under half its window sent no update; past half, the sender got its credit back', async () => {
-    // a window that cannot grow: yamux's growth (an update within 4 round trips of the last doubles it) sets the
-    // half-window rule aside, and a fast burst on loopback would trigger it
+    // a window that cannot grow (yamux doubles it at an update within 4 round trips of the last), for exact figures
     nodes = await startNodes(2, { transport: kind, node: { maxStreamWindowBytes: 256 * 1024 } })
     const [a, b] = nodes as [TestNode, TestNode]
     let got = 0
