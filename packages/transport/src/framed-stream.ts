@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks'
 import { MessageTooLargeError, PocketP2PError, type RemoteSender } from '@pokt-p2p/types'
 import { ReadTimeoutError, StreamAbortedError } from './errors.js'
-import { encodeFrameHeader, FrameDecoder } from './framing.js'
+import { encodeFrame, encodeFrameHeader, FrameDecoder } from './framing.js'
+import { updateLazily } from './stack-tuning.js'
 import type { Deadline } from './deadline.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
@@ -11,10 +12,10 @@ export type TransportRejectReason = 'tooLarge' | 'timeout' | 'other'
 /** What a {@link FramedStream} needs from its transport. */
 export interface FramedStreamHooks {
   /**
-   * Hands one frame to the protocol's handler. A returned promise (which must never reject) holds one of the
-   * stream's handler slots until it settles.
+   * Hands one frame to the protocol's handler. Returns true when the handler is still at work: that holds one of
+   * the stream's handler slots until `done` is called (once, never synchronously).
    */
-  deliver: (body: Uint8Array, fs: FramedStream) => Promise<void> | undefined
+  deliver: (body: Uint8Array, fs: FramedStream, done: () => void) => boolean
   /** An inbound frame was refused (over the cap, past its deadline, malformed, cut short). */
   reject: (reason: TransportRejectReason, error: Error, fs: FramedStream) => void
   /** The stream takes no more frames of this node (closed, reset, idle, closing): stop choosing it for sends. */
@@ -87,6 +88,8 @@ export class FramedStream {
     stream.addEventListener('message', this.#onMessage)
     stream.addEventListener('remoteCloseWrite', this.#onRemoteCloseWrite)
     stream.addEventListener('close', this.#onClose)
+    // many small frames: yamux credit once per half window, except while a frame is being read (see stack-tuning.ts)
+    updateLazily(stream, () => !this.#decoder.partial)
     this.#scheduleIdleCheck(limits.idleTimeoutMs)
     if (stream.status !== 'open') this.#onClose()
     else if (stream.remoteWriteStatus === 'closed') this.#onRemoteCloseWrite()
@@ -103,55 +106,44 @@ export class FramedStream {
   }
 
   /**
-   * Writes one frame. Waits first until earlier bytes have drained (back-pressure), then resolves once the whole
-   * frame has been handed to the muxer.
+   * Writes one frame. Waits first until earlier bytes have drained (back-pressure), then hands the whole frame to the
+   * muxer and waits until it has left the stream's write buffer.
    *
-   * @throws {ClosedBeforeWriteError} the stream was closed or reset before any byte of the frame was written
+   * Returns `undefined` when that happened at once (the stream had nothing waiting and took the frame whole: the
+   * common case, with no promise and no timer), else a promise that settles once it has.
+   *
+   * @throws {ClosedBeforeWriteError} (thrown, or the promise rejects with it) the stream was closed or reset before
+   * any byte of the frame was written; the stream is no longer chosen for sends
    * @throws the deadline signal's reason when it aborts; if part of the frame was already written, the stream is reset
    * (so the peer never takes a truncated frame for a message)
    * @throws the stream's error when it closes while the frame is being written
    */
-  async write (body: Uint8Array, deadline: Deadline): Promise<void> {
+  write (body: Uint8Array, deadline: Deadline): Promise<void> | undefined {
     const s = this.stream
-    if (!this.writable) throw new ClosedBeforeWriteError(`the stream is ${s.status} (writable end ${s.writeStatus})`)
-    this.#writers++
-    try {
-      await this.#write(body, deadline)
-    } catch (err) {
-      // never chosen again: the retry goes to another stream
-      if (err instanceof ClosedBeforeWriteError) this.#detach()
-      throw err
-    } finally {
-      this.#writers--
-      this.#touch()
-    }
+    if (!this.writable) this.#closedBeforeWrite(`the stream is ${s.status} (writable end ${s.writeStatus})`)
+    if (s.writableNeedsDrain || s.writeBufferLength > 0) return this.#writeLater(body, deadline, false)
+    const flushed = this.#writeFrame(body)
+    this.#touch()
+    if (flushed && s.writeBufferLength === 0) return undefined
+    return this.#writeLater(body, deadline, true)
   }
 
-  async #write (body: Uint8Array, deadline: Deadline): Promise<void> {
+  /** The waiting part of {@link FramedStream.write}: for the drain before the frame (unless `written`), then the flush. */
+  async #writeLater (body: Uint8Array, deadline: Deadline, written: boolean): Promise<void> {
     const s = this.stream
-    if (s.writableNeedsDrain || s.writeBufferLength > 0) {
-      try {
-        await waitForStream(s, () => !s.writableNeedsDrain && s.writeBufferLength === 0, deadline.signal)
-      } catch (err) {
-        if (deadline.aborted) throw err
-        throw new ClosedBeforeWriteError(`the stream closed while waiting for it to drain: ${errorMessage(err)}`, { cause: err })
+    this.#writers++
+    try {
+      if (!written) {
+        try {
+          await waitForStream(s, () => !s.writableNeedsDrain && s.writeBufferLength === 0, deadline.signal)
+        } catch (err) {
+          if (deadline.aborted) throw err
+          this.#closedBeforeWrite(`the stream closed while waiting for it to drain: ${errorMessage(err)}`, err)
+        }
+        if (!this.writable) this.#closedBeforeWrite(`the stream is ${s.status} (writable end ${s.writeStatus})`)
+        this.#touch()
+        if (this.#writeFrame(body) && s.writeBufferLength === 0) return
       }
-      if (!this.writable) throw new ClosedBeforeWriteError(`the stream is ${s.status} (writable end ${s.writeStatus})`)
-    }
-    this.#touch()
-    const header = encodeFrameHeader(body.byteLength)
-    let flushed: boolean
-    if (body.byteLength <= COALESCE_BYTES) {
-      const frame = new Uint8Array(header.byteLength + body.byteLength)
-      frame.set(header, 0)
-      frame.set(body, header.byteLength)
-      flushed = sendFirst(s, frame)
-    } else {
-      flushed = sendFirst(s, header)
-      // from here on part of the frame is written: any failure is a failure mid-frame
-      flushed = s.send(body) && flushed
-    }
-    if (!flushed || s.writeBufferLength > 0) {
       try {
         await waitForStream(s, () => s.writeBufferLength === 0, deadline.signal)
       } catch (err) {
@@ -159,7 +151,39 @@ export class FramedStream {
         if (deadline.aborted) s.abort(new Error('a send was cut short while its frame was being written'))
         throw err
       }
+    } finally {
+      this.#writers--
+      this.#touch()
     }
+  }
+
+  /**
+   * Hands one frame to the muxer; whether it took it without asking to wait (`send`'s answer).
+   * @throws {ClosedBeforeWriteError} the stream refused its first byte (the stream is no longer chosen for sends)
+   */
+  #writeFrame (body: Uint8Array): boolean {
+    const s = this.stream
+    if (body.byteLength <= COALESCE_BYTES) return this.#sendFirst(encodeFrame(body))
+    const flushed = this.#sendFirst(encodeFrameHeader(body.byteLength))
+    // from here on part of the frame is written: any failure is a failure mid-frame
+    return s.send(body) && flushed
+  }
+
+  /** The first `send` of a frame: a stream that refuses it was closed before any byte of the frame was written. */
+  #sendFirst (bytes: Uint8Array): boolean {
+    try {
+      return this.stream.send(bytes)
+    } catch (err) {
+      if (err instanceof Error && err.name === 'StreamStateError') this.#closedBeforeWrite(err.message, err)
+      throw err
+    }
+  }
+
+  /** Throws a {@link ClosedBeforeWriteError} after taking the stream out of the ones chosen for sends. */
+  #closedBeforeWrite (message: string, cause?: unknown): never {
+    // never chosen again: the retry goes to another stream
+    this.#detach()
+    throw new ClosedBeforeWriteError(message, cause === undefined ? undefined : { cause })
   }
 
   /**
@@ -217,11 +241,7 @@ export class FramedStream {
       }
       if (body === undefined) break
       this.#clearDeadline()
-      const pending = this.#hooks.deliver(body, this)
-      if (pending !== undefined) {
-        this.#inFlight++
-        void pending.then(this.#onHandlerDone)
-      }
+      if (this.#hooks.deliver(body, this, this.#onHandlerDone)) this.#inFlight++
       if (this.#finished) return
     }
     if (this.#inFlight >= max) {
@@ -355,16 +375,6 @@ export class FramedStream {
       return
     }
     this.stream.abort(new Error(`the peer did not close an idle framed stream within ${idleMs} ms`))
-  }
-}
-
-/** The first `send` of a frame: a stream that refuses it was closed before any byte of the frame was written. */
-function sendFirst (s: Stream, bytes: Uint8Array): boolean {
-  try {
-    return s.send(bytes)
-  } catch (err) {
-    if (err instanceof Error && err.name === 'StreamStateError') throw new ClosedBeforeWriteError(err.message, { cause: err })
-    throw err
   }
 }
 

@@ -14,14 +14,19 @@ const MAX_PREFIX_BYTES = 8
 export function encodeFrameHeader (length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`frame length must be a non-negative safe integer, got ${length}`)
   const out = new Uint8Array(varintLength(length))
-  let v = length
+  writeVarint(out, length)
+  return out
+}
+
+/** Writes the unsigned varint of `value` at the start of `out` (which has room for it). */
+function writeVarint (out: Uint8Array, value: number): void {
+  let v = value
   let i = 0
   while (v >= 0x80) {
     out[i++] = (v % 0x80) | 0x80
     v = Math.floor(v / 0x80)
   }
   out[i] = v
-  return out
 }
 
 /** Bytes of the unsigned-varint encoding of `value`. */
@@ -34,12 +39,13 @@ function varintLength (value: number): number {
   return n
 }
 
-/** One frame (prefix and body) as a single buffer. */
+/** One frame (prefix and body) as a single buffer (one allocation: the prefix is written in place). */
 export function encodeFrame (body: Uint8Array): Uint8Array {
-  const header = encodeFrameHeader(body.byteLength)
-  const out = new Uint8Array(header.byteLength + body.byteLength)
-  out.set(header, 0)
-  out.set(body, header.byteLength)
+  const length = body.byteLength
+  const prefix = varintLength(length)
+  const out = new Uint8Array(prefix + length)
+  writeVarint(out, length)
+  out.set(body, prefix)
   return out
 }
 

@@ -274,7 +274,7 @@ export class Libp2pMessageTransport implements MessageTransport {
       maxConcurrentHandlers: positive('maxConcurrentHandlersPerStream', init.maxConcurrentHandlersPerStream ?? DEFAULT_MAX_CONCURRENT_HANDLERS_PER_STREAM)
     }
     this.#framedHooks = {
-      deliver: (body, fs) => this.#deliver(fs.protocol, body, fs.from),
+      deliver: (body, fs, done) => this.#deliverFrame(fs, body, done),
       reject: (reason, error, fs) => { this.#reject(reason, error, { protocol: fs.protocol, from: fs.from }) },
       detach: fs => { this.#detach(fs) },
       finished: fs => { this.#framedStreams.delete(fs) }
@@ -442,7 +442,8 @@ export class Libp2pMessageTransport implements MessageTransport {
             const turn = this.#writeTurns.tryAcquire(key) ?? this.#writeTurns.acquire(key, deadline.signal)
             admitted?.()
             admitted = undefined
-            await this.#sendFrame(peer, peerId, protocol, bytes, deadline, fail, turn)
+            const writing = this.#sendFrame(key, peer, peerId, protocol, bytes, deadline, fail, turn)
+            if (writing !== undefined) await writing
             release()
           } else {
             admitted?.()
@@ -456,7 +457,7 @@ export class Libp2pMessageTransport implements MessageTransport {
         } catch (err) {
           if (!remembered) throw err
           // a remembered choice that fails is negotiated afresh; at once if the peer no longer speaks it
-          this.#choices.get(peer.address)?.delete(list.join('\n'))
+          this.#choices.get(peer.address)?.delete(listKeyOf(list))
           if (round === 1 && !deadline.aborted && causedBy(err, 'UnsupportedProtocolError')) continue
           throw err
         }
@@ -467,7 +468,7 @@ export class Libp2pMessageTransport implements MessageTransport {
     } finally {
       admitted?.()
     }
-    this.#metrics?.messages.increment({ sent: true })
+    this.#metrics?.messages.increment(SENT)
     this.#metrics?.bytes.increment({ sent: bytes.byteLength })
     this.#log.trace('sent %d bytes on %s to %s', bytes.byteLength, protocol, peer.address)
     return protocol
@@ -489,7 +490,7 @@ export class Libp2pMessageTransport implements MessageTransport {
 
   /** The protocol of `list` the peer is known to speak: its remembered choice, or a framed stream open to it. */
   #knownProtocol (address: Address, list: readonly string[]): string | undefined {
-    const listKey = list.join('\n')
+    const listKey = listKeyOf(list)
     const remembered = this.#choices.get(address)?.get(listKey)
     if (remembered !== undefined) return remembered
     for (const protocol of list) {
@@ -530,7 +531,7 @@ export class Libp2pMessageTransport implements MessageTransport {
     fail: (stage: string, err: unknown) => Error): Promise<{ protocol: string, stream?: Stream }> {
     const stream = await this.#openStream(peer, peerId, list, deadline, fail)
     const protocol = stream.protocol
-    this.#remember(peer.address, list.join('\n'), protocol)
+    this.#remember(peer.address, listKeyOf(list), protocol)
     if (!this.#framedProtocols.has(protocol)) return { protocol, stream }
     this.#adopt(stream, remoteSenderOf({ remotePeer: peerId }), true)
     return { protocol }
@@ -553,13 +554,36 @@ export class Libp2pMessageTransport implements MessageTransport {
   }
 
   /**
-   * Writes one frame on the peer's framed stream of `protocol`, opening one if none is writable, once `turn` (the
-   * link's write turn, taken or queued for in call order) is this send's. A stream found closed before the frame's
-   * first byte is replaced once.
+   * Writes one frame on the peer's framed stream of `protocol` (link `key`), opening one if none is writable, once
+   * `turn` (the link's write turn, taken or queued for in call order) is this send's. A stream found closed before
+   * the frame's first byte is replaced once.
+   *
+   * Returns `undefined` when the frame was written at once on an open stream (the turn is released), else a
+   * promise for the rest (waiting for the turn, a stream, a drain or the flush, or the retry).
    */
-  async #sendFrame (peer: Peer, peerId: PeerId, protocol: string, bytes: Uint8Array, deadline: Deadline,
-    fail: (stage: string, err: unknown) => Error, turn: (() => void) | Promise<() => void>): Promise<void> {
-    const key = linkKey(peer.address, protocol)
+  #sendFrame (key: string, peer: Peer, peerId: PeerId, protocol: string, bytes: Uint8Array, deadline: Deadline,
+    fail: (stage: string, err: unknown) => Error, turn: (() => void) | Promise<() => void>): Promise<void> | undefined {
+    const fs = typeof turn === 'function' ? this.#writableStream(key) : undefined
+    if (fs === undefined) return this.#sendFrameLater(key, peer, peerId, protocol, bytes, deadline, fail, turn)
+    let writing: Promise<void> | undefined
+    try {
+      writing = fs.write(bytes, deadline)
+    } catch (err) {
+      writing = Promise.reject(err)
+    }
+    if (writing === undefined) {
+      (turn as () => void)()
+      return undefined
+    }
+    return this.#sendFrameLater(key, peer, peerId, protocol, bytes, deadline, fail, turn, writing)
+  }
+
+  /**
+   * The rest of {@link Libp2pMessageTransport.#sendFrame} once it has to wait. `first`: the outcome of a first
+   * attempt already made on a writable stream.
+   */
+  async #sendFrameLater (key: string, peer: Peer, peerId: PeerId, protocol: string, bytes: Uint8Array, deadline: Deadline,
+    fail: (stage: string, err: unknown) => Error, turn: (() => void) | Promise<() => void>, first?: Promise<void>): Promise<void> {
     let release: () => void
     try {
       release = typeof turn === 'function' ? turn : await turn
@@ -568,13 +592,21 @@ export class Libp2pMessageTransport implements MessageTransport {
     }
     try {
       for (let attempt = 1; ; attempt++) {
-        let fs = this.#writableStream(key)
-        if (fs === undefined) {
-          const stream = await this.#openStream(peer, peerId, [protocol], deadline, fail)
-          fs = this.#adopt(stream, remoteSenderOf({ remotePeer: peerId }), true)
+        let writing = attempt === 1 ? first : undefined
+        if (writing === undefined) {
+          let fs = this.#writableStream(key)
+          if (fs === undefined) {
+            const stream = await this.#openStream(peer, peerId, [protocol], deadline, fail)
+            fs = this.#adopt(stream, remoteSenderOf({ remotePeer: peerId }), true)
+          }
+          try {
+            writing = fs.write(bytes, deadline)
+          } catch (err) {
+            writing = Promise.reject(err)
+          }
         }
         try {
-          await fs.write(bytes, deadline)
+          await writing
           return
         } catch (err) {
           if (err instanceof ClosedBeforeWriteError && attempt === 1 && !deadline.aborted) {
@@ -751,15 +783,36 @@ export class Libp2pMessageTransport implements MessageTransport {
 
   /**
    * Hands one inbound message to its protocol's handler. Returns the handler's promise (its rejection contained)
-   * when it returned one, so a framed stream can hold a handler slot until it settles.
+   * when it returned one.
    */
   #deliver (protocol: string, bytes: Uint8Array, from: RemoteSender): Promise<void> | undefined {
+    const pending = this.#callHandler(protocol, bytes, from)
+    return pending?.then(undefined, err => { this.#handlerFailed(protocol, from, err) })
+  }
+
+  /**
+   * {@link Libp2pMessageTransport.#deliver} for a framed stream: `done` is called once the handler's promise settles
+   * (its rejection reported first), with one promise reaction per frame. Returns whether it will be (the handler
+   * returned a promise, which holds one of the stream's handler slots until then).
+   */
+  #deliverFrame (fs: FramedStream, bytes: Uint8Array, done: () => void): boolean {
+    const pending = this.#callHandler(fs.protocol, bytes, fs.from)
+    if (pending === undefined) return false
+    pending.then(done, err => {
+      this.#handlerFailed(fs.protocol, fs.from, err)
+      done()
+    })
+    return true
+  }
+
+  /** Counts and calls the handler; its promise when it returned one (a thenable is adopted), else undefined. */
+  #callHandler (protocol: string, bytes: Uint8Array, from: RemoteSender): Promise<void> | undefined {
     const handler = this.#handlers.get(protocol)
     if (handler === undefined) {
       this.#reject('other', new NoHandlerError(protocol), { protocol, from })
       return undefined
     }
-    this.#metrics?.messages.increment({ received: true })
+    this.#metrics?.messages.increment(RECEIVED)
     this.#metrics?.bytes.increment({ received: bytes.byteLength })
     this.#log.trace('received %d bytes on %s from %s', bytes.byteLength, protocol, from.address)
     let result: void | Promise<void>
@@ -770,7 +823,8 @@ export class Libp2pMessageTransport implements MessageTransport {
       return undefined
     }
     if (result === undefined || typeof (result as { then?: unknown }).then !== 'function') return undefined
-    return Promise.resolve(result).then(undefined, err => { this.#handlerFailed(protocol, from, err) })
+    // a native promise is taken as it is
+    return Promise.resolve(result)
   }
 
   #handlerFailed (protocol: string, from: RemoteSender, err: unknown): void {
@@ -795,6 +849,32 @@ export class Libp2pMessageTransport implements MessageTransport {
       // a faulty error callback must not break the receive path
     }
   }
+}
+
+/** The `pokt_transport_messages_total` labels of one message. */
+const SENT = Object.freeze({ sent: true as const })
+const RECEIVED = Object.freeze({ received: true as const })
+
+/** The key of each list of protocols offered (lists are usually a router's constant: one join, not one per send). */
+const listKeys = new WeakMap<readonly string[], string>()
+
+/** The list whose key was asked for last, and its key: a router sends with the same list again and again. */
+let lastList: readonly string[] | undefined
+let lastListKey = ''
+
+/** The key of a list of protocols, for the choices remembered per peer. */
+function listKeyOf (list: readonly string[]): string {
+  if (list === lastList) return lastListKey
+  let key = listKeys.get(list)
+  if (key === undefined) {
+    key = list.join('\n')
+    // only a frozen list is kept: an array changed between sends must get the key of what it holds then
+    if (!Object.isFrozen(list)) return key
+    listKeys.set(list, key)
+  }
+  lastList = list
+  lastListKey = key
+  return key
 }
 
 /** The key of a peer's framed streams of one protocol (or of a negotiation over a list of protocols). */

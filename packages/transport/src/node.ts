@@ -16,6 +16,7 @@ import {
 import { emulatedMemory, isEmulatedLink, linkOptions, type LinkOptions } from './emulated-memory.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { memoryMultiaddr, privateKeyOf } from './peer.js'
+import { tunedNoise, tunedYamux } from './stack-tuning.js'
 import { serviceUrlToMultiaddr, type HostResolver } from './url.js'
 import type { ConnectionGater } from '@libp2p/interface'
 
@@ -179,8 +180,9 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     ...(init.metrics === undefined ? {} : { metrics: init.metrics }),
     addresses: { listen },
     transports: [transport === 'memory' ? (link !== undefined && isEmulatedLink(link) ? emulatedMemory(link) : memory()) : tcp()],
-    connectionEncrypters: [noise({ crypto: noiseCrypto })],
-    streamMuxers: [yamux({ maxEarlyStreams: DEFAULT_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: window } })],
+    // per-connection fixes of two per-message costs of noise and yamux (see stack-tuning.ts)
+    connectionEncrypters: [tunedNoise(noise({ crypto: noiseCrypto }))],
+    streamMuxers: [tunedYamux(yamux({ maxEarlyStreams: DEFAULT_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: window } }))],
     connectionGater,
     connectionMonitor: { enabled: init.connectionMonitor ?? true },
     connectionManager: {

@@ -7,7 +7,8 @@
  * job kept pending until the close.
  */
 export class KeyedSemaphore {
-  readonly #slots = new Map<string, { active: number, waiters: Array<() => void> }>()
+  /** per key: holders, and the waiters in order (made on the first wait: most keys never have one) */
+  readonly #slots = new Map<string, Slot>()
 
   constructor (private readonly limit: number) {}
 
@@ -15,7 +16,7 @@ export class KeyedSemaphore {
   tryAcquire (key: string): (() => void) | undefined {
     let entry = this.#slots.get(key)
     if (entry === undefined) {
-      entry = { active: 0, waiters: [] }
+      entry = { active: 0, waiters: undefined }
       this.#slots.set(key, entry)
     }
     // a released slot goes to the first waiter directly, so a free slot means nobody is waiting
@@ -29,7 +30,7 @@ export class KeyedSemaphore {
     signal?.throwIfAborted()
     let entry = this.#slots.get(key)
     if (entry === undefined) {
-      entry = { active: 0, waiters: [] }
+      entry = { active: 0, waiters: undefined }
       this.#slots.set(key, entry)
     }
     const e = entry
@@ -41,12 +42,13 @@ export class KeyedSemaphore {
           signal?.removeEventListener('abort', onAbort)
           resolve()
         }
+        const waiters = e.waiters ??= []
         const onAbort = (): void => {
-          const i = e.waiters.indexOf(wake)
-          if (i >= 0) e.waiters.splice(i, 1)
+          const i = waiters.indexOf(wake)
+          if (i >= 0) waiters.splice(i, 1)
           reject(signal?.reason)
         }
-        e.waiters.push(wake)
+        waiters.push(wake)
         signal?.addEventListener('abort', onAbort, { once: true })
       })
       // the releaser handed its slot over, so `active` is unchanged
@@ -54,12 +56,12 @@ export class KeyedSemaphore {
     return this.#releaser(e, key)
   }
 
-  #releaser (e: { active: number, waiters: Array<() => void> }, key: string): () => void {
+  #releaser (e: Slot, key: string): () => void {
     let released = false
     return () => {
       if (released) return
       released = true
-      const next = e.waiters.shift()
+      const next = e.waiters?.shift()
       if (next !== undefined) {
         next()
         return
@@ -73,4 +75,10 @@ export class KeyedSemaphore {
   get size (): number {
     return this.#slots.size
   }
+}
+
+/** One key of a {@link KeyedSemaphore}. */
+interface Slot {
+  active: number
+  waiters: Array<() => void> | undefined
 }

@@ -101,6 +101,25 @@ describe('protocol negotiation and fallback', () => {
     await waitFor(() => atB.length === 3, { what: 'the third message' })
   })
 
+  it('the choice is remembered per list of protocols, by content: a frozen list, its copy, and an array changed between sends', async () => {
+    nodes = await startNodes(2, { transport: 'memory' })
+    const [a, b] = nodes as [TestNode, TestNode]
+    collect(b, V1)
+    const offered = recordDials(a.node)
+    const frozen = Object.freeze([V2, V1])
+    expect(await a.transport.sendTo(b.peer, frozen, text('one'))).toBe(V1)
+    // the same content in another array finds the choice (one protocol offered)
+    expect(await a.transport.sendTo(b.peer, [V2, V1], text('two'))).toBe(V1)
+    expect(await a.transport.sendTo(b.peer, frozen, text('three'))).toBe(V1)
+    expect(offered).toEqual([[V2, V1], [V1], [V1]])
+    // an array whose content changed between sends is another list: negotiated as it is now
+    const changing = [V2, V1]
+    expect(await a.transport.sendTo(b.peer, changing, text('four'))).toBe(V1)
+    changing.splice(0, 2, 'pokt/unknown/v9.0.0', V1)
+    expect(await a.transport.sendTo(b.peer, changing, text('five'))).toBe(V1)
+    expect(offered.slice(3)).toEqual([[V1], ['pokt/unknown/v9.0.0', V1]])
+  })
+
   it('concurrent first sends negotiate once', async () => {
     nodes = await startNodes(2, { transport: 'memory' })
     const [a, b] = nodes as [TestNode, TestNode]
