@@ -45,7 +45,8 @@ export interface RainTreeInit {
    * its head; a send that fails or goes unanswered within the ACK timeout (and a resend) adjusts: the rest of the
    * range is handed on as its next node would have split it (the next node keeps itself, the heads of the parts
    * get the parts, each part delegated the same way), until the range is exhausted. So one dead node no longer
-   * loses its whole range, and costs its range only the time spent on it, not one more hop. A peer that speaks only the reference protocol is never waited for.
+   * loses its whole range, and costs its range only the time spent on it, not one more hop. A peer that speaks
+   * only the reference protocol is never waited for.
    * `true` turns it on; an object turns it on and tunes the timeout, which adapts to the measured round trip. A
    * node always ACKs a message whose sender asked for it (on the stream protocol), whatever this option.
    * @default false (until its cost and gains are measured: the reliability issue)
