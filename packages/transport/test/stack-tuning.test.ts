@@ -215,6 +215,19 @@ describe('lazyWindowUpdates', () => {
   const DATA = 0
   const WINDOW_UPDATE = 1
 
+  /** An established inbound yamux stream on its own, its frames handed to `sendFrame`. */
+  function established (sendFrame: ConstructorParameters<typeof YamuxStream>[0]['sendFrame']): YamuxStream {
+    return new YamuxStream({
+      id: '2',
+      streamId: 2,
+      state: StreamState.Established,
+      direction: 'inbound',
+      log: defaultComponentLogger().forComponent('test:yamux'),
+      getRTT: () => -1,
+      sendFrame
+    })
+  }
+
   /**
    * An established inbound yamux stream on its own, its frames recorded (or refused once `refuse` is set); its reader
    * asks for half-window updates while `lazy.now` holds.
@@ -222,18 +235,10 @@ describe('lazyWindowUpdates', () => {
   function lone (lazy = { now: true }): { stream: YamuxStream, sent: Array<{ type: number, length: number }>, refuse: () => void } {
     const sent: Array<{ type: number, length: number }> = []
     let refusing = false
-    const stream = new YamuxStream({
-      id: '2',
-      streamId: 2,
-      state: StreamState.Established,
-      direction: 'inbound',
-      log: defaultComponentLogger().forComponent('test:yamux'),
-      getRTT: () => -1,
-      sendFrame: header => {
-        if (refusing) throw new Error('Cannot write to a stream that is closed')
-        sent.push({ type: header.type, length: header.length })
-        return true
-      }
+    const stream = established(header => {
+      if (refusing) throw new Error('Cannot write to a stream that is closed')
+      sent.push({ type: header.type, length: header.length })
+      return true
     })
     expect(lazyWindowUpdates(stream)).toBe(true)
     updateLazily(stream, () => lazy.now)
@@ -293,16 +298,8 @@ describe('lazyWindowUpdates', () => {
   })
 
   it('a stream whose reader never asked (any protocol but the framed ones) updates after every data frame it reads', () => {
-    const stream = new YamuxStream({
-      id: '4',
-      streamId: 4,
-      state: StreamState.Established,
-      direction: 'inbound',
-      log: defaultComponentLogger().forComponent('test:yamux'),
-      getRTT: () => -1,
-      sendFrame: header => { sent.push(header.length); return true }
-    })
     const sent: number[] = []
+    const stream = established(header => { sent.push(header.length); return true })
     expect(lazyWindowUpdates(stream)).toBe(true)
     stream.addEventListener('message', () => {})
     data(stream, 10)
