@@ -8,7 +8,9 @@
  * - `routerComplianceTests` (`@pokt-p2p/testing/compliance`): the contract suite every `Router` must pass (needs
  *   jest; the only module here that imports `@jest/globals`);
  * - {@link waitFor}, {@link testIdentities}, {@link captureLogs}: the waits, keys and log capture the packages'
- *   own tests share.
+ *   own tests share;
+ * - {@link fuzzRuns}: how many inputs a fuzz test generates (its own small count in the test suite,
+ *   `POKT_FUZZ_RUNS` in `npm run fuzz`).
  *
  * Production code never needs this package; only tests and examples do.
  *
@@ -41,3 +43,4 @@ export * from './wait.js'
 export * from './logs.js'
 export * from './manual-clock.js'
 export * from './reference-tables.js'
+export * from './fuzz.js'
