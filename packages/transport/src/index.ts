@@ -69,7 +69,9 @@ export * from './constants.js'
 export type { Libp2p } from 'libp2p'
 export type { Multiaddr } from '@multiformats/multiaddr'
 export * from './errors.js'
-export { createNode, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export { createNode, inboundGateOf, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export { InboundGate, type GateRefusal, type HostClass, type InboundGateInit } from './inbound-gate.js'
+export { BudgetHold, InboundBudget } from './inbound-budget.js'
 export { noiseCrypto } from './noise-crypto.js'
 export {
   emulatedMemory, linkOptions, type EmulatedMemoryInit, type EmulatedMemoryComponents, type LinkOptions, type ValidLinkOptions
