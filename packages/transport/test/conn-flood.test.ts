@@ -8,7 +8,7 @@ import { createPeer } from '@pokt-p2p/types'
 import { waitFor } from '@pokt-p2p/testing'
 import type { Libp2p } from 'libp2p'
 import {
-  createNode, inboundGateOf, messageTransport, multiaddrToServiceUrl, RAINTREE_PROTOCOL_ID,
+  createNode, inboundGateOf, messageTransport, multiaddrToServiceUrl, RAINTREE_PROTOCOL_ID, ServiceUrlHosts,
   type Libp2pMessageTransport, type NodeInit
 } from '../src/index.js'
 import { freshIdentity } from './helpers.js'
@@ -141,5 +141,24 @@ describe('inbound gate (issue 15 item 1)', () => {
     const inbound = (): string[] => victim.node.getConnections().filter(c => c.direction === 'inbound').map(c => c.remotePeer.toString()).sort()
     await waitFor(() => inbound().length === 3, { what: 'the victim to register the validator\'s connection' })
     expect(inbound()).toEqual([outsiders[0]!, outsiders[1]!, validator].map(n => n.node.peerId.toString()).sort())
+  })
+})
+
+describe('ServiceUrlHosts', () => {
+  it('holds the IPs of literal and named service URLs, as libp2p writes them, and follows a changed list', async () => {
+    let urls = ['10.0.0.1:42069', '[0:0:0:0:0:0:0:1]:1', '[::ffff:10.0.0.2]:5', 'validator.example:42069', 'nonsense', 'gone.example:1']
+    const hosts = new ServiceUrlHosts(() => urls, {
+      refreshMs: 0,
+      resolve: async name => {
+        if (name === 'validator.example') return ['10.0.0.3', '2001:DB8::1']
+        throw new Error(`${name} does not resolve`)
+      }
+    })
+    await hosts.refresh()
+    for (const ip of ['10.0.0.1', '::1', '10.0.0.2', '10.0.0.3', '2001:db8::1']) expect([ip, hosts.has(ip)]).toEqual([ip, true])
+    expect(hosts.has('10.0.0.4')).toBe(false)
+    urls = ['10.0.0.4:1']
+    await hosts.refresh()
+    expect([hosts.has('10.0.0.4'), hosts.has('10.0.0.1')]).toEqual([true, false])
   })
 })
