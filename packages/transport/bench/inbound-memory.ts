@@ -23,7 +23,7 @@ import type { Libp2p } from 'libp2p'
 const CONNECTIONS = 10
 const STREAMS = 32
 const MESSAGE = 4 * 1024 * 1024
-const WINDOW_MS = 14_000
+const WINDOW_MS = 20_000
 
 type Transport = typeof import('../src/index.js')
 
@@ -91,6 +91,13 @@ async function attack (target: string): Promise<void> {
   const body = new Uint8Array(MESSAGE)
   const streams: Stream[] = []
   const nodes: Libp2p[] = []
+  // the state of the attack, every 500 ms, until the victim kills this process
+  setInterval(() => {
+    const reset = streams.filter(s => s.status !== 'open').length
+    const full = streams.filter(s => s.status === 'open' && s.writeBufferLength === 0).length
+    process.send?.(`${nodes.length} connections, ${streams.length} streams opened: ${reset} reset by the victim, ` +
+      `${full} written in full and held open, ${streams.length - reset - full} still writing`)
+  }, 500)
   for (let i = 0; i < CONNECTIONS; i++) {
     const node = await t.createNode({ identity: testIdentity(100 + i), hostname: '127.0.0.1', port: 0, maxStreamWindowBytes: 16 * 1024 * 1024 })
     await node.start()
@@ -108,14 +115,7 @@ async function attack (target: string): Promise<void> {
       }
     }
   }
-  // the state of the attack, every 500 ms, until the victim kills this process
-  for (;;) {
-    const reset = streams.filter(s => s.status !== 'open').length
-    const full = streams.filter(s => s.status === 'open' && s.writeBufferLength === 0).length
-    process.send?.(`${streams.length} streams opened: ${reset} reset by the victim, ${full} written in full and held open, ` +
-      `${streams.length - reset - full} still writing`)
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
+  await new Promise(() => {})
 }
 
 function mib (bytes: number): string {

@@ -131,7 +131,10 @@ export const DEFAULT_MAX_INBOUND_BYTES = 64 * 1024 * 1024
 
 /**
  * The part of {@link DEFAULT_MAX_INBOUND_BYTES} held for peers that pass the transport's `priorityPeer` predicate
- * (the staked set, when wired by the p2p module): others together never hold more than the rest, so outsiders
- * cannot starve validators' messages. Half leaves each side 7 blocks of the largest size.
+ * (the staked set, when wired by the p2p module): others together never hold more than the rest (16 MiB), so
+ * outsiders cannot starve validators' messages. Outsiders only send background unicast (RainTree refuses them, and
+ * gossip has its own limits), so 3 messages of the largest size at once is plenty for them; and what they can pin
+ * stays under the issue's 100 MB (10 attacking connections: 70–84 MiB of RSS growth, against 81–93 MiB with a
+ * 32 MiB share; most of the rest is the 256 KiB yamux lets every refused stream send before its reset arrives).
  */
-export const DEFAULT_PRIORITY_INBOUND_BYTES = 32 * 1024 * 1024
+export const DEFAULT_PRIORITY_INBOUND_BYTES = 48 * 1024 * 1024

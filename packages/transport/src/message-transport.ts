@@ -141,7 +141,7 @@ export interface Libp2pTransportInit {
   /**
    * The part of `maxInboundBytes` only senders passing `priorityPeer` may use; the others together hold at most the
    * rest. Applies only when `priorityPeer` is given.
-   * @default 32 MiB (half; see `DEFAULT_PRIORITY_INBOUND_BYTES`)
+   * @default 48 MiB (see `DEFAULT_PRIORITY_INBOUND_BYTES`): senders without priority share 16 MiB
    */
   priorityInboundBytes?: number
   /**
@@ -304,7 +304,7 @@ export class Libp2pMessageTransport implements MessageTransport {
     this.#priorityPeer = init.priorityPeer
     const maxInbound = init.maxInboundBytes ?? DEFAULT_MAX_INBOUND_BYTES
     if (maxInbound !== Infinity) positive('maxInboundBytes', maxInbound)
-    const priorityBytes = init.priorityPeer === undefined ? 0 : integerOption('priorityInboundBytes', init.priorityInboundBytes ?? Math.min(DEFAULT_PRIORITY_INBOUND_BYTES, maxInbound / 2), { min: 0 })
+    const priorityBytes = init.priorityPeer === undefined ? 0 : integerOption('priorityInboundBytes', init.priorityInboundBytes ?? Math.min(DEFAULT_PRIORITY_INBOUND_BYTES, Math.floor(maxInbound * 3 / 4)), { min: 0 })
     if (priorityBytes > maxInbound) throw new InvalidConfigError('priorityInboundBytes', `must be at most maxInboundBytes (${maxInbound}), got ${priorityBytes}`)
     this.#budget = new InboundBudget(maxInbound, priorityBytes)
     if (components.metrics !== undefined) registerBudgetMetric(components.metrics, this.#budget)
