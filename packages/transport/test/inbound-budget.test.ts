@@ -8,10 +8,10 @@ import fc from 'fast-check'
 import { waitFor } from '@pokt-p2p/testing'
 import type { Stream } from '@libp2p/interface'
 import {
-  BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, encodeFrameHeader, InboundBudget, InboundBudgetExceededError,
+  BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, encodeFrame, encodeFrameHeader, InboundBudget, InboundBudgetExceededError,
   RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID, StreamNotAdmittedError
 } from '../src/index.js'
-import { collect, rawStream, startNodes, stopAll, type TestNode } from './helpers.js'
+import { chunk, collect, rawStream, startNodes, stopAll, type TestNode } from './helpers.js'
 
 const MiB = 1024 * 1024
 const RAINTREE = new Set([RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID])
@@ -148,5 +148,52 @@ describe('InboundBudget', () => {
         expect(budget.used).toBe(0)
       }
     ))
+  })
+})
+
+describe('inbound budget, fuzzed (issue 15 item 3)', () => {
+  it('random frames and messages, randomly chunked, against a small budget: intact or refused, never over it, all released', async () => {
+    const BUDGET = 48 * 1024
+    const [victim, sender] = await startNodes(2, { transport: 'memory', init: i => i === 0 ? { maxInboundBytes: BUDGET } : {} }) as [TestNode, TestNode]
+    running.push([victim, sender])
+    const framed = collect(victim, BACKGROUND_STREAM_PROTOCOL_ID)
+    const v1 = collect(victim, BACKGROUND_PROTOCOL_ID)
+    const budget = victim.transport.inboundBudget
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.uint8Array({ maxLength: 56 * 1024 }), { maxLength: 6 }),
+      fc.uint8Array({ maxLength: 80 * 1024 }),
+      fc.array(fc.nat(300 * 1024), { maxLength: 8 }),
+      async (frames, message, cuts) => {
+        framed.length = 0
+        v1.length = 0
+        // framed: every frame on one stream, cut anywhere, then closed
+        const bytes = new Uint8Array(frames.reduce((n, f) => n + encodeFrame(f).byteLength, 0))
+        let offset = 0
+        for (const f of frames) {
+          bytes.set(encodeFrame(f), offset)
+          offset += encodeFrame(f).byteLength
+        }
+        const fs = await rawStream(sender, victim, BACKGROUND_STREAM_PROTOCOL_ID)
+        for (const piece of chunk(bytes, cuts)) sendAndHold(fs, piece)
+        await fs.close().catch(() => {})
+        await waitFor(() => fs.status !== 'open' && budget.used === 0, {
+          what: () => `the framed stream to end and the budget to be released (${fs.status}, ${budget.used} held)`
+        })
+        // then v1 (alone, so that it has the whole budget): one message, cut anywhere, then closed
+        const ms = await rawStream(sender, victim, BACKGROUND_PROTOCOL_ID)
+        for (const piece of chunk(message, cuts)) sendAndHold(ms, piece)
+        await ms.close().catch(() => {})
+        await waitFor(() => ms.status !== 'open' && budget.used === 0, {
+          what: () => `the v1 stream to end and the budget to be released (${ms.status}, ${budget.used} held)`
+        })
+        // whatever arrived is the frames sent, in order and intact; all of them when they fit in the budget at once
+        expect(framed.map(f => f.bytes)).toEqual(frames.slice(0, framed.length))
+        if (bytes.byteLength <= BUDGET) expect(framed).toHaveLength(frames.length)
+        if (frames.some(f => f.byteLength > BUDGET)) expect(framed.length).toBeLessThan(frames.length)
+        // a v1 message is delivered exactly when it fits
+        expect(v1.map(m => m.bytes)).toEqual(message.byteLength <= BUDGET ? [message] : [])
+        expect(budget.peak).toBeLessThanOrEqual(BUDGET)
+      }
+    ), { numRuns: 40 })
   })
 })
