@@ -99,7 +99,7 @@ export class InboundGate {
   readonly denyInboundConnection = (maConn: MultiaddrConnection): boolean => {
     // memory and other non-IP transports: nothing to classify (libp2p exempts them too)
     if (!isNetworkAddress(maConn.remoteAddr)) return false
-    const host = getNetConfig(maConn.remoteAddr).host
+    const host = plainIp(getNetConfig(maConn.remoteAddr).host)
     const cls = this.classOf(host)
     if (cls === 'exempt') return this.#openInbound() >= this.#init.maxInboundConnections && this.#refuse('connections', host)
     const init = this.#init
@@ -170,4 +170,9 @@ export class InboundGate {
   stop (): void {
     for (const maConn of [...this.#pending.keys()]) this.#end(maConn)
   }
+}
+
+/** An IPv4-mapped IPv6 address (a v4 client of a dual-stack listener) as IPv4, as service URLs are resolved. */
+function plainIp (ip: string): string {
+  return ip.toLowerCase().startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
 }

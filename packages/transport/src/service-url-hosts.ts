@@ -50,7 +50,8 @@ export class ServiceUrlHosts {
 
   /** Whether `ip` is one of the hosts (as of the last refresh; starts one when due). */
   has (ip: string): boolean {
-    if (performance.now() - this.#checkedAt >= this.#refreshMs) void this.refresh()
+    // a lookup never waits, and never fails: a refresh that throws keeps the last set
+    if (performance.now() - this.#checkedAt >= this.#refreshMs) this.refresh().catch(() => {})
     return this.#hosts.has(ip)
   }
 
