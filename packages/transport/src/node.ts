@@ -187,8 +187,11 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
  * pocket identity's key. Call `node.start()`; give it to {@link messageTransport} to send and receive.
  *
  * Connection limits are enforced by a connection gater (libp2p 3 has only a total `maxConnections`, which is set
- * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open, a
- * dial is refused when `maxOutboundConnections` outbound ones are. Connections still being set up are not counted.
+ * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open (for
+ * hosts that are not reserved, `maxInboundConnections − reservedInboundConnections`), a dial is refused when
+ * `maxOutboundConnections` outbound ones are. Connections still being set up are not counted there: the same gater
+ * ({@link InboundGate}) bounds them per class of host instead of libp2p's 10 pending for all hosts together, so
+ * silent sockets cannot lock out the `reservedHost`s (the staked set).
  *
  * @throws {InvalidConfigError} a bad port, limit, listen address, link or unresolvable hostname
  */
