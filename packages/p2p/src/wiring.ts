@@ -1,9 +1,10 @@
 import {
-  NotStartedError, type AbortOptions, type ComponentLogger, type Identity, type Metrics, type Peer, type Router
+  NotStartedError, type AbortOptions, type Address, type ComponentLogger, type Identity, type Metrics, type Peer,
+  type RemoteSender, type Router
 } from '@pokt-p2p/types'
 import {
-  createNode, memoryMultiaddr, messageTransport, serviceUrlToMultiaddr,
-  type Libp2p, type Libp2pMessageTransport, type LinkOptions, type Multiaddr
+  createNode, memoryMultiaddr, messageTransport, RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID, serviceUrlToMultiaddr,
+  ServiceUrlHosts, type Libp2p, type Libp2pMessageTransport, type LinkOptions, type Multiaddr
 } from '@pokt-p2p/transport'
 import { rainTree, type RainTreeInit } from '@pokt-p2p/raintree'
 import { background, backgroundServices, type BackgroundInit } from '@pokt-p2p/background'
@@ -70,6 +71,10 @@ export class Wiring {
   #transport: Libp2pMessageTransport | undefined
   #staked: Router | undefined
   #unstaked: Router | undefined
+  /** the staked set the routers were last started with, until the staked router holds the live one */
+  #startPeers: ReadonlyMap<Address, Peer> = new Map()
+  /** the staked set's IPs: reserved inbound capacity (issue 15 item 1) */
+  readonly #stakedHosts = new ServiceUrlHosts(() => this.#stakedPeers().map(p => p.serviceUrl))
 
   /** @param init - what to build from */
   constructor (init: WiringInit) {
@@ -102,6 +107,8 @@ export class Wiring {
       hostname: config.hostname,
       port: config.port,
       allowLoopback: config.allow_loopback || config.connection_type === 'memory',
+      // staked peers' IPs get connection capacity of their own: outsiders' silent sockets cannot lock them out
+      reservedHost: ip => this.#stakedHosts.has(ip),
       services: declaredServices([stakedRouter, unstakedRouter]),
       logger,
       metrics
@@ -109,7 +116,13 @@ export class Wiring {
     this.#node = node
     await node.start()
     options.signal.throwIfAborted()
-    this.#transport = messageTransport({ resolveAddresses: this.#resolveAddresses })({ node, logger, metrics: node.metrics })
+    this.#transport = messageTransport({
+      resolveAddresses: this.#resolveAddresses,
+      // RainTree is among staked peers: an outsider's RainTree stream is refused before any byte of it is buffered
+      admitInbound: (protocol, from) => !this.#stakedProtocols().has(protocol) || this.#isStaked(from),
+      // and their messages (any protocol) may use the whole inbound budget, outsiders only their share of it
+      priorityPeer: from => this.#isStaked(from)
+    })({ node, logger, metrics: node.metrics })
     return node
   }
 
@@ -129,6 +142,8 @@ export class Wiring {
     if (node === undefined || transport === undefined) throw new NotStartedError(`cannot start the ${role} router: the node is not open`)
     const factory = role === 'staked' ? this.#init.stakedRouter : this.#init.unstakedRouter
     if (factory === null) throw new NoRouterError(`the ${role} router is disabled`)
+    this.#startPeers = new Map(peers.map(p => [p.address, p]))
+    void this.#stakedHosts.refresh()
     const { identity, logger } = this.#init
     const components: RouterComponents = {
       node, transport, identity, selfAddress: identity.address, peers, resolveAddresses: this.#resolveAddresses, logger, metrics: node.metrics
@@ -154,6 +169,28 @@ export class Wiring {
     const failed = results.find(r => r.status === 'rejected')
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
   }
+
+  /** The staked set now: the staked router's (kept up to date at each height), else the one routers started with. */
+  #stakedPeers (): Peer[] {
+    return this.#staked?.getPeerstore().getPeerList() ?? [...this.#startPeers.values()]
+  }
+
+  #isStaked (from: RemoteSender): boolean {
+    return this.#staked?.getPeerstore().has(from.address) ?? this.#startPeers.has(from.address)
+  }
+
+  /** The protocols of the staked router (RainTree's two by default), open to staked senders only. */
+  #stakedProtocols (): ReadonlySet<string> {
+    const protocols = (this.#staked as { protocols?: readonly string[] } | undefined)?.protocols
+    if (protocols !== this.#protocolsOf) {
+      this.#protocolsOf = protocols
+      this.#protocolSet = new Set(protocols ?? [RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID])
+    }
+    return this.#protocolSet
+  }
+
+  #protocolsOf: readonly string[] | undefined
+  #protocolSet: ReadonlySet<string> = new Set([RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID])
 
   /** memory networks listen on `/memory/<address>`; TCP peers on their service URL */
   readonly #resolveAddresses = async (peer: Peer): Promise<Multiaddr[]> =>

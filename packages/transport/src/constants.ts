@@ -88,3 +88,53 @@ export const DEFAULT_IDENTIFY_TIMEOUT_MS = 30_000
  * bandwidth-delay product.
  */
 export const DEFAULT_LINK_HIGH_WATER_MARK_BYTES = 1024 * 1024
+
+/**
+ * Inbound connections still in their handshake (noise, then the muxer) at once from hosts without reserved capacity
+ * (not in `reservedHost`). libp2p's own limit is 10 for every host together, each held up to 10 s, so ten silent
+ * sockets locked out every validator. 32 keeps room for a burst of honest newcomers while bounding what silent
+ * sockets can hold; with {@link DEFAULT_MAX_PENDING_INBOUND_PER_HOST} an attacker needs 8 addresses to fill it, and
+ * reserved hosts never wait for it.
+ */
+export const DEFAULT_MAX_PENDING_INBOUND = 32
+
+/**
+ * Pending inbound connections from one host without reserved capacity. An honest peer opens one connection at a
+ * time (two when both ends dial at once); 4 leaves room for that and for a NAT shared by a few peers.
+ */
+export const DEFAULT_MAX_PENDING_INBOUND_PER_HOST = 4
+
+/**
+ * Pending inbound connections from one reserved host (a staked peer's IP). Reserved hosts do not share a pool, so
+ * this caps what an attacker behind a validator's IP can hold: that host's slots, not any other validator's.
+ */
+export const DEFAULT_MAX_PENDING_INBOUND_PER_RESERVED_HOST = 8
+
+/**
+ * Handshake deadline of an inbound connection from a host without reserved capacity. The handshake is 2–3 round
+ * trips (multistream for noise, noise XX, multistream for yamux): well under a second between continents, so 3 s
+ * leaves room for a busy node, while a silent socket holds its slot 3 s instead of libp2p's 10 s (reserved hosts
+ * keep libp2p's 10 s `inboundUpgradeTimeout`).
+ */
+export const DEFAULT_PENDING_INBOUND_TIMEOUT_MS = 3_000
+
+/** New inbound connections per second from one host without reserved capacity (libp2p's own default, 5). */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST = 5
+
+/**
+ * Node-wide bytes held by unfinished inbound messages (v1 messages being read, framed messages being assembled or
+ * waiting for a handler) of every peer and protocol. Without it one peer pinned 256 MiB per connection (32 streams ×
+ * 2 protocols × 4 MiB), 31 GiB over 125 connections. 64 MiB is 15 blocks of the largest size in flight at once: a
+ * RainTree hop receives a block from 2–3 senders.
+ */
+export const DEFAULT_MAX_INBOUND_BYTES = 64 * 1024 * 1024
+
+/**
+ * The part of {@link DEFAULT_MAX_INBOUND_BYTES} held for peers that pass the transport's `priorityPeer` predicate
+ * (the staked set, when wired by the p2p module): others together never hold more than the rest (16 MiB), so
+ * outsiders cannot starve validators' messages. Outsiders only send background unicast (RainTree refuses them, and
+ * gossip has its own limits), so 3 messages of the largest size at once is plenty for them; and what they can pin
+ * stays under the issue's 100 MB (10 attacking connections: 70–84 MiB of RSS growth, against 81–93 MiB with a
+ * 32 MiB share; most of the rest is the 256 KiB yamux lets every refused stream send before its reset arrives).
+ */
+export const DEFAULT_PRIORITY_INBOUND_BYTES = 48 * 1024 * 1024

@@ -199,3 +199,54 @@ export class MalformedFrameError extends PocketP2PError {
     super(`malformed frame on a framed stream: ${reason}; stream reset`, options)
   }
 }
+
+/**
+ * An inbound message was refused because the bytes it would add pass the node-wide inbound budget (the memory held
+ * by unfinished inbound messages of every peer, `maxInboundBytes`), or the share of it open to peers without
+ * priority. The stream was reset and the bytes it held released.
+ */
+export class InboundBudgetExceededError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'InboundBudgetExceededError'
+  /**
+   * @param requested - bytes the message needed on top of what it held
+   * @param used - bytes held by all unfinished inbound messages at that moment
+   * @param limit - the budget that applied (the whole budget, or the share open to this sender)
+   * @param options - `cause`: the underlying error
+   */
+  constructor (readonly requested: number, readonly used: number, readonly limit: number, options?: PocketErrorOptions) {
+    super(`inbound budget exceeded: ${requested} more bytes with ${used} of ${limit} already held by unfinished inbound messages; stream reset`, options)
+  }
+}
+
+/**
+ * An inbound stream was refused when it opened, before any of its bytes were read: the transport's `admitInbound`
+ * predicate said no for this sender on this protocol (e.g. a RainTree stream from a peer not in the staked set).
+ */
+export class StreamNotAdmittedError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'StreamNotAdmittedError'
+  /**
+   * @param protocol - the protocol of the stream
+   * @param sender - the pocket address of the (authenticated) sender
+   */
+  constructor (readonly protocol: string, readonly sender: string) {
+    super(`inbound ${protocol} stream from ${sender} not admitted (the admission predicate refused the sender); stream reset before reading`)
+  }
+}
+
+/**
+ * An inbound connection from a host without reserved capacity did not finish its handshake (noise and the muxer)
+ * within `pendingInboundTimeoutMs`; it was closed to free its pending slot.
+ */
+export class PendingInboundTimeoutError extends TimeoutError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'PendingInboundTimeoutError'
+  /**
+   * @param host - the remote IP address
+   * @param timeoutMs - the timeout that passed
+   */
+  constructor (readonly host: string, readonly timeoutMs: number) {
+    super(`inbound connection from ${host} did not finish its handshake within ${timeoutMs} ms; closed`)
+  }
+}

@@ -4,10 +4,11 @@ import { ReadTimeoutError, StreamAbortedError } from './errors.js'
 import { encodeFrame, encodeFrameHeader, FrameDecoder } from './framing.js'
 import { updateLazily } from './stack-tuning.js'
 import type { Deadline } from './deadline.js'
+import type { BudgetHold } from './inbound-budget.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
 /** Why an inbound message was rejected: the `reason` label of `pokt_transport_rejected_total`. */
-export type TransportRejectReason = 'tooLarge' | 'timeout' | 'other'
+export type TransportRejectReason = 'tooLarge' | 'timeout' | 'budget' | 'notAdmitted' | 'other'
 
 /** What a {@link FramedStream} needs from its transport. */
 export interface FramedStreamHooks {
@@ -62,6 +63,8 @@ export class FramedStream {
   readonly #limits: FramedStreamLimits
   readonly #hooks: FramedStreamHooks
   readonly #decoder: FrameDecoder
+  /** the stream's share of the node-wide inbound budget: the bytes its decoder holds */
+  readonly #hold: BudgetHold | undefined
   /** handler calls in flight */
   #inFlight = 0
   /** paused by this class because the handler slots are full */
@@ -78,8 +81,16 @@ export class FramedStream {
   /** nothing more is read: listeners removed, timers cleared */
   #finished = false
 
-  constructor (stream: Stream, from: RemoteSender, limits: FramedStreamLimits, hooks: FramedStreamHooks) {
+  /**
+   * @param stream - the negotiated libp2p stream
+   * @param from - its authenticated remote
+   * @param limits - the transport's limits
+   * @param hooks - where frames, rejections and state changes go
+   * @param hold - the stream's share of the node-wide inbound budget (bytes buffered by its decoder); none: unbounded
+   */
+  constructor (stream: Stream, from: RemoteSender, limits: FramedStreamLimits, hooks: FramedStreamHooks, hold?: BudgetHold) {
     this.stream = stream
+    this.#hold = hold
     this.protocol = stream.protocol
     this.from = from
     this.#limits = limits
@@ -222,6 +233,14 @@ export class FramedStream {
     } else {
       for (const buf of data) this.#decoder.push(buf)
     }
+    if (this.#hold !== undefined) {
+      try {
+        this.#hold.set(this.#decoder.buffered)
+      } catch (err) {
+        this.#refuse('budget', err as Error)
+        return
+      }
+    }
     this.#touch()
     this.#pump()
   }
@@ -240,6 +259,8 @@ export class FramedStream {
         return
       }
       if (body === undefined) break
+      // the frame is handed over: it no longer counts as unfinished (shrinking never throws)
+      this.#hold?.set(this.#decoder.buffered)
       this.#clearDeadline()
       if (this.#hooks.deliver(body, this, this.#onHandlerDone)) this.#inFlight++
       if (this.#finished) return
@@ -337,6 +358,7 @@ export class FramedStream {
     this.#clearDeadline()
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
+    this.#hold?.release()
     this.stream.removeEventListener('message', this.#onMessage)
     this.stream.removeEventListener('remoteCloseWrite', this.#onRemoteCloseWrite)
     this.stream.removeEventListener('close', this.#onClose)

@@ -85,6 +85,11 @@ export class FrameDecoder {
     return this.#buffered > 0 || this.#length >= 0
   }
 
+  /** Bytes buffered and not yet taken as frames (what the decoder holds in memory). */
+  get buffered (): number {
+    return this.#buffered
+  }
+
   /** Bytes of the current, incomplete frame received so far (prefix included), for error messages. */
   get bytesOfCurrentFrame (): number {
     return this.#buffered + (this.#length >= 0 ? varintLength(this.#length) : 0)

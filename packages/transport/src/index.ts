@@ -69,13 +69,16 @@ export * from './constants.js'
 export type { Libp2p } from 'libp2p'
 export type { Multiaddr } from '@multiformats/multiaddr'
 export * from './errors.js'
-export { createNode, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export { createNode, inboundGateOf, LOOPBACK_ALLOW_LIST, type NodeInit } from './node.js'
+export { InboundGate, type GateRefusal, type HostClass, type InboundGateInit } from './inbound-gate.js'
+export { BudgetHold, InboundBudget } from './inbound-budget.js'
+export { ServiceUrlHosts, type ServiceUrlHostsInit } from './service-url-hosts.js'
 export { noiseCrypto } from './noise-crypto.js'
 export {
   emulatedMemory, linkOptions, type EmulatedMemoryInit, type EmulatedMemoryComponents, type LinkOptions, type ValidLinkOptions
 } from './emulated-memory.js'
 export {
-  serviceUrlToMultiaddr, multiaddrToServiceUrl, systemResolver, type HostResolver, type ServiceUrlOptions
+  serviceUrlToMultiaddr, serviceUrlHosts, multiaddrToServiceUrl, systemResolver, type HostResolver, type ServiceUrlOptions
 } from './url.js'
 export {
   peerIdOf, remoteSenderOf, peerFromConnection, addressOfPeerId, privateKeyOf, memoryMultiaddr, multiaddrsOf

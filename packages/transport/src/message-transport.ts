@@ -6,11 +6,14 @@ import {
 } from '@pokt-p2p/types'
 import {
   DEFAULT_FRAMED_PROTOCOLS, DEFAULT_MAX_CONCURRENT_HANDLERS_PER_STREAM, DEFAULT_MAX_CONCURRENT_SENDS,
-  DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS, DEFAULT_READ_TIMEOUT_MS,
-  DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS
+  DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER, DEFAULT_MAX_INBOUND_BYTES, DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_MAX_OUTBOUND_STREAMS,
+  DEFAULT_PRIORITY_INBOUND_BYTES, DEFAULT_READ_TIMEOUT_MS, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 } from './constants.js'
 import { Deadline } from './deadline.js'
-import { NoHandlerError, ReadTimeoutError, SendAbortedError, SendTimeoutError } from './errors.js'
+import {
+  InboundBudgetExceededError, NoHandlerError, ReadTimeoutError, SendAbortedError, SendTimeoutError, StreamNotAdmittedError
+} from './errors.js'
+import { InboundBudget } from './inbound-budget.js'
 import {
   ClosedBeforeWriteError, FramedStream, type FramedStreamHooks, type FramedStreamLimits, type TransportRejectReason
 } from './framed-stream.js'
@@ -121,6 +124,33 @@ export interface Libp2pTransportInit {
    */
   maxConcurrentHandlersPerStream?: number
   /**
+   * Decides, when a peer opens an inbound stream and before any of its bytes is read, whether this sender may use
+   * this protocol; a stream refused is reset (`StreamNotAdmittedError`, reason `notAdmitted`). The p2p module admits
+   * RainTree streams from the staked set only, so an outsider cannot make a node buffer a RainTree message at all.
+   * It is called once per stream (once per peer on framed protocols), synchronously: keep it a lookup.
+   * @default every sender on every protocol
+   */
+  admitInbound?: (protocol: string, from: RemoteSender) => boolean
+  /**
+   * Node-wide bytes held by unfinished inbound messages of every peer and protocol (v1 messages being read, framed
+   * messages being assembled or waiting for a handler slot). A message whose next bytes would pass it is refused:
+   * its stream is reset (`InboundBudgetExceededError`, reason `budget`) and its bytes released. `Infinity`: none.
+   * @default 64 MiB (see `DEFAULT_MAX_INBOUND_BYTES`): 15 messages of the largest size at once
+   */
+  maxInboundBytes?: number
+  /**
+   * The part of `maxInboundBytes` only senders passing `priorityPeer` may use; the others together hold at most the
+   * rest. Applies only when `priorityPeer` is given.
+   * @default 48 MiB (see `DEFAULT_PRIORITY_INBOUND_BYTES`): senders without priority share 16 MiB
+   */
+  priorityInboundBytes?: number
+  /**
+   * Senders whose messages may use the whole inbound budget (the p2p module passes "is in the staked set"), so
+   * outsiders flooding the background protocols cannot starve them.
+   * @default none: every sender may use the whole budget
+   */
+  priorityPeer?: (from: RemoteSender) => boolean
+  /**
    * Called for every rejected inbound message and every handler failure. Receive errors never propagate: they are
    * logged, counted in the metrics and reported here.
    * @default none
@@ -144,6 +174,13 @@ interface TransportMetrics {
   streamsOpened: CounterGroup
 }
 
+function registerBudgetMetric (metrics: Metrics, budget: InboundBudget): void {
+  metrics.registerMetric('pokt_transport_inbound_buffered_bytes', {
+    help: 'Bytes held now by unfinished inbound messages (the node-wide inbound budget in use)',
+    calculate: () => budget.used
+  })
+}
+
 function registerMetrics (metrics: Metrics): TransportMetrics {
   return {
     messages: metrics.registerCounterGroup('pokt_transport_messages_total', {
@@ -153,7 +190,7 @@ function registerMetrics (metrics: Metrics): TransportMetrics {
       label: 'direction', help: 'Payload bytes of the messages sent and received'
     }) as CounterGroup<'sent' | 'received'>,
     rejected: metrics.registerCounterGroup('pokt_transport_rejected_total', {
-      label: 'reason', help: 'Inbound messages rejected: over the size cap, past the read deadline, or other (reset, malformed, no handler, bad key)'
+      label: 'reason', help: 'Inbound messages rejected: over the size cap, past the read deadline, over the inbound budget, sender not admitted, or other (reset, malformed, no handler, bad key)'
     }) as CounterGroup<TransportRejectReason>,
     handlerErrors: metrics.registerCounter('pokt_transport_handler_errors_total', {
       help: 'Inbound message handlers that threw or rejected'
@@ -239,6 +276,9 @@ export class Libp2pMessageTransport implements MessageTransport {
   /** one send per peer at a time until it is queued for its stream's write turn: keeps call order = write order */
   readonly #admission = new KeyedSemaphore(1)
   readonly #peerIds = new Map<string, PeerId>()
+  readonly #admitInbound: ((protocol: string, from: RemoteSender) => boolean) | undefined
+  readonly #priorityPeer: ((from: RemoteSender) => boolean) | undefined
+  readonly #budget: InboundBudget
   #closed = false
 
   /**
@@ -260,6 +300,14 @@ export class Libp2pMessageTransport implements MessageTransport {
     this.#maxOutboundStreams = positive('maxOutboundStreams', init.maxOutboundStreams ?? DEFAULT_MAX_OUTBOUND_STREAMS)
     this.#resolveAddresses = init.resolveAddresses ?? (async peer => [await serviceUrlToMultiaddr(peer.serviceUrl)])
     this.#onError = init.onError
+    this.#admitInbound = init.admitInbound
+    this.#priorityPeer = init.priorityPeer
+    const maxInbound = init.maxInboundBytes ?? DEFAULT_MAX_INBOUND_BYTES
+    if (maxInbound !== Infinity) positive('maxInboundBytes', maxInbound)
+    const priorityBytes = init.priorityPeer === undefined ? 0 : integerOption('priorityInboundBytes', init.priorityInboundBytes ?? Math.min(DEFAULT_PRIORITY_INBOUND_BYTES, Math.floor(maxInbound * 3 / 4)), { min: 0 })
+    if (priorityBytes > maxInbound) throw new InvalidConfigError('priorityInboundBytes', `must be at most maxInboundBytes (${maxInbound}), got ${priorityBytes}`)
+    this.#budget = new InboundBudget(maxInbound, priorityBytes)
+    if (components.metrics !== undefined) registerBudgetMetric(components.metrics, this.#budget)
     this.#peerSlots = new KeyedSemaphore(positive('maxConcurrentSendsPerPeer', init.maxConcurrentSendsPerPeer ?? DEFAULT_MAX_CONCURRENT_SENDS_PER_PEER))
     this.#globalSlots = new KeyedSemaphore(positive('maxConcurrentSends', init.maxConcurrentSends ?? DEFAULT_MAX_CONCURRENT_SENDS))
     const framed = init.framedProtocols ?? DEFAULT_FRAMED_PROTOCOLS
@@ -283,6 +331,11 @@ export class Libp2pMessageTransport implements MessageTransport {
     if (key?.type !== 'Ed25519') throw new InvalidConfigError('node', 'the libp2p node must have an ed25519 key')
     this.localAddress = addressFromPublicKey(key.raw)
     node.addEventListener('connection:close', this.#onConnectionClose)
+  }
+
+  /** The node-wide budget of bytes held by unfinished inbound messages (`used`, `peak`, the limits). */
+  get inboundBudget (): InboundBudget {
+    return this.#budget
   }
 
   /** The libp2p node this transport uses. */
@@ -637,7 +690,7 @@ export class Libp2pMessageTransport implements MessageTransport {
    * node just opened it to write, so it becomes the one written on.
    */
   #adopt (stream: Stream, from: RemoteSender, preferred: boolean): FramedStream {
-    const fs = new FramedStream(stream, from, this.#framedLimits, this.#framedHooks)
+    const fs = new FramedStream(stream, from, this.#framedLimits, this.#framedHooks, this.#budget.hold(this.#isPriority(from)))
     if (!fs.finished) this.#framedStreams.add(fs)
     if (!fs.writable) return fs
     const key = linkKey(from.address, fs.protocol)
@@ -745,7 +798,7 @@ export class Libp2pMessageTransport implements MessageTransport {
   /** A peer opened a framed stream: read its frames, and write this node's frames to that peer on it too. */
   #onFramedStream (protocol: string, stream: Stream, connection: Connection): void {
     const from = this.#senderOf(protocol, stream, connection)
-    if (from === undefined) return
+    if (from === undefined || !this.#admitted(protocol, stream, from)) return
     if (this.#closed) {
       stream.abort(new Error('the message transport is closed'))
       return
@@ -766,19 +819,50 @@ export class Libp2pMessageTransport implements MessageTransport {
 
   async #onStream (protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const from = this.#senderOf(protocol, stream, connection)
-    if (from === undefined) return
+    if (from === undefined || !this.#admitted(protocol, stream, from)) return
 
     let bytes: Uint8Array
     try {
-      bytes = await readMessage(stream, { maxBytes: this.#maxMessageBytes, timeoutMs: this.#readTimeoutMs })
+      bytes = await readMessage(stream, {
+        maxBytes: this.#maxMessageBytes, timeoutMs: this.#readTimeoutMs, hold: this.#budget.hold(this.#isPriority(from))
+      })
     } catch (err) {
-      const reason = err instanceof MessageTooLargeError ? 'tooLarge' : err instanceof ReadTimeoutError ? 'timeout' : 'other'
+      const reason = err instanceof MessageTooLargeError
+        ? 'tooLarge'
+        : err instanceof ReadTimeoutError ? 'timeout' : err instanceof InboundBudgetExceededError ? 'budget' : 'other'
       this.#reject(reason, toError(err), { protocol, from })
       return
     }
     // Close our (unused) writable end so the stream is released at both ends; the sender does not wait for it.
     stream.close().catch(err => { stream.abort(toError(err)) })
     await this.#deliver(protocol, bytes, from)
+  }
+
+  /**
+   * Whether `admitInbound` lets `from` use `protocol`; if not, the stream is reset before any byte is read and the
+   * refusal reported. A predicate that throws refuses.
+   */
+  #admitted (protocol: string, stream: Stream, from: RemoteSender): boolean {
+    if (this.#admitInbound === undefined) return true
+    let admitted: boolean
+    try {
+      admitted = this.#admitInbound(protocol, from)
+    } catch {
+      admitted = false
+    }
+    if (admitted) return true
+    const err = new StreamNotAdmittedError(protocol, from.address)
+    stream.abort(err)
+    this.#reject('notAdmitted', err, { protocol, from })
+    return false
+  }
+
+  #isPriority (from: RemoteSender): boolean {
+    try {
+      return this.#priorityPeer?.(from) === true
+    } catch {
+      return false
+    }
   }
 
   /**

@@ -6,13 +6,19 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { CONNECTION_TYPES, integerOption, InvalidConfigError, type ComponentLogger, type ConnectionType, type Identity, type Metrics } from '@pokt-p2p/types'
+import {
+  CONNECTION_TYPES, defaultComponentLogger, integerOption, InvalidConfigError,
+  type ComponentLogger, type ConnectionType, type Identity, type Metrics
+} from '@pokt-p2p/types'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { isIP } from 'node:net'
 import {
   DEFAULT_MAX_EARLY_STREAMS, DEFAULT_MAX_INBOUND_CONNECTIONS, DEFAULT_MAX_OUTBOUND_CONNECTIONS, DEFAULT_MAX_STREAM_WINDOW_BYTES,
-  DEFAULT_IDENTIFY_TIMEOUT_MS, DEFAULT_P2P_PORT
+  DEFAULT_IDENTIFY_TIMEOUT_MS, DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST, DEFAULT_MAX_PENDING_INBOUND,
+  DEFAULT_MAX_PENDING_INBOUND_PER_HOST, DEFAULT_MAX_PENDING_INBOUND_PER_RESERVED_HOST, DEFAULT_P2P_PORT,
+  DEFAULT_PENDING_INBOUND_TIMEOUT_MS
 } from './constants.js'
+import { InboundGate } from './inbound-gate.js'
 import { emulatedMemory, isEmulatedLink, linkOptions, type LinkOptions } from './emulated-memory.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { memoryMultiaddr, privateKeyOf } from './peer.js'
@@ -68,6 +74,49 @@ export interface NodeInit {
    * @default 125
    */
   maxInboundConnections?: number
+  /**
+   * Hosts (remote IPs) with reserved inbound capacity: the p2p module passes the IPs of the staked set's service
+   * URLs. They have pending-handshake slots of their own (see `maxPendingInboundPerReservedHost`), libp2p's 10 s
+   * handshake deadline, no connection rate limit, and may use the last `reservedInboundConnections` connection
+   * slots. Called on every new inbound connection, synchronously: keep it a lookup. Identity is only known after
+   * the handshake, so this goes by IP: whoever shares a validator's IP shares its reserved slots.
+   * @default none: no host is reserved
+   */
+  reservedHost?: (ip: string) => boolean
+  /**
+   * Of `maxInboundConnections`, the connections only reserved hosts may take, so a flood of completed handshakes
+   * from outsiders still leaves validators room.
+   * @default a fifth of `maxInboundConnections` (25 of 125)
+   */
+  reservedInboundConnections?: number
+  /**
+   * Inbound connections still in their handshake at once from hosts that are not reserved, together (replaces
+   * libp2p's `maxIncomingPendingConnections`, 10 for every host).
+   * @default 32 (see `DEFAULT_MAX_PENDING_INBOUND`)
+   */
+  maxPendingInbound?: number
+  /**
+   * Inbound connections still in their handshake at once from one host that is not reserved.
+   * @default 4 (see `DEFAULT_MAX_PENDING_INBOUND_PER_HOST`)
+   */
+  maxPendingInboundPerHost?: number
+  /**
+   * Inbound connections still in their handshake at once from one reserved host.
+   * @default 8 (see `DEFAULT_MAX_PENDING_INBOUND_PER_RESERVED_HOST`)
+   */
+  maxPendingInboundPerReservedHost?: number
+  /**
+   * An inbound connection from a host that is not reserved is closed when its handshake is not done within this
+   * many ms (reserved hosts keep libp2p's 10 s).
+   * @default 3_000 (see `DEFAULT_PENDING_INBOUND_TIMEOUT_MS`)
+   */
+  pendingInboundTimeoutMs?: number
+  /**
+   * New inbound connections per second from one host that is not reserved (replaces libp2p's
+   * `inboundConnectionThreshold`, which also applied to validators).
+   * @default 5 (libp2p's)
+   */
+  inboundConnectionsPerSecondPerHost?: number
   /**
    * Outbound connections open at once; further dials fail with a gater error.
    * @default 125
@@ -138,8 +187,11 @@ async function listenAddresses (init: NodeInit): Promise<string[]> {
  * pocket identity's key. Call `node.start()`; give it to {@link messageTransport} to send and receive.
  *
  * Connection limits are enforced by a connection gater (libp2p 3 has only a total `maxConnections`, which is set
- * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open, a
- * dial is refused when `maxOutboundConnections` outbound ones are. Connections still being set up are not counted.
+ * to their sum): an inbound connection is refused when `maxInboundConnections` inbound connections are open (for
+ * hosts that are not reserved, `maxInboundConnections − reservedInboundConnections`), a dial is refused when
+ * `maxOutboundConnections` outbound ones are. Connections still being set up are not counted there: the same gater
+ * ({@link InboundGate}) bounds them per class of host instead of libp2p's 10 pending for all hosts together, so
+ * silent sockets cannot lock out the `reservedHost`s (the staked set).
  *
  * @throws {InvalidConfigError} a bad port, limit, listen address, link or unresolvable hostname
  */
@@ -164,11 +216,27 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
   // yamux's own limits
   const window = integerOption('maxStreamWindowBytes', init.maxStreamWindowBytes ?? DEFAULT_MAX_STREAM_WINDOW_BYTES, { min: 256 * 1024, max: 2 ** 32 - 1 })
 
+  const reservedIn = integerOption('reservedInboundConnections', init.reservedInboundConnections ?? Math.floor(maxIn / 5), { min: 0, max: maxIn })
+  const gateLimit = (field: string, value: number): number => integerOption(field, value, { min: 1 })
+  const allowLoopback = init.allowLoopback === true
+
   // the gater runs only once the node exists (it is consulted for connections, which need a started node)
   const count = (direction: 'inbound' | 'outbound'): number =>
     node.getConnections().filter(c => c.direction === direction && c.status === 'open').length
+  const gate = new InboundGate({
+    maxInboundConnections: maxIn,
+    reservedInboundConnections: reservedIn,
+    maxPendingInbound: gateLimit('maxPendingInbound', init.maxPendingInbound ?? DEFAULT_MAX_PENDING_INBOUND),
+    maxPendingInboundPerHost: gateLimit('maxPendingInboundPerHost', init.maxPendingInboundPerHost ?? DEFAULT_MAX_PENDING_INBOUND_PER_HOST),
+    maxPendingInboundPerReservedHost: gateLimit('maxPendingInboundPerReservedHost', init.maxPendingInboundPerReservedHost ?? DEFAULT_MAX_PENDING_INBOUND_PER_RESERVED_HOST),
+    pendingInboundTimeoutMs: gateLimit('pendingInboundTimeoutMs', init.pendingInboundTimeoutMs ?? DEFAULT_PENDING_INBOUND_TIMEOUT_MS),
+    inboundConnectionsPerSecondPerHost: gateLimit('inboundConnectionsPerSecondPerHost', init.inboundConnectionsPerSecondPerHost ?? DEFAULT_INBOUND_CONNECTIONS_PER_SECOND_PER_HOST),
+    reservedHost: init.reservedHost ?? (() => false),
+    exemptHost: allowLoopback ? isLoopback : () => false
+  }, () => count('inbound'), (init.logger ?? defaultComponentLogger()).forComponent('pokt:transport:gate'))
   const connectionGater: ConnectionGater = {
-    denyInboundConnection: () => count('inbound') >= maxIn,
+    denyInboundConnection: gate.denyInboundConnection,
+    denyInboundUpgradedConnection: gate.denyInboundUpgradedConnection,
     // called for every address of a new dial; dials that reuse an open connection never reach the gater
     denyDialMultiaddr: () => count('outbound') >= maxOut
   }
@@ -187,7 +255,11 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     connectionMonitor: { enabled: init.connectionMonitor ?? true },
     connectionManager: {
       maxConnections: maxIn + maxOut,
-      allow: init.allowLoopback === true ? LOOPBACK_ALLOW_LIST : []
+      allow: allowLoopback ? LOOPBACK_ALLOW_LIST : [],
+      // the gate applies these per class of host (libp2p's apply to all hosts alike, validators included): libp2p's
+      // own checks run first, so they are set out of the way
+      maxIncomingPendingConnections: UNLIMITED,
+      inboundConnectionThreshold: UNLIMITED
     },
     services: {
       identify: identify({ timeout: DEFAULT_IDENTIFY_TIMEOUT_MS }),
@@ -196,7 +268,24 @@ export async function createNode (init: NodeInit): Promise<Libp2p> {
     }
   })
   cancelAddressDebounceOnStop(node)
+  node.addEventListener('stop', () => { gate.stop() })
+  gates.set(node, gate)
   return node
+}
+
+/** libp2p's pending-connection and rate limits, out of the way of the gate's (compared with `===` by libp2p). */
+const UNLIMITED = 1_000_000_000
+
+const gates = new WeakMap<Libp2p, InboundGate>()
+
+/** The inbound gate of a node made by `createNode` (its pending counts and refusals), for tests and benchmarks. */
+export function inboundGateOf (node: Libp2p): InboundGate | undefined {
+  return gates.get(node)
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback: the hosts `allowLoopback` exempts. */
+function isLoopback (ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.')
 }
 
 /**

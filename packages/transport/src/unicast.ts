@@ -1,5 +1,6 @@
 import { MessageTooLargeError } from '@pokt-p2p/types'
 import { ReadTimeoutError, StreamAbortedError } from './errors.js'
+import type { BudgetHold } from './inbound-budget.js'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 
 /** Limits of `readMessage`. */
@@ -8,6 +9,11 @@ export interface ReadMessageOptions {
   maxBytes: number
   /** Deadline for the whole message, from the call (the reference's absolute read deadline). */
   timeoutMs: number
+  /**
+   * The message's share of the node-wide inbound budget: grown as each chunk arrives, released when the read ends
+   * (either way). A chunk that would pass the budget resets the stream.
+   */
+  hold?: BudgetHold
 }
 
 /**
@@ -18,10 +24,11 @@ export interface ReadMessageOptions {
  *
  * @throws {MessageTooLargeError} more than `maxBytes` arrived (`size` = bytes seen when the stream was reset)
  * @throws {ReadTimeoutError} the message was not complete within `timeoutMs`
+ * @throws {InboundBudgetExceededError} the next chunk would pass the node-wide inbound budget (`options.hold`)
  * @throws {StreamAbortedError} the remote reset the stream or the connection closed first
  */
 export async function readMessage (stream: Stream, options: ReadMessageOptions): Promise<Uint8Array> {
-  const { maxBytes, timeoutMs } = options
+  const { maxBytes, timeoutMs, hold } = options
   return await new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Uint8Array[] = []
     let total = 0
@@ -35,6 +42,8 @@ export async function readMessage (stream: Stream, options: ReadMessageOptions):
       stream.removeEventListener('end', onEnd)
       stream.removeEventListener('remoteCloseWrite', onEnd)
       stream.removeEventListener('close', onClose)
+      // delivered or refused, the message no longer counts as unfinished
+      hold?.release()
       if (err !== undefined) {
         chunks.length = 0
         reject(err)
@@ -61,6 +70,15 @@ export async function readMessage (stream: Stream, options: ReadMessageOptions):
         finish(err) // first: abort() dispatches 'end', which must not complete the read
         stream.abort(err)
         return
+      }
+      if (hold !== undefined) {
+        try {
+          hold.set(total)
+        } catch (err) {
+          finish(err as Error)
+          stream.abort(err as Error)
+          return
+        }
       }
       chunks.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
       checkEnd()

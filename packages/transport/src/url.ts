@@ -99,6 +99,18 @@ function ipComponent (ip: string): string {
 }
 
 /**
+ * Every IP address a service URL's host stands for, in the form libp2p reports remote addresses in (IPv6
+ * compressed; IPv4-mapped IPv6 as IPv4): the literal itself, or every address the name resolves to now.
+ *
+ * @throws the errors of {@link serviceUrlToMultiaddr}
+ */
+export async function serviceUrlHosts (serviceUrl: string, options: Pick<ServiceUrlOptions, 'resolve'> = {}): Promise<string[]> {
+  const { host } = splitServiceUrl(serviceUrl)
+  const ips = isIP(host) !== 0 ? [host] : await (options.resolve ?? systemResolver)(host)
+  return ips.filter(ip => isIP(ip) !== 0).map(ip => multiaddr(ipComponent(ip)).getComponents()[0]!.value!)
+}
+
+/**
  * Converts a scheme-less service URL (`host:port`, `1.2.3.4:port`, `[v6]:port`) to a TCP multiaddr, as the
  * reference's `Libp2pMultiaddrFromServiceURL` (§8.1). Host names are resolved now; when a name has several
  * addresses one is picked uniformly at random. Path, query and userinfo are ignored, as in Go.
