@@ -8,10 +8,13 @@
  * - open handles (`process.getActiveResourcesInfo()`) at the same two points.
  *
  * `node --expose-gc dist-bench/bench/soak.js [--broadcasts 10000] [--rate 25] [--nodes 27] [--payload-bytes 256]
- * [--transport tcp|memory] [--json]`. Ctrl-C stops every node and prints what was measured so far.
+ * [--transport tcp|memory] [--json]`. Ctrl-C stops every node and prints what was measured so far. With
+ * `SOAK_HEAP_SNAPSHOT_DIR` set, a heap snapshot is written there at both measuring points, to see what grew.
  */
 import { setMaxListeners } from 'node:events'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
 import { performance } from 'node:perf_hooks'
 import { anyOf } from '@pokt-p2p/p2p'
 import { bringUp, progressOf } from '../src/commands/localnet/index.js'
@@ -119,6 +122,7 @@ function snapshot (): { heapBytes: number, handles: number } {
   if (gc === undefined) throw new Error('run with node --expose-gc (the heap is compared after a forced GC)')
   gc()
   gc()
+  if (process.env.SOAK_HEAP_SNAPSHOT_DIR !== undefined) writeHeapSnapshot(join(process.env.SOAK_HEAP_SNAPSHOT_DIR, `soak-${Date.now()}.heapsnapshot`))
   return { heapBytes: process.memoryUsage().heapUsed, handles: process.getActiveResourcesInfo().length }
 }
 
@@ -192,6 +196,10 @@ async function main (): Promise<number> {
       await Promise.race([deliveries.until(sent, stop.signal), new Promise(resolve => setTimeout(resolve, 30_000))])
     }
     last = snapshot()
+    if (process.env.SOAK_DEBUG !== undefined) {
+      const gs = net.modules.map(m => (m.node?.services as Record<string, any>)?.pubsub)
+      out.say(`gossipsub mcache msgs: ${gs.map(g => g?.mcache?.msgs?.size).join(',')}; history: ${gs.map(g => g?.mcache?.history?.map((h: unknown[]) => h.length).join('/')).join(' ')}; ticks: ${gs.map(g => g?.heartbeatTicks).join(',')}`)
+    }
   } catch (err) {
     if (!stop.signal.aborted) throw err
     out.say('interrupted: stopping every node')

@@ -4,7 +4,7 @@ import {
   MemoryMetrics, RainTreeControl, createPeer, encodeRainTreeControl, encodeRainTreeMessage, type InboundMessageHandler, type MessageTransport, type Peer,
   type RemoteSender
 } from '@pokt-p2p/types'
-import { InProcessNetwork } from '@pokt-p2p/testing'
+import { InProcessNetwork, fuzzRuns } from '@pokt-p2p/testing'
 import { rainTree } from '../src/index.js'
 import { envelope, figures, sortedIdentities } from './helpers.js'
 
@@ -65,7 +65,7 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
           n++
           expect(accounted(metrics)).toBe(n)
         }
-      ), { numRuns: 2500 })
+      ), { numRuns: fuzzRuns(2500) })
       expect(figures(metrics).dropped.decode + figures(metrics).dropped.envelope).toBeGreaterThan(0)
     })
 
@@ -137,7 +137,7 @@ describe('fuzz: malformed inbound bytes never crash the router', () => {
         await streamHandler!(frame, s === 27 ? stranger : senders[s]!, 'pokt/raintree/v2.0.0')
         inputs++
       }
-    ), { numRuns: 3000 })
+    ), { numRuns: fuzzRuns(3000) })
     await r.stop()
     expect(sends).toBeLessThanOrEqual(2 * inputs)
   })

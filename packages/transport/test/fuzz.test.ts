@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { MessageTooLargeError } from '@pokt-p2p/types'
 import { RAINTREE_PROTOCOL_ID, ReadTimeoutError, StreamAbortedError, memoryMultiaddr, peerIdOf } from '../src/index.js'
-import { waitFor } from '@pokt-p2p/testing'
+import { fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import { chunk, figures, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
 
 const CAP = 4096
@@ -109,7 +109,7 @@ it('random payloads, sizes and chunking, ending by close, reset or stall: delive
         expected.rejectedTimeout++
       }
       stream.abort(new Error('done'))
-    }), { numRuns: 120 })
+    }), { numRuns: fuzzRuns(120) })
   const after = stats()
   const delta = (k: keyof typeof expected): number => after.reduce((n, s, i) => n + s[k] - before[i]![k], 0)
   expect({
@@ -129,5 +129,5 @@ it('random payloads through sendTo: at most the cap arrives intact, over it Mess
     expect(b.outcomes).toEqual([])
     await a.transport.sendTo(b.node.peer, RAINTREE_PROTOCOL_ID, payload)
     expect(await nextOutcome(b)).toEqual({ kind: 'message', bytes: payload, from: a.identity.address })
-  }), { numRuns: 100 })
+  }), { numRuns: fuzzRuns(100) })
 })
