@@ -94,3 +94,5 @@ export { resolveBackgroundInit, DEFAULT_DHT_PROTOCOL, type BackgroundInit, type 
 export { gossipsubMetricsRegister } from './gossipsub-metrics.js'
 export type { MessageOutcome } from './metrics.js'
 export { BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+export { DhtReplyMalformedError, DhtReplyTooLargeError, DhtReplyTooManyPeersError } from './errors.js'
+export { limitDhtReplies, scanDhtReply, type DhtReplyLimits, type DhtReplyRefusal, type DhtReplyScan } from './peers/dht-limits.js'

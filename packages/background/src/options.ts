@@ -96,6 +96,20 @@ export interface BackgroundInit {
    * @default 30000
    */
   discoveryIntervalMs?: number
+  /**
+   * Bytes one kad-dht reply may carry. A longer reply is refused (its stream aborted, none of its peers used) before
+   * kad-dht decodes it. An honest FIND_NODE reply names at most K = 20 peers, a few KB; one reply of 10,000 made-up
+   * peers (≈ 500 KB) used to stall the node for 30–57 s in kad-dht's routing-table queue. `Infinity` disables it.
+   * @default 65536 (64 KiB: 20 peers with a dozen addresses each fit several times over)
+   */
+  dhtMaxReplyBytes?: number
+  /**
+   * Peers (closer plus provider peers) one kad-dht reply may name; a reply naming more is refused whole. kad-dht
+   * answers with at most its bucket size K = 20 (go-libp2p-kad-dht too), so only a hostile node exceeds it.
+   * `Infinity` disables it.
+   * @default 40 (twice K: room for a peer with a larger bucket size)
+   */
+  dhtMaxReplyPeers?: number
 }
 
 /** {@link BackgroundInit} with every default filled in and every value validated (see {@link resolveBackgroundInit}). */
@@ -128,6 +142,15 @@ export interface ResolvedBackgroundInit {
   minConnections: number
   /** {@inheritDoc BackgroundInit.discoveryIntervalMs} */
   discoveryIntervalMs: number
+  /** {@inheritDoc BackgroundInit.dhtMaxReplyBytes} */
+  dhtMaxReplyBytes: number
+  /** {@inheritDoc BackgroundInit.dhtMaxReplyPeers} */
+  dhtMaxReplyPeers: number
+}
+
+/** An integer option that may also be `Infinity` (no limit). */
+function limitOption (name: string, value: number, min: number): number {
+  return value === Infinity ? Infinity : integerOption(name, value, { min })
 }
 
 /**
@@ -155,6 +178,8 @@ export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackg
     bootstrapBackoffMaxMs: integerOption('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, { min: 0 }),
     dialTimeoutMs: integerOption('dialTimeoutMs', init.dialTimeoutMs ?? 5000, { min: 1 }),
     minConnections: integerOption('minConnections', init.minConnections ?? 8, { min: 0 }),
-    discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 })
+    discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 }),
+    dhtMaxReplyBytes: limitOption('dhtMaxReplyBytes', init.dhtMaxReplyBytes ?? 64 * 1024, 1),
+    dhtMaxReplyPeers: limitOption('dhtMaxReplyPeers', init.dhtMaxReplyPeers ?? 40, 1)
   }
 }

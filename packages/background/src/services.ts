@@ -7,6 +7,7 @@ import {
 import { BACKGROUND_TOPIC } from '@pokt-p2p/transport'
 import { gossipsubMetricsRegister } from './gossipsub-metrics.js'
 import { resolveBackgroundInit, type BackgroundInit } from './options.js'
+import { limitDhtReplies, type DhtReplyRefusal } from './peers/dht-limits.js'
 import { isPeerId, type Metrics } from '@libp2p/interface'
 
 /** Name of the gossipsub service on the libp2p node (`node.services.pubsub`). */
@@ -165,6 +166,15 @@ export function connectedOrPing (components: Pick<KadDHTComponents, 'connectionM
   }
 }
 
+/** The `reason` label of `pokt_background_dht_replies_refused_total`. */
+function refusalReason (err: DhtReplyRefusal): 'too_large' | 'too_many_peers' | 'malformed' {
+  switch (err.name) {
+    case 'DhtReplyTooLargeError': return 'too_large'
+    case 'DhtReplyTooManyPeersError': return 'too_many_peers'
+    default: return 'malformed'
+  }
+}
+
 /** What {@link backgroundServices} records in besides the node: where gossipsub's metrics go. */
 export interface BackgroundServicesComponents {
   /**
@@ -185,14 +195,30 @@ export interface BackgroundServicesComponents {
  * @throws {InvalidConfigError} an invalid option
  */
 export function backgroundServices (init: BackgroundInit = {}, components: BackgroundServicesComponents = {}): BackgroundServiceFactories {
+  const cfg = resolveBackgroundInit(init)
   const options = backgroundGossipsubOptions(init)
   const dht = backgroundDHTOptions(init)
+  const limits = { maxBytes: cfg.dhtMaxReplyBytes, maxPeers: cfg.dhtMaxReplyPeers }
   return {
     [PUBSUB_SERVICE]: (node: GossipSubComponents & { metrics?: Metrics }) => {
       const metrics = components.metrics ?? node.metrics
       return gossipsub({ ...options, ...(metrics === undefined ? {} : backgroundGossipsubMetricsOptions(metrics)) })(node)
     },
-    // libp2p's components are a proxy that resolves services by name: inherit from it, with kad-dht's own `ping`
-    [DHT_SERVICE]: (node: KadDHTComponents) => kadDHT(dht)(Object.create(node, { ping: { value: connectedOrPing(node) } }))
+    // libp2p's components are a proxy that resolves services by name: inherit from it, with kad-dht's own `ping`,
+    // and a connection manager that refuses oversized replies before kad-dht reads them
+    [DHT_SERVICE]: (node: KadDHTComponents & { metrics?: Metrics }) => {
+      const log = node.logger.forComponent('pokt:background:dht')
+      const refused = (components.metrics ?? node.metrics)?.registerCounterGroup('pokt_background_dht_replies_refused_total', {
+        label: 'reason', help: 'kad-dht replies refused before decoding, by reason'
+      })
+      const onRefused = (err: DhtReplyRefusal): void => {
+        refused?.increment({ [refusalReason(err)]: true })
+        log('%s', err.message)
+      }
+      return kadDHT(dht)(Object.create(node, {
+        ping: { value: connectedOrPing(node) },
+        connectionManager: { value: limitDhtReplies(node.connectionManager, cfg.dhtProtocol, limits, onRefused) }
+      }))
+    }
   } as BackgroundServiceFactories
 }

@@ -32,6 +32,12 @@ export interface ConnectorComponents {
   events: TypedEvents<BackgroundEvents>
 }
 
+/**
+ * DHT-named peers remembered until a dial verifies them. A lookup meets a few dozen peers; one reply names at most
+ * `dhtMaxReplyPeers`. Beyond this the oldest is forgotten, so a flood of names costs bounded memory.
+ */
+const MAX_DHT_CANDIDATES = 1024
+
 /** Upper bound of one DHT lookup (and of one maintenance run, which is mostly a lookup). */
 const LOOKUP_DEADLINE_MS = 60_000
 
@@ -77,6 +83,12 @@ export class Connector {
   #maintenance: RepeatingTask | undefined
   readonly #tasks = new Set<Promise<void>>()
   readonly #dialing = new Set<Address>()
+  /**
+   * Peers the DHT named that are not verified yet: they enter the peerstore (as `dht` discoveries) only once a dial
+   * to them succeeded and identify showed a pocket protocol. Bounded: past {@link MAX_DHT_CANDIDATES} the oldest is
+   * forgotten (it can be named again).
+   */
+  readonly #dhtCandidates = new Set<Address>()
 
   /**
    * @param components - what it works with (shared with the router)
@@ -160,8 +172,21 @@ export class Connector {
   readonly #onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const peer = peerFromLibp2p(evt.detail.id, evt.detail.multiaddrs)
     if (peer === undefined) return
-    this.admit(peer, 'dht')
-    this.#maybeDial(peer, evt.detail.id)
+    this.#candidate(peer, evt.detail.id)
+  }
+
+  /**
+   * A peer the DHT named: anyone can name any peer id with any address, so it is only remembered and (below
+   * `minConnections`) dialled; identify on that connection admits it.
+   */
+  #candidate (peer: Peer, id: PeerId): void {
+    if (peer.address === this.#c.selfAddress || this.#c.peerstore.has(peer.address)) return
+    this.#dhtCandidates.delete(peer.address)
+    this.#dhtCandidates.add(peer.address)
+    if (this.#dhtCandidates.size > MAX_DHT_CANDIDATES) {
+      this.#dhtCandidates.delete(this.#dhtCandidates.values().next().value as Address)
+    }
+    this.#maybeDial(peer, id)
   }
 
   readonly #onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
@@ -169,7 +194,9 @@ export class Connector {
     // only pocket participants: peers speaking the background unicast protocol or our DHT
     if (!protocols.includes(BACKGROUND_PROTOCOL_ID) && !protocols.includes(this.#cfg.dhtProtocol)) return
     const peer = peerFromLibp2p(peerId, listenAddrs)
-    if (peer !== undefined) this.admit(peer, 'connection')
+    if (peer === undefined) return
+    const fromDht = this.#dhtCandidates.delete(peer.address)
+    this.admit(peer, fromDht ? 'dht' : 'connection')
   }
 
   // ---- dialling -------------------------------------------------------------------------------------------------
@@ -316,10 +343,10 @@ export class Connector {
         const { id, multiaddrs } = event.peer
         const peer = peerFromLibp2p(id, multiaddrs.length > 0 ? multiaddrs : await this.#knownAddresses(id))
         if (peer === undefined) continue
-        if (this.admit(peer, 'dht')) found++
-        this.#maybeDial(peer, id)
+        if (!this.#c.peerstore.has(peer.address)) found++
+        this.#candidate(peer, id)
       }
-      log.trace('DHT lookup done: %d new peers', found)
+      log.trace('DHT lookup done: %d peers not in the peerstore', found)
     } catch (err) {
       if (!(signal.reason instanceof NotStartedError)) log('DHT lookup failed: %s', asError(err).message)
       throw err
