@@ -15,6 +15,7 @@ const sleep = async (ms: number): Promise<void> => { await new Promise(resolve =
 
 /** Waits until 20 ticks of 100 ms in a row were each late by under 50 ms (or `capMs` passed); returns when calm began. */
 async function calm (capMs: number): Promise<number> {
+  const t0 = performance.now()
   let onTime = 0
   let calmSince = t0
   while (onTime < 20 && performance.now() - t0 < capMs) {
