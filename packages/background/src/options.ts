@@ -110,6 +110,15 @@ export interface BackgroundInit {
    * @default 40 (twice K: room for a peer with a larger bucket size)
    */
   dhtMaxReplyPeers?: number
+  /**
+   * Discovered peers the background peerstore keeps (the initial peers and those given to `addPeer` are pinned and
+   * not counted). Past it the least recently seen discovered peer is evicted (a valid message from a peer counts as
+   * seeing it). Peers are admitted only after a valid pocket message from them (unicast or gossip) or a verified
+   * discovery (a connection this node dialled whose identify lists a pocket protocol), so the cap bounds what
+   * sybils that do speak the protocol can pin; before, every connection added a permanent entry.
+   * @default 4096 (room for several thousand unstaked participants; ≈ 4 KB of heap each, measured, so ≈ 16 MB at most)
+   */
+  maxDiscoveredPeers?: number
 }
 
 /** {@link BackgroundInit} with every default filled in and every value validated (see {@link resolveBackgroundInit}). */
@@ -146,6 +155,8 @@ export interface ResolvedBackgroundInit {
   dhtMaxReplyBytes: number
   /** {@inheritDoc BackgroundInit.dhtMaxReplyPeers} */
   dhtMaxReplyPeers: number
+  /** {@inheritDoc BackgroundInit.maxDiscoveredPeers} */
+  maxDiscoveredPeers: number
 }
 
 /** An integer option that may also be `Infinity` (no limit). */
@@ -180,6 +191,7 @@ export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackg
     minConnections: integerOption('minConnections', init.minConnections ?? 8, { min: 0 }),
     discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 }),
     dhtMaxReplyBytes: limitOption('dhtMaxReplyBytes', init.dhtMaxReplyBytes ?? 64 * 1024, 1),
-    dhtMaxReplyPeers: limitOption('dhtMaxReplyPeers', init.dhtMaxReplyPeers ?? 40, 1)
+    dhtMaxReplyPeers: limitOption('dhtMaxReplyPeers', init.dhtMaxReplyPeers ?? 40, 1),
+    maxDiscoveredPeers: limitOption('maxDiscoveredPeers', init.maxDiscoveredPeers ?? 4096, 1)
   }
 }

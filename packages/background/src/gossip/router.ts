@@ -1,9 +1,9 @@
 import { TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import delay from 'delay'
-import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_TOPIC, peerIdOf } from '@pokt-p2p/transport'
 import {
   InvalidConfigError, Lifecycle, MessageTooLargeError, NotStartedError, Peerstore, TypedEvents, UnknownPeerError,
-  checkEnvelope, createPeer, defaultComponentLogger, encodeBackgroundMessage,
+  checkEnvelope, defaultComponentLogger, encodeBackgroundMessage,
   type AbortOptions, type Address, type ComponentLogger, type DropReason, type Logger, type MessageTransport, type Metrics,
   type Peer, type ReadonlyPeerstore, type RemoteSender, type Router
 } from '@pokt-p2p/types'
@@ -197,6 +197,8 @@ export class BackgroundRouter implements Router {
   }
 
   async addPeer (peer: Peer): Promise<void> {
+    // the owner's peers (the staked set, configured ones) are pinned: never evicted for discovered ones
+    this.#connector.pin(peer.address)
     if (this.#peerstore.has(peer.address)) return
     this.#peerstore.addPeer(peer)
     this.#metrics.peerstoreSize?.update(this.#peerstore.size)
@@ -205,6 +207,7 @@ export class BackgroundRouter implements Router {
 
   async removePeer (address: Address): Promise<void> {
     // connections stay: RainTree may use them
+    this.#connector.forget(address)
     if (this.#peerstore.removePeer(address)) this.#metrics.peerstoreSize?.update(this.#peerstore.size)
   }
 
@@ -302,21 +305,22 @@ export class BackgroundRouter implements Router {
       this.#drop('gossip', check.reason, check.error, from)
       return
     }
+    // a peer that forwarded a valid message is a participant (own broadcasts come back from self: not admitted)
+    this.#connector.admitSender(propagationSource, 'gossip')
     this.#metrics.messages?.increment({ delivered: true })
     this.#log.trace('gossip message %d from %s', check.nonce, from)
     this.events.dispatch('message', { data: check.data, nonce: check.nonce, content: check.content, router: this.name, ...(from === undefined ? {} : { from }) })
   }
 
   readonly #onUnicast = (bytes: Uint8Array, from: RemoteSender): void => {
-    if (!this.#peerstore.has(from.address)) {
-      // the reference's unicast PeerHandler = AddPeer: the sender's key is authenticated by the connection
-      this.#connector.admit(createPeer(from.publicKey, ''), 'unicast')
-    }
     const check = checkBackgroundMessage(bytes) // the transport enforced the size cap while reading
     if (!check.ok) {
       this.#drop('unicast', check.reason, check.error, from.address)
       return
     }
+    // the reference's unicast PeerHandler = AddPeer, but only for a valid message: the sender's key is
+    // authenticated by the connection
+    this.#connector.admitSender(peerIdOf(from), 'unicast')
     this.#metrics.messages?.increment({ unicast_received: true })
     this.#log.trace('unicast message %d from %s', check.nonce, from.address)
     this.events.dispatch('message', { data: check.data, nonce: check.nonce, content: check.content, router: this.name, from: from.address })
