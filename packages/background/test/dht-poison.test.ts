@@ -10,8 +10,9 @@ import fc from 'fast-check'
 import { waitFor } from '@pokt-p2p/testing'
 import { DEFAULT_DHT_PROTOCOL, type BackgroundRouter } from '../src/index.js'
 import { DhtReplyMalformedError } from '../src/errors.js'
-import { scanDhtReply } from '../src/peers/dht-limits.js'
+import { limitDhtReply, scanDhtReply, type DhtReplyRefusal } from '../src/peers/dht-limits.js'
 import { bytesField, concat, findNodeReply, hostileDht, varint, varintField, type HostileDht } from './dht-wire.js'
+import type { Stream } from '@libp2p/interface'
 import { makeRouter, startNode, stopNode, type TestNode } from './helpers.js'
 
 const cleanup: Array<() => Promise<void>> = []
@@ -106,5 +107,49 @@ describe('scanDhtReply', () => {
         expect(err).toBeInstanceOf(DhtReplyMalformedError)
       }
     }), { numRuns: 5000 })
+  })
+})
+
+describe('limitDhtReply', () => {
+  /**
+   * The stream side of a reply: only its 'message' events and abort matter here, so a bare EventTarget stands in for
+   * the stream (the whole path runs against real nodes above); a second listener plays kad-dht's reader.
+   */
+  function feed (chunks: Uint8Array[], limits: { maxBytes: number, maxPeers: number }): { refusal?: DhtReplyRefusal, aborted: boolean, read: number } {
+    const stream = new EventTarget() as EventTarget & { abort: (err: Error) => void }
+    const out: { refusal?: DhtReplyRefusal, aborted: boolean, read: number } = { aborted: false, read: 0 }
+    stream.abort = () => { out.aborted = true }
+    limitDhtReply(stream as unknown as Stream, limits, err => { out.refusal = err })
+    stream.addEventListener('message', evt => { out.read += (evt as Event & { data: Uint8Array }).data.length })
+    for (const data of chunks) stream.dispatchEvent(Object.assign(new Event('message'), { data }))
+    return out
+  }
+
+  /** `bytes` cut at the given points */
+  function cut (bytes: Uint8Array, points: number[]): Uint8Array[] {
+    const bounds = [0, ...points.map(p => p % (bytes.length + 1)), bytes.length].sort((a, b) => a - b)
+    return bounds.slice(1).map((to, i) => bytes.subarray(bounds[i], to)).filter(c => c.length > 0)
+  }
+
+  it('refuses a reply naming more than maxPeers peers however it is chunked, and passes every byte of one that does not', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.nat(), { maxLength: 8 }), (peers, maxPeers, points) => {
+      const body = findNodeReply(peers)
+      const framed = concat([Uint8Array.from(varint(body.length)), body])
+      const chunks = cut(framed, points)
+      expect(chunks.reduce((s, c) => s + c.length, 0)).toBe(framed.length)
+      const r = feed(chunks, { maxBytes: Infinity, maxPeers })
+      expect(r.refusal?.name).toBe(peers > maxPeers ? 'DhtReplyTooManyPeersError' : undefined)
+      if (peers <= maxPeers) expect(r.read).toBe(framed.length)
+      else expect(r.read).toBeLessThan(framed.length) // kad-dht never had the whole reply
+    }), { numRuns: 300 })
+  })
+
+  it('never throws on arbitrary chunks, and past maxBytes always refuses', () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 20 }), fc.integer({ min: 1, max: 400 }), (chunks, maxBytes) => {
+      const r = feed(chunks, { maxBytes, maxPeers: 5 })
+      const total = chunks.reduce((s, c) => s + c.length, 0)
+      if (total > maxBytes) expect(r.refusal).toBeDefined()
+      if (r.refusal === undefined) expect(r.read).toBe(total)
+    }), { numRuns: 2000 })
   })
 })

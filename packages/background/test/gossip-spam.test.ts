@@ -156,6 +156,12 @@ describe('message ids', () => {
     }), { numRuns: 300 })
   })
 
+  it('never throw on arbitrary bytes (gossipsub computes them for every message it receives)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), bytes => {
+      expect(contentMessageId(bytes)).toHaveLength(32)
+    }), { numRuns: 5000 })
+  })
+
   it("'reference' keeps gossipsub's from ‖ seqno ids; anything else is refused", () => {
     expect(backgroundGossipsubOptions({ messageIdFunction: 'reference' }).msgIdFn).toBeUndefined()
     expect(backgroundGossipsubOptions({}).msgIdFn).toBeDefined()

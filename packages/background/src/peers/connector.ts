@@ -184,14 +184,13 @@ export class Connector {
   /**
    * {@link admit} for the sender of a valid message, whose key the connection authenticated: admitted at once
    * without a service URL, which is then taken from its listen addresses in libp2p's peer store (identify put them
-   * there) when it has any.
+   * there) when it has any; when identify comes later, `#onIdentify` fills it in.
    */
   admitSender (id: PeerId, source: DiscoverySource): void {
     const peer = peerFromLibp2p(id)
     if (peer === undefined) return
-    const known = this.#c.peerstore.getPeer(peer.address)
-    this.admit(peer, source)
-    if (known !== undefined && known.serviceUrl !== '') return
+    // a new peer only: one peer-store read per admission, not per message (identify fills in a later address)
+    if (!this.admit(peer, source)) return
     void this.#track(this.#knownAddresses(id).then(addrs => {
       const located = peerFromLibp2p(id, addrs)
       // only fill in a peer still there (not evicted or removed meanwhile)
