@@ -73,13 +73,84 @@ export function unsubscribeBackoffMs (heartbeatIntervalMs: number): number {
  */
 export function contentMessageId (data: Uint8Array | undefined): Uint8Array {
   const bytes = data ?? new Uint8Array()
+  // gossipsub computes the id of every copy it receives: the common case, bytes already canonical, costs a walk
+  // over a few field headers instead of a decode and an encode (0.16 ms a 200-byte message, 15× the hash)
+  if (isCanonicalBackgroundMessage(bytes)) return createHash('sha256').update(bytes).digest()
+  // a message that does not decode keeps its raw hash; the validator rejects it
+  return createHash('sha256').update(canonicalBackgroundMessage(bytes) ?? bytes).digest()
+}
+
+/**
+ * The canonical encoding of what a background message says, decoded and encoded again: unknown, repeated or
+ * reordered protobuf fields (at any of the three layers) all give the same bytes. `undefined` when it is not a
+ * valid background message.
+ */
+export function canonicalBackgroundMessage (bytes: Uint8Array): Uint8Array | undefined {
   const check = checkBackgroundMessage(bytes)
-  // the canonical encoding of what the message says: unknown, repeated or reordered protobuf fields (at any of the
-  // three layers) all give the same bytes. A message that does not decode keeps its raw hash; the validator rejects it
-  const canonical = check.ok
+  return check.ok
     ? encodeBackgroundMessage(encodePocketEnvelope(createAny(check.content.typeUrl, check.content.value), check.nonce))
-    : bytes
-  return createHash('sha256').update(canonical).digest()
+    : undefined
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A varint at `at` written in the fewest bytes (as every protobuf encoder writes it) and within 64 bits: its value
+ * (exact below 2^53, enough for lengths; nonces need only be non-zero) and the offset after it; `undefined` when
+ * absent, cut short, padded or too large.
+ */
+function minimalVarint (bytes: Uint8Array, at: number): [number, number] | undefined {
+  let value = 0
+  let scale = 1
+  for (let i = at; i < bytes.length && i - at < 10; i++) {
+    const b = bytes[i] as number
+    value += (b & 0x7f) * scale
+    scale *= 128
+    // a 10th byte above 1 overflows 64 bits: decoders wrap it, so the bytes are not what they decode to
+    if ((b & 0x80) === 0) return (b === 0 && i > at) || (i - at === 9 && b > 1) ? undefined : [value, i + 1]
+  }
+  return undefined
+}
+
+/** A length-delimited field `tag` at `at` with a non-empty, in-bounds value ending by `end`: [start, end of value]. */
+function nonEmptyField (bytes: Uint8Array, at: number, tag: number, end: number): [number, number] | undefined {
+  if (bytes[at] !== tag) return undefined
+  const len = minimalVarint(bytes, at + 1)
+  if (len === undefined || len[0] === 0 || len[1] + len[0] > end) return undefined
+  return [len[1], len[1] + len[0]]
+}
+
+/**
+ * Whether `bytes` are exactly what this package's encoder writes for the message they decode to:
+ * `BackgroundMessage{1: data}` around `PocketEnvelope{1: Any, 2: nonce ≠ 0}` around `Any{1: typeUrl, 2: value}`,
+ * each field once, in order, non-empty, with minimal varints and a valid UTF-8 type URL, and nothing else. Then
+ * re-encoding would give the same bytes, so their hash is the canonical id. Anything else (including valid
+ * messages this walk does not recognise) takes the decode-and-encode path, which is always right.
+ */
+export function isCanonicalBackgroundMessage (bytes: Uint8Array): boolean {
+  const data = nonEmptyField(bytes, 0, 0x0a, bytes.length)
+  if (data === undefined || data[1] !== bytes.length) return false
+  const [envStart, envEnd] = data
+  const any = nonEmptyField(bytes, envStart, 0x0a, envEnd)
+  if (any === undefined || bytes[any[1]] !== 0x10) return false
+  const nonce = minimalVarint(bytes, any[1] + 1)
+  if (nonce === undefined || nonce[0] === 0 || nonce[1] !== envEnd) return false
+  let at = any[0]
+  const typeUrl = nonEmptyField(bytes, at, 0x0a, any[1])
+  if (typeUrl !== undefined) {
+    try {
+      strictUtf8.decode(bytes.subarray(typeUrl[0], typeUrl[1]))
+    } catch {
+      return false
+    }
+    at = typeUrl[1]
+  }
+  if (at < any[1]) {
+    const value = nonEmptyField(bytes, at, 0x12, any[1])
+    if (value === undefined) return false
+    at = value[1]
+  }
+  return at === any[1]
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   background, backgroundGossipsubOptions, backgroundServices, BACKGROUND_TOPIC, contentMessageId, type BackgroundRouter
 } from '../src/index.js'
 import { DecayingPenalties, TokenBuckets } from '../src/gossip/rate-limit.js'
+import { canonicalBackgroundMessage, isCanonicalBackgroundMessage } from '../src/services.js'
 import { bytesField, concat, varintField } from './dht-wire.js'
 import { envelope, makeRouter, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -154,6 +155,24 @@ describe('message ids', () => {
       const same = a.typeUrl === b.typeUrl && a.nonce === b.nonce && Buffer.compare(a.value, b.value) === 0
       expect(Buffer.from(contentMessageId(other)).toString('hex') === ids[0]).toBe(same)
     }), { numRuns: 300 })
+  })
+
+  it('take the fast path (the bytes as they are) only for bytes that re-encode to themselves', () => {
+    // regression: a 10-byte nonce varint past 64 bits, which decoders wrap
+    const overflow = Uint8Array.from([10, 26, 10, 13, 10, 7, 32, 32, 32, 32, 32, 32, 32, 18, 2, 0, 0, 16, 128, 128, 128, 128, 128, 128, 128, 128, 128, 3])
+    expect(isCanonicalBackgroundMessage(overflow)).toBe(false)
+    const canonical = content.map(c => encodeBackgroundMessage(encodePocketEnvelope(createAny(c.typeUrl, c.value), c.nonce)))
+    const mutated = fc.tuple(canonical, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { maxLength: 3 })).map(([bytes, flips]) => {
+      const out = Uint8Array.from(bytes)
+      for (const [at, v] of flips) out[at % out.length] = v
+      return out
+    })
+    fc.assert(fc.property(fc.oneof(canonical, mutated, fc.uint8Array({ maxLength: 80 })), bytes => {
+      // (an invalid message keeps its raw hash on both paths)
+      if (isCanonicalBackgroundMessage(bytes)) expect(Buffer.compare(canonicalBackgroundMessage(bytes) ?? bytes, bytes)).toBe(0)
+    }), { numRuns: 5000 })
+    // and every canonical encoding with a type URL and a value does take it
+    fc.assert(fc.property(canonical, bytes => { expect(isCanonicalBackgroundMessage(bytes)).toBe(true) }))
   })
 
   it('never throw on arbitrary bytes (gossipsub computes them for every message it receives)', () => {
