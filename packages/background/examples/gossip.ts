@@ -29,7 +29,7 @@ const routers = participants.map(({ seed, node, transport, metrics }) => {
   router.events.on('bootstrap:failed', ({ failed }) => { console.warn(failed) }) // [{ target, attempts, error }]
   router.events.on('drop', ({ reason, via, from }) => { console.warn(`dropped a ${via} message from ${from}: ${reason}`) })
   // also: 'bootstrap:started' / 'bootstrap:succeeded', 'peer:discovered' ({ peer, source: 'dht' | 'connection' |
-  // 'unicast' }) and 'gossip:peers' ({ topicPeers, meshPeers }, on every change)
+  // 'unicast' | 'gossip' }) and 'gossip:peers' ({ topicPeers, meshPeers }, on every change)
   return router
 })
 await Promise.all(routers.map(async router => { await router.start() }))  // subscribes and dials every initial peer

@@ -48,7 +48,7 @@
  *   router.events.on('bootstrap:failed', ({ failed }) => { console.warn(failed) }) // [{ target, attempts, error }]
  *   router.events.on('drop', ({ reason, via, from }) => { console.warn(`dropped a ${via} message from ${from}: ${reason}`) })
  *   // also: 'bootstrap:started' / 'bootstrap:succeeded', 'peer:discovered' ({ peer, source: 'dht' | 'connection' |
- *   // 'unicast' }) and 'gossip:peers' ({ topicPeers, meshPeers }, on every change)
+ *   // 'unicast' | 'gossip' }) and 'gossip:peers' ({ topicPeers, meshPeers }, on every change)
  *   return router
  * })
  * await Promise.all(routers.map(async router => { await router.start() }))  // subscribes and dials every initial peer
@@ -87,10 +87,13 @@ export { checkBackgroundMessage, type BackgroundMessageCheck } from './gossip/va
 export { peerFromLibp2p, type DiscoverySource, type Multiaddr } from './peers/peer-info.js'
 export {
   backgroundServices, backgroundGossipsubOptions, backgroundGossipsubMetricsOptions, backgroundDHTOptions,
-  contentMessageId, unsubscribeBackoffMs, PUBSUB_SERVICE, DHT_SERVICE, GOSSIPSUB_FRAME_OVERHEAD_BYTES, GOSSIPSUB_MAX_RPC_BYTES, GOSSIPSUB_MAX_MESSAGE_BYTES,
+  contentMessageId, setAppSpecificScore, BACKGROUND_TOPIC_SCORE_PARAMS, unsubscribeBackoffMs, PUBSUB_SERVICE, DHT_SERVICE, GOSSIPSUB_FRAME_OVERHEAD_BYTES, GOSSIPSUB_MAX_RPC_BYTES, GOSSIPSUB_MAX_MESSAGE_BYTES,
   type BackgroundServices, type BackgroundServiceFactories, type BackgroundServicesComponents
 } from './services.js'
 export { resolveBackgroundInit, DEFAULT_DHT_PROTOCOL, type BackgroundInit, type ResolvedBackgroundInit } from './options.js'
 export { gossipsubMetricsRegister } from './gossipsub-metrics.js'
 export type { MessageOutcome } from './metrics.js'
 export { BACKGROUND_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+export { DhtReplyMalformedError, DhtReplyTooLargeError, DhtReplyTooManyPeersError } from './errors.js'
+export { limitDhtReplies, scanDhtReply, type DhtReplyLimits, type DhtReplyRefusal, type DhtReplyScan } from './peers/dht-limits.js'
+export { TokenBuckets, DecayingPenalties } from './gossip/rate-limit.js'

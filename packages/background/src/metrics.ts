@@ -29,6 +29,10 @@ export interface BackgroundMetrics {
   dhtLookups?: Counter
   /** `pokt_background_peerstore_size`: peers in the background peerstore */
   peerstoreSize?: Metric
+  /** `pokt_background_peers_evicted_total`: discovered peers evicted at `maxDiscoveredPeers` */
+  evicted?: Counter
+  /** `pokt_background_rate_limited_total`: gossip messages ignored, over their unstaked originator's publish rate */
+  rateLimited?: Counter
 }
 
 /** Registers the background router's metrics on `metrics` (re-registering a name continues the same series). */
@@ -48,6 +52,12 @@ export function backgroundMetrics (metrics: Metrics | undefined): BackgroundMetr
       help: 'failed bootstrap dial attempts'
     }),
     dhtLookups: metrics.registerCounter('pokt_background_dht_lookups_total', { help: 'DHT lookups run' }),
-    peerstoreSize: metrics.registerMetric('pokt_background_peerstore_size', { help: 'peers in the background peerstore' })
+    peerstoreSize: metrics.registerMetric('pokt_background_peerstore_size', { help: 'peers in the background peerstore' }),
+    evicted: metrics.registerCounter('pokt_background_peers_evicted_total', {
+      help: 'discovered peers evicted from the background peerstore at maxDiscoveredPeers'
+    }),
+    rateLimited: metrics.registerCounter('pokt_background_rate_limited_total', {
+      help: 'gossip messages ignored: over their unstaked originator\'s publish rate'
+    })
   }
 }

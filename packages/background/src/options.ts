@@ -96,6 +96,57 @@ export interface BackgroundInit {
    * @default 30000
    */
   discoveryIntervalMs?: number
+  /**
+   * Bytes one kad-dht reply may carry. A longer reply is refused (its stream aborted, none of its peers used) before
+   * kad-dht decodes it. An honest FIND_NODE reply names at most K = 20 peers, a few KB; one reply of 10,000 made-up
+   * peers (≈ 500 KB) used to stall the node for 30–57 s in kad-dht's routing-table queue. `Infinity` disables it.
+   * @default 65536 (64 KiB: 20 peers with a dozen addresses each fit several times over)
+   */
+  dhtMaxReplyBytes?: number
+  /**
+   * Peers (closer plus provider peers) one kad-dht reply may name; a reply naming more is refused whole. kad-dht
+   * answers with at most its bucket size K = 20 (go-libp2p-kad-dht too), so only a hostile node exceeds it.
+   * `Infinity` disables it.
+   * @default 40 (twice K: room for a peer with a larger bucket size)
+   */
+  dhtMaxReplyPeers?: number
+  /**
+   * Discovered peers the background peerstore keeps (the initial peers and those given to `addPeer` are pinned and
+   * not counted). Past it the least recently seen discovered peer is evicted (a valid message from a peer counts as
+   * seeing it). Peers are admitted only after a valid pocket message from them (unicast or gossip) or a verified
+   * discovery (a connection this node dialled whose identify lists a pocket protocol), so the cap bounds what
+   * sybils that do speak the protocol can pin; before, every connection added a permanent entry.
+   * @default 4096 (room for several thousand unstaked participants; ≈ 4 KB of heap each, measured, so ≈ 16 MB at most)
+   */
+  maxDiscoveredPeers?: number
+  /**
+   * How gossip message ids are computed: a network-wide setting, since peers with different id functions still
+   * exchange mesh messages but their IHAVE/IWANT gossip never matches (each asks for ids the other does not have).
+   *
+   * - `'content'`: sha256 of the message re-encoded canonically (the envelope's nonce, type URL and value in a fresh
+   *   `BackgroundMessage`), so equal envelopes are one message whoever publishes them and however they are wrapped:
+   *   extra or repeated protobuf fields no longer make new ids (one envelope re-wrapped 128 ways made 128 ids, each
+   *   flooding the network). For a canonically encoded message it equals the earlier id (sha256 of the data), so
+   *   nodes of this package before and after interoperate.
+   * - `'reference'`: gossipsub's default `from ‖ seqno`, what the reference (Go) nodes use. Choose it for a network
+   *   with reference nodes. Re-wrapping then needs the originator's key (messages are signed, StrictSign), and a
+   *   re-published envelope is de-duplicated by the p2p module's nonce check instead.
+   * @default 'content'
+   */
+  messageIdFunction?: 'content' | 'reference'
+  /**
+   * Gossip messages per second an unstaked originator may have accepted by this node (a token bucket per
+   * originator, the message's signer). Over the limit a message is ignored: not delivered, not forwarded; when the
+   * originator sent it itself, it also loses score (see `backgroundGossipsubOptions`), so a spamming outsider is
+   * pruned from the mesh and graylisted. Staked originators are not limited. `Infinity` disables it.
+   * @default 10 (an unstaked participant has little to broadcast; 700/s from one outsider all reached the application before)
+   */
+  unstakedPublishRate?: number
+  /**
+   * Messages an unstaked originator may publish at once after a quiet period (the token bucket's size).
+   * @default 100
+   */
+  unstakedPublishBurst?: number
 }
 
 /** {@link BackgroundInit} with every default filled in and every value validated (see {@link resolveBackgroundInit}). */
@@ -128,6 +179,23 @@ export interface ResolvedBackgroundInit {
   minConnections: number
   /** {@inheritDoc BackgroundInit.discoveryIntervalMs} */
   discoveryIntervalMs: number
+  /** {@inheritDoc BackgroundInit.dhtMaxReplyBytes} */
+  dhtMaxReplyBytes: number
+  /** {@inheritDoc BackgroundInit.dhtMaxReplyPeers} */
+  dhtMaxReplyPeers: number
+  /** {@inheritDoc BackgroundInit.maxDiscoveredPeers} */
+  maxDiscoveredPeers: number
+  /** {@inheritDoc BackgroundInit.messageIdFunction} */
+  messageIdFunction: 'content' | 'reference'
+  /** {@inheritDoc BackgroundInit.unstakedPublishRate} */
+  unstakedPublishRate: number
+  /** {@inheritDoc BackgroundInit.unstakedPublishBurst} */
+  unstakedPublishBurst: number
+}
+
+/** An integer option that may also be `Infinity` (no limit). */
+function limitOption (name: string, value: number, min: number): number {
+  return value === Infinity ? Infinity : integerOption(name, value, { min })
 }
 
 /**
@@ -135,6 +203,10 @@ export interface ResolvedBackgroundInit {
  * @throws {InvalidConfigError} a non-positive or non-integer number, an empty DHT protocol
  */
 export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackgroundInit {
+  const messageIdFunction = init.messageIdFunction ?? 'content'
+  if (messageIdFunction !== 'content' && messageIdFunction !== 'reference') {
+    throw new InvalidConfigError('messageIdFunction', `must be 'content' or 'reference', got ${JSON.stringify(messageIdFunction)}`)
+  }
   const dhtProtocol = init.dhtProtocol ?? DEFAULT_DHT_PROTOCOL
   if (typeof dhtProtocol !== 'string' || dhtProtocol.length === 0) {
     throw new InvalidConfigError('dhtProtocol', 'must be a non-empty string')
@@ -155,6 +227,12 @@ export function resolveBackgroundInit (init: BackgroundInit = {}): ResolvedBackg
     bootstrapBackoffMaxMs: integerOption('bootstrapBackoffMaxMs', init.bootstrapBackoffMaxMs ?? 8000, { min: 0 }),
     dialTimeoutMs: integerOption('dialTimeoutMs', init.dialTimeoutMs ?? 5000, { min: 1 }),
     minConnections: integerOption('minConnections', init.minConnections ?? 8, { min: 0 }),
-    discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 })
+    discoveryIntervalMs: integerOption('discoveryIntervalMs', init.discoveryIntervalMs ?? 30_000, { min: 1 }),
+    dhtMaxReplyBytes: limitOption('dhtMaxReplyBytes', init.dhtMaxReplyBytes ?? 64 * 1024, 1),
+    dhtMaxReplyPeers: limitOption('dhtMaxReplyPeers', init.dhtMaxReplyPeers ?? 40, 1),
+    maxDiscoveredPeers: limitOption('maxDiscoveredPeers', init.maxDiscoveredPeers ?? 4096, 1),
+    messageIdFunction,
+    unstakedPublishRate: limitOption('unstakedPublishRate', init.unstakedPublishRate ?? 10, 1),
+    unstakedPublishBurst: integerOption('unstakedPublishBurst', init.unstakedPublishBurst ?? 100, { min: 1 })
   }
 }

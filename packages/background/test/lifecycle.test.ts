@@ -116,7 +116,8 @@ describe('lifecycle', () => {
     expect(result.failed.map(f => f.target).sort()).toEqual(down.map(p => p.address).sort())
     expect(result.failed.every(f => f.attempts === 3 && f.error.message.length > 0)).toBe(true)
     expect(count(a, 'bootstrap_dial_failures')).toBe(6)
-    // B learned A from the connection
+    // B takes A in with A's first valid message (a connection alone admits nobody: see peerstore.test.ts)
+    await ra.send(envelope('hello B'), b.peer.address)
     await waitFor(() => rb.getPeerstore().has(a.peer.address), { timeoutMs: 15_000, what: 'B to add A' })
   })
 

@@ -1,9 +1,9 @@
 import { TopicValidatorResult, type GossipSub, type GossipsubMessage, type Message } from '@libp2p/gossipsub'
 import delay from 'delay'
-import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_TOPIC } from '@pokt-p2p/transport'
+import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, BACKGROUND_TOPIC, peerIdOf } from '@pokt-p2p/transport'
 import {
   InvalidConfigError, Lifecycle, MessageTooLargeError, NotStartedError, Peerstore, TypedEvents, UnknownPeerError,
-  checkEnvelope, createPeer, defaultComponentLogger, encodeBackgroundMessage,
+  checkEnvelope, defaultComponentLogger, encodeBackgroundMessage,
   type AbortOptions, type Address, type ComponentLogger, type DropReason, type Logger, type MessageTransport, type Metrics,
   type Peer, type ReadonlyPeerstore, type RemoteSender, type Router
 } from '@pokt-p2p/types'
@@ -12,7 +12,8 @@ import { resolveBackgroundInit, type BackgroundInit, type ResolvedBackgroundInit
 import { Connector } from '../peers/connector.js'
 import type { BackgroundDropEvent, BackgroundEvents, GossipPeers } from '../events.js'
 import { pocketAddressOf, serviceUrlAddresses, type Multiaddr } from '../peers/peer-info.js'
-import { DHT_SERVICE, GOSSIPSUB_MAX_MESSAGE_BYTES, PUBSUB_SERVICE, unsubscribeBackoffMs } from '../services.js'
+import { DHT_SERVICE, GOSSIPSUB_MAX_MESSAGE_BYTES, PUBSUB_SERVICE, setAppSpecificScore, unsubscribeBackoffMs } from '../services.js'
+import { DecayingPenalties, TokenBuckets } from './rate-limit.js'
 import { checkBackgroundMessage, type BackgroundMessageCheck } from './validator.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 
@@ -35,7 +36,18 @@ export interface BackgroundComponents {
   logger?: ComponentLogger
   /** Where the router counts (`pokt_background_*`). @default none: nothing is counted */
   metrics?: Metrics
+  /**
+   * Whether an address is staked: gossip from unstaked originators is rate-limited (`unstakedPublishRate`).
+   * @default the pinned peers: the initial `peers` and those given to `addPeer`, less those given to `removePeer`
+   * (the p2p module passes the staked set and keeps it current that way; configured bootstrap peers count too)
+   */
+  isStaked?: (address: Address) => boolean
 }
+
+/** Originators whose publish rate is tracked at most (least recently seen forgotten first). */
+const MAX_RATE_LIMITED_ORIGINATORS = 4096
+/** Half-life of a peer's rate-limit penalty (its application-specific gossipsub score). */
+const RATE_PENALTY_HALF_LIFE_MS = 60_000
 
 /**
  * Direct sends go out on the framed stream protocol when the peer speaks it, else on the reference's one message
@@ -84,6 +96,13 @@ export class BackgroundRouter implements Router {
   readonly #lifecycle: Lifecycle
   /** valid gossip by the gossipsub `Message` (remote) or the published bytes (own broadcast), until delivered */
   readonly #checked = new WeakMap<object, Checked>()
+  /** the owner's peers (initial, `addPeer`): the default staked set */
+  readonly #pinned = new Set<Address>()
+  readonly #isStaked: (address: Address) => boolean
+  /** publish budgets of unstaked originators */
+  readonly #publishBudget: TokenBuckets
+  /** unstaked originators that sent more than their budget themselves, by libp2p peer id: minus their gossipsub score */
+  readonly #ratePenalties = new DecayingPenalties(RATE_PENALTY_HALF_LIFE_MS, MAX_RATE_LIMITED_ORIGINATORS)
   /** the counts last sent with `gossip:peers` */
   #gossipPeers: GossipPeers = { topicPeers: 0, meshPeers: 0 }
   /** whether `start` started the node (then `stop` stops it) */
@@ -116,7 +135,10 @@ export class BackgroundRouter implements Router {
     this.#peerstore = new Peerstore()
     for (const p of components.peers ?? []) {
       if (!this.#peerstore.has(p.address)) this.#peerstore.addPeer(p)
+      this.#pinned.add(p.address)
     }
+    this.#isStaked = components.isStaked ?? (address => this.#pinned.has(address))
+    this.#publishBudget = new TokenBuckets(this.#cfg.unstakedPublishRate, this.#cfg.unstakedPublishBurst, MAX_RATE_LIMITED_ORIGINATORS)
     this.#metrics.peerstoreSize?.update(this.#peerstore.size)
     this.#connector = new Connector({
       node: this.#node,
@@ -197,6 +219,9 @@ export class BackgroundRouter implements Router {
   }
 
   async addPeer (peer: Peer): Promise<void> {
+    // the owner's peers (the staked set, configured ones) are pinned: never evicted for discovered ones
+    this.#connector.pin(peer.address)
+    this.#pinned.add(peer.address)
     if (this.#peerstore.has(peer.address)) return
     this.#peerstore.addPeer(peer)
     this.#metrics.peerstoreSize?.update(this.#peerstore.size)
@@ -205,6 +230,8 @@ export class BackgroundRouter implements Router {
 
   async removePeer (address: Address): Promise<void> {
     // connections stay: RainTree may use them
+    this.#connector.forget(address)
+    this.#pinned.delete(address)
     if (this.#peerstore.removePeer(address)) this.#metrics.peerstoreSize?.update(this.#peerstore.size)
   }
 
@@ -248,6 +275,7 @@ export class BackgroundRouter implements Router {
       await delay(wait, { signal })
     }
     this.#pubsub.topicValidators.set(BACKGROUND_TOPIC, this.#validate)
+    setAppSpecificScore(this.#pubsub, this.#appScore)
     this.#pubsub.addEventListener('gossipsub:message', this.#onGossip)
     for (const type of GOSSIP_PEER_EVENTS) this.#pubsub.addEventListener(type, this.#onGossipPeers)
     this.#pubsub.subscribe(BACKGROUND_TOPIC)
@@ -269,6 +297,7 @@ export class BackgroundRouter implements Router {
     if (this.#pubsub.topicValidators.get(BACKGROUND_TOPIC) === this.#validate) {
       this.#pubsub.topicValidators.delete(BACKGROUND_TOPIC)
     }
+    setAppSpecificScore(this.#pubsub, undefined)
     this.#onGossipPeers()
     await this.#connector.stop()
     if (this.#ownsNode) {
@@ -286,9 +315,33 @@ export class BackgroundRouter implements Router {
       this.#drop('gossip', check.reason, check.error, pocketAddressOf(from))
       return TopicValidatorResult.Reject
     }
+    if (msg.type === 'signed' && !this.#withinBudget(from, msg.from)) return TopicValidatorResult.Ignore
     this.#checked.set(msg, check)
     return TopicValidatorResult.Accept
   }
+
+  /**
+   * Whether a valid message of `originator` (its signer) is within the originator's publish budget: always for a
+   * staked one, else one token of its bucket. Over budget the message is ignored (not delivered, not forwarded),
+   * and when the originator sent it itself it is penalised: its application-specific score drops by one (× weight
+   * 10) per message, halving every minute, so a spammer is pruned and graylisted. A peer that only relayed the
+   * message is not penalised: it forwarded what its own budget let through, and no honest relayer can know ours.
+   * (A `Reject` would have cost the relayers too: gossipsub also penalises every peer that delivered the same id.)
+   */
+  #withinBudget (from: PeerId, originator: PeerId): boolean {
+    const address = pocketAddressOf(originator)
+    if (address !== undefined && this.#isStaked(address)) return true
+    if (this.#publishBudget.take(address ?? originator.toString())) return true
+    this.#metrics.rateLimited?.increment()
+    const direct = from.equals(originator)
+    if (direct) this.#ratePenalties.add(from.toString())
+    this.#log.trace('ignored gossip from %s: more than %d messages/s from this unstaked originator%s', address ?? originator.toString(),
+      this.#cfg.unstakedPublishRate, direct ? ' (penalised: it sent them itself)' : '')
+    return false
+  }
+
+  /** The application-specific gossipsub score of a peer (a libp2p peer id string): minus its rate-limit penalty. */
+  readonly #appScore = (peerId: string): number => -this.#ratePenalties.get(peerId)
 
   readonly #onGossip = (evt: CustomEvent<GossipsubMessage>): void => {
     const { msg, propagationSource } = evt.detail
@@ -302,21 +355,22 @@ export class BackgroundRouter implements Router {
       this.#drop('gossip', check.reason, check.error, from)
       return
     }
+    // a peer that forwarded a valid message is a participant (own broadcasts come back from self: not admitted)
+    this.#connector.admitSender(propagationSource, 'gossip')
     this.#metrics.messages?.increment({ delivered: true })
     this.#log.trace('gossip message %d from %s', check.nonce, from)
     this.events.dispatch('message', { data: check.data, nonce: check.nonce, content: check.content, router: this.name, ...(from === undefined ? {} : { from }) })
   }
 
   readonly #onUnicast = (bytes: Uint8Array, from: RemoteSender): void => {
-    if (!this.#peerstore.has(from.address)) {
-      // the reference's unicast PeerHandler = AddPeer: the sender's key is authenticated by the connection
-      this.#connector.admit(createPeer(from.publicKey, ''), 'unicast')
-    }
     const check = checkBackgroundMessage(bytes) // the transport enforced the size cap while reading
     if (!check.ok) {
       this.#drop('unicast', check.reason, check.error, from.address)
       return
     }
+    // the reference's unicast PeerHandler = AddPeer, but only for a valid message: the sender's key is
+    // authenticated by the connection
+    this.#connector.admitSender(peerIdOf(from), 'unicast')
     this.#metrics.messages?.increment({ unicast_received: true })
     this.#log.trace('unicast message %d from %s', check.nonce, from.address)
     this.events.dispatch('message', { data: check.data, nonce: check.nonce, content: check.content, router: this.name, from: from.address })

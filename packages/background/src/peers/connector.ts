@@ -32,6 +32,12 @@ export interface ConnectorComponents {
   events: TypedEvents<BackgroundEvents>
 }
 
+/**
+ * DHT-named peers remembered until a dial verifies them. A lookup meets a few dozen peers; one reply names at most
+ * `dhtMaxReplyPeers`. Beyond this the oldest is forgotten, so a flood of names costs bounded memory.
+ */
+const MAX_DHT_CANDIDATES = 1024
+
 /** Upper bound of one DHT lookup (and of one maintenance run, which is mostly a lookup). */
 const LOOKUP_DEADLINE_MS = 60_000
 
@@ -77,6 +83,17 @@ export class Connector {
   #maintenance: RepeatingTask | undefined
   readonly #tasks = new Set<Promise<void>>()
   readonly #dialing = new Set<Address>()
+  /**
+   * Peers the DHT named that are not verified yet: they enter the peerstore (as `dht` discoveries) only once a dial
+   * to them succeeded and identify showed a pocket protocol. Bounded: past {@link MAX_DHT_CANDIDATES} the oldest is
+   * forgotten (it can be named again).
+   */
+  readonly #dhtCandidates = new Set<Address>()
+  /**
+   * The discovered (not pinned) peers in the peerstore, least recently seen first: the eviction order at
+   * `maxDiscoveredPeers`. A Set keeps insertion order, and re-inserting moves a peer to the back.
+   */
+  readonly #discovered = new Set<Address>()
 
   /**
    * @param components - what it works with (shared with the router)
@@ -126,15 +143,28 @@ export class Connector {
     if (peer.address !== this.#c.selfAddress) this.#maybeDial(peer)
   }
 
+  /** The owner added `address` itself (`addPeer`): it is pinned, never evicted. */
+  pin (address: Address): void {
+    this.#discovered.delete(address)
+  }
+
+  /** The owner removed `address` (`removePeer`). */
+  forget (address: Address): void {
+    this.#discovered.delete(address)
+  }
+
   /**
-   * Adds a discovered peer to the peerstore (or fills in the service URL of one known only by key). Returns whether
-   * it was new.
+   * Adds a verified peer to the peerstore (or fills in the service URL of one known only by key), and marks it as
+   * seen now; past `maxDiscoveredPeers` the least recently seen discovered peer is evicted. Returns whether it was
+   * new. Callers admit only peers that sent a valid pocket message or that this node dialled and identified.
    */
   admit (peer: Peer, source: DiscoverySource): boolean {
     const { peerstore, metrics, log } = this.#c
     if (peer.address === this.#c.selfAddress) return false
     const known = peerstore.getPeer(peer.address)
     if (known !== undefined) {
+      // seen again: to the back of the eviction order (pinned peers are not in it)
+      if (this.#discovered.delete(peer.address)) this.#discovered.add(peer.address)
       if (known.serviceUrl === '' && peer.serviceUrl !== '') {
         peerstore.removePeer(peer.address)
         peerstore.addPeer(peer)
@@ -142,11 +172,42 @@ export class Connector {
       return false
     }
     peerstore.addPeer(peer)
+    this.#discovered.add(peer.address)
+    this.#evict()
     metrics.discovered?.increment({ [source]: true })
     metrics.peerstoreSize?.update(peerstore.size)
     log('discovered %s via %s%s', peer.address, source, peer.serviceUrl === '' ? '' : ` at ${peer.serviceUrl}`)
     this.#c.events.dispatch('peer:discovered', { peer, source })
     return true
+  }
+
+  /**
+   * {@link admit} for the sender of a valid message, whose key the connection authenticated: admitted at once
+   * without a service URL, which is then taken from its listen addresses in libp2p's peer store (identify put them
+   * there) when it has any; when identify comes later, `#onIdentify` fills it in.
+   */
+  admitSender (id: PeerId, source: DiscoverySource): void {
+    const peer = peerFromLibp2p(id)
+    if (peer === undefined) return
+    // a new peer only: one peer-store read per admission, not per message (identify fills in a later address)
+    if (!this.admit(peer, source)) return
+    void this.#track(this.#knownAddresses(id).then(addrs => {
+      const located = peerFromLibp2p(id, addrs)
+      // only fill in a peer still there (not evicted or removed meanwhile)
+      if (located !== undefined && located.serviceUrl !== '' && this.#c.peerstore.has(located.address)) this.admit(located, source)
+    }))
+  }
+
+  /** Evicts the least recently seen discovered peers beyond `maxDiscoveredPeers`. */
+  #evict (): void {
+    const { peerstore, metrics, log } = this.#c
+    while (this.#discovered.size > this.#cfg.maxDiscoveredPeers) {
+      const oldest = this.#discovered.values().next().value as Address
+      this.#discovered.delete(oldest)
+      peerstore.removePeer(oldest)
+      metrics.evicted?.increment()
+      log.trace('evicted %s: more than maxDiscoveredPeers (%d) discovered peers', oldest, this.#cfg.maxDiscoveredPeers)
+    }
   }
 
   #track (task: Promise<void>): Promise<void> {
@@ -160,16 +221,41 @@ export class Connector {
   readonly #onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
     const peer = peerFromLibp2p(evt.detail.id, evt.detail.multiaddrs)
     if (peer === undefined) return
-    this.admit(peer, 'dht')
-    this.#maybeDial(peer, evt.detail.id)
+    this.#candidate(peer, evt.detail.id)
   }
 
+  /**
+   * A peer the DHT named: anyone can name any peer id with any address, so it is only remembered and (below
+   * `minConnections`) dialled; identify on that connection admits it.
+   */
+  #candidate (peer: Peer, id: PeerId): void {
+    if (peer.address === this.#c.selfAddress || this.#c.peerstore.has(peer.address)) return
+    this.#dhtCandidates.delete(peer.address)
+    this.#dhtCandidates.add(peer.address)
+    if (this.#dhtCandidates.size > MAX_DHT_CANDIDATES) {
+      this.#dhtCandidates.delete(this.#dhtCandidates.values().next().value as Address)
+    }
+    this.#maybeDial(peer, id)
+  }
+
+  /**
+   * Identify on a connection this node dialled (a bootstrap or DHT-named peer, a RainTree send…) admits the peer
+   * when it lists a pocket protocol. Inbound connections admit nobody: anyone can connect and list any protocol, so
+   * such a peer enters with its first valid pocket message instead.
+   */
   readonly #onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
-    const { peerId, protocols, listenAddrs } = evt.detail
+    const { peerId, protocols, listenAddrs, connection } = evt.detail
     // only pocket participants: peers speaking the background unicast protocol or our DHT
     if (!protocols.includes(BACKGROUND_PROTOCOL_ID) && !protocols.includes(this.#cfg.dhtProtocol)) return
     const peer = peerFromLibp2p(peerId, listenAddrs)
-    if (peer !== undefined) this.admit(peer, 'connection')
+    if (peer === undefined) return
+    if (connection.direction !== 'outbound') {
+      // not an admission: only the listen address of a peer already admitted (by a message that beat identify)
+      if (this.#c.peerstore.getPeer(peer.address)?.serviceUrl === '') this.admit(peer, 'connection')
+      return
+    }
+    const fromDht = this.#dhtCandidates.delete(peer.address)
+    this.admit(peer, fromDht ? 'dht' : 'connection')
   }
 
   // ---- dialling -------------------------------------------------------------------------------------------------
@@ -316,10 +402,10 @@ export class Connector {
         const { id, multiaddrs } = event.peer
         const peer = peerFromLibp2p(id, multiaddrs.length > 0 ? multiaddrs : await this.#knownAddresses(id))
         if (peer === undefined) continue
-        if (this.admit(peer, 'dht')) found++
-        this.#maybeDial(peer, id)
+        if (!this.#c.peerstore.has(peer.address)) found++
+        this.#candidate(peer, id)
       }
-      log.trace('DHT lookup done: %d new peers', found)
+      log.trace('DHT lookup done: %d peers not in the peerstore', found)
     } catch (err) {
       if (!(signal.reason instanceof NotStartedError)) log('DHT lookup failed: %s', asError(err).message)
       throw err

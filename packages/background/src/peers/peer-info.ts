@@ -5,8 +5,12 @@ import type { PeerId, PeerInfo } from '@libp2p/interface'
 /** A libp2p multiaddr (the type of `PeerInfo.multiaddrs`' items, so this package need not import multiaddr). */
 export type Multiaddr = PeerInfo['multiaddrs'][number]
 
-/** How a peer entered the background peerstore. */
-export type DiscoverySource = 'dht' | 'connection' | 'unicast'
+/**
+ * How a peer entered the background peerstore: a DHT-named peer dialled and identified (`dht`), another connection
+ * this node dialled and identified (`connection`), a valid unicast message (`unicast`) or a valid gossip message it
+ * forwarded (`gossip`).
+ */
+export type DiscoverySource = 'dht' | 'connection' | 'unicast' | 'gossip'
 
 function isTcp (ma: Multiaddr): boolean {
   return ma.getComponents().some(c => c.name === 'tcp')
