@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { waitFor } from '@pokt-p2p/testing'
+import { fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import { DEFAULT_DHT_PROTOCOL, type BackgroundRouter } from '../src/index.js'
 import { DhtReplyMalformedError } from '../src/errors.js'
 import { limitDhtReply, scanDhtReply, type DhtReplyRefusal } from '../src/peers/dht-limits.js'
@@ -106,7 +106,7 @@ describe('scanDhtReply', () => {
       } catch (err) {
         expect(err).toBeInstanceOf(DhtReplyMalformedError)
       }
-    }), { numRuns: 5000 })
+    }), { numRuns: fuzzRuns(5000) })
   })
 })
 
@@ -150,6 +150,6 @@ describe('limitDhtReply', () => {
       const total = chunks.reduce((s, c) => s + c.length, 0)
       if (total > maxBytes) expect(r.refusal).toBeDefined()
       if (r.refusal === undefined) expect(r.read).toBe(total)
-    }), { numRuns: 2000 })
+    }), { numRuns: fuzzRuns(2000) })
   })
 })

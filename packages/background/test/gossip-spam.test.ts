@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { gossipsub, StrictNoSign, type GossipSub } from '@libp2p/gossipsub'
-import { captureLogs, waitFor } from '@pokt-p2p/testing'
+import { captureLogs, fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import { createNode, messageTransport, serviceUrlToMultiaddr } from '@pokt-p2p/transport'
 import { createAny, createPeer, encodeBackgroundMessage, encodePocketEnvelope, InvalidConfigError, MemoryMetrics, testIdentity } from '@pokt-p2p/types'
 import {
@@ -178,7 +178,7 @@ describe('message ids', () => {
   it('never throw on arbitrary bytes (gossipsub computes them for every message it receives)', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), bytes => {
       expect(contentMessageId(bytes)).toHaveLength(32)
-    }), { numRuns: 5000 })
+    }), { numRuns: fuzzRuns(5000) })
   })
 
   it("'reference' keeps gossipsub's from ‖ seqno ids; anything else is refused", () => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
+import { fuzzRuns } from '@pokt-p2p/testing'
 import { createAny, encodeBackgroundMessage, encodePocketEnvelope, MAX_NONCE } from '@pokt-p2p/types'
 import {
   backgroundDHTOptions, backgroundGossipsubOptions, checkBackgroundMessage, contentMessageId,
@@ -26,7 +27,7 @@ describe('checkBackgroundMessage', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), bytes => {
       const r = checkBackgroundMessage(bytes, 100)
       return r.ok || r.error instanceof Error
-    }))
+    }), { numRuns: fuzzRuns(1000) })
   })
 
   it('names the reason', () => {

@@ -1,6 +1,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
+import { fuzzRuns } from '@pokt-p2p/testing'
 import { Peerstore, PocketP2PError } from '@pokt-p2p/types'
 import {
   RpcConnectionError, RpcTimeoutError, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer, staticProviders,
@@ -68,7 +69,7 @@ describe('fuzz: RPC providers on random and mutated bodies from a real server', 
       } catch (err) {
         expectBodyError(err)
       }
-    }), { numRuns: 300 })
+    }), { numRuns: fuzzRuns(300) })
   })
 
   it('the height provider resolves with a non-negative bigint or rejects with a typed error', async () => {
@@ -87,7 +88,7 @@ describe('fuzz: RPC providers on random and mutated bodies from a real server', 
       } catch (err) {
         expectBodyError(err)
       }
-    }), { numRuns: 300 })
+    }), { numRuns: fuzzRuns(300) })
   })
 
   it('oversized bodies are always rejected', async () => {
@@ -129,7 +130,7 @@ describe('fuzz: the RPC server on random request targets', () => {
     )
     await fc.assert(fc.asyncProperty(target, async path => {
       expect([200, 400, 404, 414]).toContain(await status(path))
-    }), { numRuns: 300 })
+    }), { numRuns: fuzzRuns(300) })
     expect(await status('/v1/health')).toBe(200)
   })
 })

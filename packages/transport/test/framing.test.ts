@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { MessageTooLargeError } from '@pokt-p2p/types'
-import { waitFor } from '@pokt-p2p/testing'
+import { fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import {
   encodeFrame, encodeFrameHeader, FrameDecoder, MalformedFrameError, RAINTREE_STREAM_PROTOCOL_ID, StreamAbortedError
 } from '../src/index.js'
@@ -101,7 +101,7 @@ describe('encodeFrameHeader / FrameDecoder', () => {
         ? 'tooLarge'
         : error instanceof MalformedFrameError ? 'malformed' : error === undefined ? (decoder.partial ? 'truncated' : 'clean') : 'crash'
       expect(end).toBe(expected.end)
-    }), { numRuns: 500 })
+    }), { numRuns: fuzzRuns(500) })
   })
 
   it('refuses an over-size prefix before it is complete, and keeps nothing after a refusal', () => {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { waitFor } from '@pokt-p2p/testing'
+import { fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import type { Stream } from '@libp2p/interface'
 import {
   BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, encodeFrame, encodeFrameHeader, InboundBudget, InboundBudgetExceededError,
@@ -194,6 +194,6 @@ describe('inbound budget, fuzzed (issue 15 item 3)', () => {
         expect(v1.map(m => m.bytes)).toEqual(message.byteLength <= BUDGET ? [message] : [])
         expect(budget.peak).toBeLessThanOrEqual(BUDGET)
       }
-    ), { numRuns: 40 })
+    ), { numRuns: fuzzRuns(40) })
   })
 })
