@@ -153,7 +153,10 @@ export const RAINTREE_METRICS = {
   acks: 'pokt_raintree_acks_total',
   /** counter: ranges passed on to the next node because their head failed or did not ACK in time */
   adjusts: 'pokt_raintree_adjusts_total',
-  /** counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again) */
+  /**
+   * counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again), and
+   * reference-mode copies already propagated at their level from their sender (delivered, not propagated again)
+   */
   duplicates: 'pokt_raintree_duplicates_total',
   /**
    * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
@@ -242,6 +245,13 @@ const MAX_CLEANUPS = 256
 const MAX_UNASKED_REPAIRS = 1024
 
 /**
+ * Reference-mode copies remembered (by message, propagation level and sender; the oldest forgotten first). An honest
+ * broadcast brings a node a handful (at most 2 per level and sender), so 4,096 covers hundreds of recent messages; a
+ * replay older than that is propagated once more, as any new message would be.
+ */
+const MAX_REFERENCE_COPIES = 4096
+
+/**
  * RainTree among staked actors over any `MessageTransport` (`@pokt-p2p/types`). Targets come from the pure core
  * (`@pokt-p2p/raintree/core`); this class only encodes, sends, checks and delivers. Build it with {@link rainTree}.
  */
@@ -293,6 +303,9 @@ export class RainTreeRouter implements Router {
   /** complete-mode messages this node holds from a copy with no range to propagate (a leaf's, a redundancy copy) */
   #lastHeld: bigint | undefined
   #held: NonceDeduper | undefined
+  /** reference-mode copies propagated, by `nonce/level/sender` (see #referenceCopyOnce) */
+  #lastReferenceCopy: string | undefined
+  #referenceCopies: Set<string> | undefined
   #maxNumLevels: number
   // reused by the planners: the sink appends to #plan, so planning allocates one small object per send at most
   readonly #plan: Outgoing[] = []
@@ -633,6 +646,31 @@ export class RainTreeRouter implements Router {
       if (!this.#propagated.checkAndInsert(nonce)) return false
     }
     this.#lastPropagated = nonce
+    return true
+  }
+
+  /**
+   * Records that this node propagates the reference-mode copy of `nonce` at `level` from `sender`; false when it
+   * already did (a replay: its propagation would send exactly the messages already sent). The reference
+   * propagates every copy, and an honest network does send a node the same message more than once; keyed by level
+   * and sender, the Go tables (N = 1 … 27) are still matched message for message, and so is every N up to 732 (at
+   * N ≥ 733 a node that took a message at two levels sends some target the same level twice: that target's second
+   * propagation, identical to its first, is the only thing skipped). A level-0 or level-1 copy propagates nothing,
+   * and levels above the local maximum are one level (they are clamped).
+   */
+  #referenceCopyOnce (nonce: bigint, level: number, sender: Address): boolean {
+    const from = Math.min(level - 1, this.#maxNumLevels)
+    if (from <= 0) return true
+    const key = `${nonce}/${from}/${sender}`
+    // as in #propagatedOnce: the last one in a field, a set only from the second one
+    if (key === this.#lastReferenceCopy) return false
+    if (this.#lastReferenceCopy !== undefined) {
+      const copies = this.#referenceCopies ??= new Set()
+      if (copies.has(key)) return false
+      copies.add(this.#lastReferenceCopy)
+      if (copies.size > MAX_REFERENCE_COPIES) copies.delete(copies.values().next().value as string)
+    }
+    this.#lastReferenceCopy = key
     return true
   }
 
@@ -1034,7 +1072,14 @@ export class RainTreeRouter implements Router {
     const propagates = known && this.isStarted()
     const copy = rangeSize === 0 || !propagates ? 'first' : this.#copyOf(envelope.nonce, rangeSize, msg.repair)
     const first = copy === 'first'
-    if (propagates) {
+    // a reference-mode copy is propagated once per level and sender: a replay costs nothing (it is still delivered:
+    // the reference delivers every copy, and de-duplication for the application is the p2p module's)
+    const replay = propagates && rangeSize === 0 && !this.#referenceCopyOnce(envelope.nonce, level, from.address)
+    if (replay) {
+      this.#metrics.duplicates?.increment()
+      this.#log.trace('a replayed copy of message %d from %s at level %d: not propagated again', envelope.nonce, from.address, level)
+    }
+    if (propagates && !replay) {
       // a range whose sender waits for an ACK is ACKed at once, before forwarding (whatever this node's own `ack`
       // option): the sender needs it to know that someone took the range
       if (msg.ackRequested && protocol === this.#streamProtocol) this.#sendAck(envelope.nonce, from.address)
