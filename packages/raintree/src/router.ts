@@ -154,6 +154,11 @@ export const RAINTREE_METRICS = {
   /** counter: ranges passed on to the next node because their head failed or did not ACK in time */
   adjusts: 'pokt_raintree_adjusts_total',
   /**
+   * counter: data messages sent a second time to the same peer because no ACK came in time (a range, or a clean-up
+   * repair); also in `writes`. Writes minus resends are the first copies (N − 1 for a broadcast without faults)
+   */
+  resends: 'pokt_raintree_resends_total',
+  /**
    * counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again), and
    * reference-mode copies already propagated at their level from their sender (delivered, not propagated again)
    */
@@ -162,7 +167,8 @@ export const RAINTREE_METRICS = {
    * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
    * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
    * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`), `pull_sent`
-   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view)
+   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view), `not_retained`
+   * (messages larger than `cleanup.maxRetainedBytes`: not kept, not cleaned up by this node)
    */
   cleanup: 'pokt_raintree_cleanup_total',
   /**
@@ -200,6 +206,9 @@ function registerInstruments (metrics: Metrics | undefined) {
     }),
     adjusts: metrics?.registerCounter(RAINTREE_METRICS.adjusts, {
       help: 'RainTree ranges passed on to the next node: their head failed or did not ACK in time'
+    }),
+    resends: metrics?.registerCounter(RAINTREE_METRICS.resends, {
+      help: 'RainTree data messages sent again to the same peer: no ACK came in time'
     }),
     duplicates: metrics?.registerCounter(RAINTREE_METRICS.duplicates, {
       help: 'RainTree complete-mode copies of a message already had (not delivered again)'
@@ -287,8 +296,13 @@ export class RainTreeRouter implements Router {
   readonly #cleanup: ResolvedCleanup | undefined
   /** the redundancy layer's options; undefined when it is off */
   readonly #redundancy: ResolvedRedundancy | undefined
-  /** messages being cleaned up, by nonce: deleted when their retention ends, on stop, or beyond MAX_CLEANUPS */
+  /**
+   * messages being cleaned up, by nonce (oldest first): deleted when their retention ends, on stop, or beyond
+   * MAX_CLEANUPS or `maxRetainedBytes` (oldest first)
+   */
   #cleanups: Map<bigint, CleanupEntry> | undefined
+  /** bytes of the messages in #cleanups */
+  #retainedBytes = 0
   /** clean-up answers awaited, by `nonce/address`: deleted on answer, timeout or stop (made on first use) */
   #awaitedAnswers: Map<string, AwaitedAnswer> | undefined
   /** messages this node asked its neighbours for after a stranger's query (see #pullAfterStrangerQuery) */
@@ -326,7 +340,7 @@ export class RainTreeRouter implements Router {
     const stream = init.streamProtocol ?? RAINTREE_STREAM_PROTOCOL_ID
     this.protocols = Object.freeze(stream === false || stream === this.protocol ? [this.protocol] : [stream, this.protocol])
     this.#streamProtocol = this.protocols.length > 1 ? this.protocols[0] : undefined
-    const ack = init.ack ?? false
+    const ack = init.ack ?? true
     this.#acks = ack !== false && this.#streamProtocol !== undefined
     const cleanup = resolveCleanup(init.cleanup)
     this.#cleanup = this.#streamProtocol === undefined ? undefined : cleanup
@@ -357,6 +371,7 @@ export class RainTreeRouter implements Router {
         for (const awaited of this.#awaitedAnswers?.values() ?? []) awaited.wake?.('stopped')
         for (const entry of this.#cleanups?.values() ?? []) this.#clearTimer(entry)
         this.#cleanups?.clear()
+        this.#retainedBytes = 0
         this.#log('stopped')
       }
     })
@@ -568,7 +583,7 @@ export class RainTreeRouter implements Router {
       const bytes = encodeRainTreeMessage({ level, data, rangeSize: range, ackRequested: true })
       // no ACK in time may be a lost message or a lost ACK: resend once, waiting twice as long, before adjusting
       let outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 1, options)
-      if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, options)
+      if (outcome === 'timeout') outcome = await this.#resend(peer, level, bytes, nonce, options)
       if (outcome === 'taken' || outcome === 'aborted') return
       this.#metrics.adjusts?.increment()
       this.#log('%s did not take a range of %d (%s): handing the rest on', peer.address, range,
@@ -620,6 +635,15 @@ export class RainTreeRouter implements Router {
     } finally {
       acks.delete(key)
     }
+  }
+
+  /** The one resend after an ACK timeout, waiting twice as long; counted apart (`pokt_raintree_resends_total`). */
+  async #resend (
+    peer: Peer, level: number, bytes: Uint8Array, nonce: bigint, options: AbortOptions
+  ): Promise<'taken' | 'failed' | 'timeout' | 'aborted'> {
+    this.#metrics.resends?.increment()
+    this.#log('no ACK from %s for message %d in time: sending it again', peer.address, nonce)
+    return await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, options)
   }
 
   /** Resolves true once `awaited` is ACKed, false after `timeoutMs` (on the router's clock). */
@@ -738,13 +762,23 @@ export class RainTreeRouter implements Router {
     if (this.#cleanup === undefined || !this.#manager.view.containsSelf) return
     const cleanups = this.#cleanups ??= new Map()
     if (cleanups.has(nonce)) return
-    if (cleanups.size >= MAX_CLEANUPS) {
+    const { maxRetainedBytes } = this.#cleanup
+    if (data.byteLength > maxRetainedBytes) {
+      // no bytes to repair with: this node leaves the message's clean-up to the others (it still answers HAVE)
+      this.#metrics.cleanup?.increment({ not_retained: true })
+      this.#log('message %d (%d bytes) is larger than cleanup.maxRetainedBytes (%d): not kept, not cleaned up by this node',
+        nonce, data.byteLength, maxRetainedBytes)
+      return
+    }
+    // the oldest first, by count and by bytes (a walk not started yet is not made)
+    while (cleanups.size >= MAX_CLEANUPS || this.#retainedBytes + data.byteLength > maxRetainedBytes) {
       const [oldest, entry] = cleanups.entries().next().value as [bigint, CleanupEntry]
       this.#clearTimer(entry)
-      cleanups.delete(oldest)
+      this.#forgetCleanup(oldest, entry)
     }
     const entry: CleanupEntry = { data, timer: undefined }
     cleanups.set(nonce, entry)
+    this.#retainedBytes += data.byteLength
     const walk = (): void => {
       entry.timer = undefined
       void this.#walk(nonce, entry).catch(err => {
@@ -806,8 +840,15 @@ export class RainTreeRouter implements Router {
     }
     if (!this.isStarted() || this.#cleanups?.get(nonce) !== entry) return
     entry.timer = this.#clock.setTimeout(() => {
-      if (this.#cleanups?.get(nonce) === entry) this.#cleanups.delete(nonce)
+      this.#forgetCleanup(nonce, entry)
     }, retainMs)
+  }
+
+  /** Forgets the clean-up of `nonce` (its bytes), if `entry` is still the one kept for it. */
+  #forgetCleanup (nonce: bigint, entry: CleanupEntry): void {
+    if (this.#cleanups?.get(nonce) !== entry) return
+    this.#cleanups.delete(nonce)
+    this.#retainedBytes -= entry.data.byteLength
   }
 
   /**
@@ -866,7 +907,7 @@ export class RainTreeRouter implements Router {
     const level = ceilLog3(range)
     const bytes = encodeRainTreeMessage({ level, data, rangeSize: range, ackRequested: true, repair: true })
     let outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 1, {})
-    if (outcome === 'timeout') outcome = await this.#sendAwaitingAck(peer, level, bytes, nonce, 2, {})
+    if (outcome === 'timeout') outcome = await this.#resend(peer, level, bytes, nonce, {})
     if (outcome === 'taken') this.#metrics.cleanup?.increment({ repaired: true })
     else this.#log('repair of message %d to %s not taken (%s)', nonce, peer.address, outcome)
   }

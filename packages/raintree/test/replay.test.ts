@@ -6,8 +6,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import {
-  MemoryMetrics, RAINTREE_STREAM_PROTOCOL_ID, createPeer, encodeRainTreeMessage, type Identity, type Peer,
-  type RainTreeMessage
+  MemoryMetrics, RAINTREE_STREAM_PROTOCOL_ID, createPeer, encodeRainTreeMessage, type Identity, type Peer
 } from '@pokt-p2p/types'
 import { InProcessNetwork, type InProcessTransport } from '@pokt-p2p/testing'
 import { RAINTREE_METRICS, RAINTREE_PROTOCOL_ID, maxNumLevels, rainTree, type RainTreeRouter } from '../src/index.js'
@@ -58,7 +57,7 @@ const PROTOCOLS = [['v1', RAINTREE_PROTOCOL_ID], ['v2', RAINTREE_STREAM_PROTOCOL
 
 describe('a replayed copy costs zero propagation (N = 27, 50 copies of one message)', () => {
   const N = 27
-  const kinds: Array<[string, (data: Uint8Array) => RainTreeMessage]> = [
+  const kinds: Array<[string, (data: Uint8Array) => Parameters<typeof encodeRainTreeMessage>[0]]> = [
     // reference rules: the level above the maximum, as a hostile sender would pick (clamped: the most sends)
     ['reference', data => ({ level: maxNumLevels(N) + 1, data })],
     // complete rules: the whole view as the range
