@@ -15,7 +15,7 @@ import {
   type MessageTransport, type Peer
 } from '@pokt-p2p/types'
 import { createNode, messageTransport, multiaddrToServiceUrl, type Libp2p, type Libp2pMessageTransport } from '@pokt-p2p/transport'
-import { testIdentities } from '@pokt-p2p/testing'
+import { testIdentities, waitFor } from '@pokt-p2p/testing'
 import { RoundTripEstimator, rainTree } from '../src/index.js'
 
 const N = Number(process.argv[2] ?? 100)
@@ -106,9 +106,9 @@ for (let b = 0; b < BROADCASTS; b++) {
   const before = delivered
   await routers[b % N]!.broadcast(encodePocketEnvelope(createAny('type.googleapis.com/bench.Ack', new Uint8Array(PAYLOAD)), lastNonce))
   const from = rtts.length
-  const deadline = performance.now() + 30_000
-  while ((delivered - before < N - 1 || pending > 0) && performance.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5))
-  if (performance.now() >= deadline) console.error(`broadcast ${b}: ${delivered - before} delivered, ${pending} ACKs missing after 30 s`)
+  // every node has it and every ACK is back (or 30 s passed: said, and the next broadcast goes)
+  await waitFor(() => delivered - before >= N - 1 && pending === 0, { timeoutMs: 30_000, what: 'the broadcast and its ACKs' })
+    .catch(() => { console.error(`broadcast ${b}: ${delivered - before} delivered, ${pending} ACKs missing after 30 s`) })
   if (process.env.BENCH_VERBOSE !== undefined) {
     console.error(`broadcast ${b}: max round trip ${Math.max(...rtts.slice(from)).toFixed(1)} ms`)
   }
