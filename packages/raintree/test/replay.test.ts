@@ -8,8 +8,11 @@ import fc from 'fast-check'
 import {
   MemoryMetrics, RAINTREE_STREAM_PROTOCOL_ID, createPeer, encodeRainTreeMessage, type Identity, type Peer
 } from '@pokt-p2p/types'
-import { InProcessNetwork, type InProcessTransport } from '@pokt-p2p/testing'
-import { RAINTREE_METRICS, RAINTREE_PROTOCOL_ID, maxNumLevels, rainTree, type RainTreeRouter } from '../src/index.js'
+import { InProcessNetwork, testIdentities, waitFor, type InProcessTransport } from '@pokt-p2p/testing'
+import { createNode, memoryMultiaddr, messageTransport, type Libp2p, type Libp2pMessageTransport } from '@pokt-p2p/transport'
+import {
+  RAINTREE_METRICS, RAINTREE_PROTOCOL_ID, maxNumLevels, planPropagation, rainTree, type RainTreeRouter
+} from '../src/index.js'
 import { envelope, sortedIdentities } from './helpers.js'
 
 interface Victims {
@@ -111,4 +114,45 @@ describe('property: whatever N, level, range and count, copies after the first p
         await Promise.all(v.routers.map(async r => { await r.stop() }))
       }), { numRuns: 40 })
   })
+})
+
+describe('over real libp2p nodes (memory transport, noise, yamux): 50 copies, both protocols', () => {
+  it.each(PROTOCOLS)('reference-mode message on %s: the victim propagates the first copy only', async (_name, protocol) => {
+    const N = 9
+    const ids = testIdentities(N, { first: 9100, sorted: true })
+    const peers = ids.map(id => createPeer(id.publicKey))
+    const nodes: Array<{ node: Libp2p, transport: Libp2pMessageTransport }> = []
+    const metrics = new MemoryMetrics()
+    try {
+      for (const identity of ids) {
+        const node = await createNode({ identity, transport: 'memory', allowLoopback: true })
+        await node.start()
+        nodes.push({ node, transport: messageTransport({ resolveAddresses: p => [memoryMultiaddr(p.address)] })({ node }) })
+      }
+      // node 0 is the victim (its metrics are read); the last one is the attacker: a staked node with no router
+      const routers = nodes.slice(0, -1).map(({ transport }, i) => rainTree({ mode: 'reference' })({
+        selfAddress: ids[i]!.address, transport, peers, ...(i === 0 ? { metrics } : {})
+      }))
+      await Promise.all(routers.map(async r => { await r.start() }))
+      const attacker = nodes.at(-1)!.transport
+      const level = maxNumLevels(N) + 1
+      const bytes = encodeRainTreeMessage({ level, data: envelope('replay over libp2p') })
+      // what one copy makes the victim send (the send to the attacker, which runs no router, fails)
+      const planned = planPropagation(N, maxNumLevels(N), { level, rangeSize: 0 }).length
+      const sent = (): number => metrics.value(RAINTREE_METRICS.writes) + metrics.value(RAINTREE_METRICS.sendFailures)
+      await attacker.sendTo(peers[0]!, protocol, bytes)
+      await waitFor(() => sent() === planned, { timeoutMs: 30_000, what: () => `the first copy's ${planned} sends (${sent()})` })
+      for (let i = 0; i < 49; i++) await attacker.sendTo(peers[0]!, protocol, bytes)
+      // every replay handled: each is counted as a duplicate on arrival (before the fix none was, and each made
+      // `planned` sends more)
+      await waitFor(() => metrics.value(RAINTREE_METRICS.duplicates) === 49, {
+        timeoutMs: 30_000, what: () => `49 replays handled (${metrics.value(RAINTREE_METRICS.duplicates)}; sends ${sent()})`
+      })
+      expect(metrics.value(RAINTREE_METRICS.reads)).toBe(50)
+      expect(sent()).toBe(planned)
+      await Promise.all(routers.map(async r => { await r.stop() }))
+    } finally {
+      await Promise.all(nodes.map(async ({ node, transport }) => { await transport.close(); await node.stop() }))
+    }
+  }, 60_000)
 })
