@@ -16,7 +16,7 @@ import {
 } from '@pokt-p2p/types'
 import { createNode, messageTransport, multiaddrToServiceUrl, type Libp2p, type Libp2pMessageTransport } from '@pokt-p2p/transport'
 import { testIdentities, waitFor } from '@pokt-p2p/testing'
-import { RoundTripEstimator, rainTree } from '../src/index.js'
+import { RAINTREE_METRICS, RoundTripEstimator, rainTree } from '../src/index.js'
 
 const N = Number(process.argv[2] ?? 100)
 const BROADCASTS = Number(process.argv[3] ?? 30)
@@ -88,9 +88,12 @@ function timed (n: Node): MessageTransport {
 /** the nonce of the envelope being broadcast (the bench sends one at a time) */
 let lastNonce = 0n
 
-// no resend ever: every round trip is measured, however late
-const ack = { initialTimeoutMs: 120_000, minTimeoutMs: 120_000, maxTimeoutMs: 120_000 }
-const routers = nodes.map(n => rainTree({ ack })({ selfAddress: n.address, transport: timed(n), peers }))
+// no resend ever: every round trip is measured, however late (BENCH_ACK_MS sets another fixed timeout, to see what
+// resends and adjusts a given timeout makes)
+const ackMs = Number(process.env.BENCH_ACK_MS ?? 120_000)
+const ack = { initialTimeoutMs: ackMs, minTimeoutMs: ackMs, maxTimeoutMs: ackMs }
+const routerMetrics = new MemoryMetrics()
+const routers = nodes.map(n => rainTree({ ack })({ selfAddress: n.address, transport: timed(n), peers, metrics: routerMetrics }))
 let delivered = 0
 let failed = 0
 routers.forEach(r => r.events.on('message', () => { delivered++ }))
@@ -115,7 +118,8 @@ for (let b = 0; b < BROADCASTS; b++) {
 }
 const wall = performance.now() - started
 
-console.log(`N = ${N} TCP nodes in one process, ${BROADCASTS} broadcasts of ${PAYLOAD} B, ${rtts.length} ACK round trips, ${failed} failed sends, ${(wall / 1000).toFixed(1)} s`)
+console.log(`N = ${N} TCP nodes in one process, ${BROADCASTS} broadcasts of ${PAYLOAD} B, ${rtts.length} ACK round trips, ${failed} failed sends, ` +
+  `${routerMetrics.value(RAINTREE_METRICS.resends)} resends, ${routerMetrics.value(RAINTREE_METRICS.adjusts)} adjusts (ACK timeout ${ackMs} ms), ${(wall / 1000).toFixed(1)} s`)
 for (const [what, xs] of [['from the send call (dial included)', rtts], ['from the written message', written]] as const) {
   xs.sort((a, b) => a - b)
   const q = (p: number): string => (xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN).toFixed(1)
