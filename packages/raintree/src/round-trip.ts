@@ -13,9 +13,11 @@ export interface AckTimeoutInit {
    * a loaded 2-core machine, 20 broadcasts, 520 round trips a run, timed from the written message): most round trips
    * take 10–40 ms, but while new connections are being set up they reach 0.5–2 s, and replaying each sender's
    * round trips through this estimator, a floor of 100 ms resent 2.1 % of the messages to live peers (250 ms:
-   * 1.4 %; 500 ms: 0.2 % and 0 % in a second run; 1,000 ms: none). 500 ms keeps spurious resends rare there and
-   * still hands a silent peer's range on within 1.5 s (a send, then a resend waiting twice as long). A dead peer
-   * does not wait for it at all: its send fails, and the range is handed on at once.
+   * 1.4 %; 500 ms: 0.2 % and 0 % in a second run; 1,000 ms: none; with 50 nodes in the process, 500 ms: 1.5 %,
+   * 1,000 ms: 0.5 %: no floor outlasts every stall of a shared event loop). 500 ms keeps spurious resends rare there
+   * and still hands a silent peer's range on within 1.5 s (a send, then a resend waiting twice as long); 1 s would
+   * double that, and the clean-up delay, on real networks whose nodes do not share a CPU. A dead peer does not
+   * wait for it at all: its send fails, and the range is handed on at once.
    * @default 500
    */
   minTimeoutMs?: number
