@@ -95,6 +95,12 @@ export interface LocalnetReport {
      * was late, a repair), summed over the nodes: neither delivered nor forwarded again
      */
     duplicates: number
+    /**
+     * data messages sent again because no ACK came in time (`pokt_raintree_resends_total`), summed over the nodes:
+     * the ACK layer at work (a late ACK on a busy machine, a lost message), not a fault. Included in `messages`:
+     * messages − resends are the first copies (N − 1 in complete mode without faults)
+     */
+    resends: number
     /** per node, in address order */
     perNode: PerNodeReport[]
   }
@@ -195,6 +201,7 @@ export function renderReport (report: LocalnetReport): string {
   const liveText = (liveReached: number): string => f === null ? '' : ` (live: ${liveReached}/${report.live})`
   out.push(`RainTree:   reached ${r.reached}/${report.nodes}${liveText(r.liveReached)}, depth ${r.depth}, ${r.messages} messages, ${r.bytes} bytes, ` +
     `full coverage${f === null ? '' : ' of the live nodes'} ${r.fullCoverageMs === null ? 'not reached' : ms(r.fullCoverageMs)}${spread(r.firstCopyMs)}` +
+    (r.resends > 0 ? `; ${r.resends} resent (no ACK in time)` : '') +
     (r.duplicates > 0 ? `; ${r.duplicates} duplicate copies (not delivered again)` : ''))
   const b = report.background
   out.push(b === null

@@ -22,10 +22,19 @@ export interface CleanupInit {
    * How long a node keeps a message's bytes after its own walk, to repair the nodes a later querier skipped (see
    * the gap check of `RainTreeInit.cleanup`). A chain of repairs through missed nodes reaches a node long after its
    * own walk: each link costs its querier's answer timeout, up to 1 s before any round trip was measured, so a
-   * minute outlasts a chain of dozens. At most 256 messages are kept, whatever the rate.
+   * minute outlasts a chain of dozens. At most 256 messages are kept, whatever the rate, and at most
+   * `maxRetainedBytes` of them.
    * @default 60000
    */
   retainMs?: number
+  /**
+   * How many bytes of messages a node keeps for clean-up at most, whatever their number: the oldest are forgotten
+   * first (their walk, if it has not started, is not made). A message larger than this is never kept: it is not
+   * cleaned up by this node (counted as `not_retained`, logged). 256 messages of the 4 MiB a transport accepts
+   * would be 1 GiB; 64 MiB still keeps the last 256 messages up to 256 KiB each, and the last 16 of the largest.
+   * @default 67108864 (64 MiB)
+   */
+  maxRetainedBytes?: number
 }
 
 /** {@link CleanupInit} with its defaults: `delayMs` undefined means "derived from the answer timeout". */
@@ -36,19 +45,27 @@ export interface ResolvedCleanup {
   readonly maxProbes: number
   /** see {@link CleanupInit.retainMs} */
   readonly retainMs: number
+  /** see {@link CleanupInit.maxRetainedBytes} */
+  readonly maxRetainedBytes: number
 }
+
+/** The default of {@link CleanupInit.maxRetainedBytes}: 64 MiB. */
+export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024
 
 /** How many answer timeouts the default clean-up delay is (see {@link CleanupInit.delayMs}). */
 export const CLEANUP_DELAY_TIMEOUTS = 4
 
 /**
  * Checks and completes the `cleanup` option: undefined when it is off.
- * @throws {InvalidConfigError} for a delay that is not a number ≥ 0 or a probe count that is not an integer ≥ 1
+ * @throws {InvalidConfigError} for a delay or retention that is not a number ≥ 0, a probe count that is not an
+ *   integer ≥ 1, or a byte bound that is not an integer ≥ 0
  */
 export function resolveCleanup (init: boolean | CleanupInit | undefined): ResolvedCleanup | undefined {
   if (init === undefined || init === false) return undefined
-  if (init === true) return { delayMs: undefined, maxProbes: 8, retainMs: 60_000 }
-  if (typeof init !== 'object' || init === null) throw new InvalidConfigError('cleanup', `must be a boolean or { delayMs?, maxProbes?, retainMs? }, got ${String(init)}`)
+  if (init === true) return { delayMs: undefined, maxProbes: 8, retainMs: 60_000, maxRetainedBytes: DEFAULT_MAX_RETAINED_BYTES }
+  if (typeof init !== 'object' || init === null) {
+    throw new InvalidConfigError('cleanup', `must be a boolean or { delayMs?, maxProbes?, retainMs?, maxRetainedBytes? }, got ${String(init)}`)
+  }
   const delayMs = init.delayMs
   if (delayMs !== undefined && (!Number.isFinite(delayMs) || delayMs < 0)) {
     throw new InvalidConfigError('cleanup.delayMs', `must be a number of ms >= 0, got ${delayMs}`)
@@ -61,5 +78,9 @@ export function resolveCleanup (init: boolean | CleanupInit | undefined): Resolv
   if (!Number.isFinite(retainMs) || retainMs < 0) {
     throw new InvalidConfigError('cleanup.retainMs', `must be a number of ms >= 0, got ${retainMs}`)
   }
-  return { delayMs, maxProbes, retainMs }
+  const maxRetainedBytes = init.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES
+  if (!Number.isSafeInteger(maxRetainedBytes) || maxRetainedBytes < 0) {
+    throw new InvalidConfigError('cleanup.maxRetainedBytes', `must be an integer number of bytes >= 0, got ${maxRetainedBytes}`)
+  }
+  return { delayMs, maxProbes, retainMs, maxRetainedBytes }
 }

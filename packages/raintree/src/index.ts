@@ -45,6 +45,8 @@
 export * from './core/index.js'
 export * from './router.js'
 export { RoundTripEstimator, type AckTimeoutInit } from './round-trip.js'
-export { CLEANUP_DELAY_TIMEOUTS, resolveCleanup, type CleanupInit, type ResolvedCleanup } from './cleanup.js'
+export {
+  CLEANUP_DELAY_TIMEOUTS, DEFAULT_MAX_RETAINED_BYTES, resolveCleanup, type CleanupInit, type ResolvedCleanup
+} from './cleanup.js'
 export { resolveRedundancy, type RedundancyInit, type ResolvedRedundancy } from './redundancy.js'
 export { RAINTREE_PROTOCOL_ID } from '@pokt-p2p/types'

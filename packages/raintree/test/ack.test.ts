@@ -58,6 +58,7 @@ describe('ACK / adjust / resend', () => {
     expect(total(metrics, RAINTREE_METRICS.acks, 'sent')).toBe(26)
     expect(total(metrics, RAINTREE_METRICS.acks, 'received')).toBe(26)
     expect(total(metrics, RAINTREE_METRICS.adjusts)).toBe(0)
+    expect(total(metrics, RAINTREE_METRICS.resends)).toBe(0)
     expect(net.stats.messages).toBe(52)
   })
 
@@ -83,6 +84,9 @@ describe('ACK / adjust / resend', () => {
     expect(delivered[9]).toBe(2)
     expect(delivered.filter((_, i) => i !== 0 && i !== 9)).toEqual(Array(25).fill(1))
     expect(total(metrics, RAINTREE_METRICS.adjusts)).toBe(1)
+    // the resend is counted apart: writes − resends are the first copies (26), and the adjust's sends
+    expect(metrics[0]!.value(RAINTREE_METRICS.resends)).toBe(1)
+    expect(total(metrics, RAINTREE_METRICS.writes) - total(metrics, RAINTREE_METRICS.resends)).toBe(26)
   })
 
   it('a peer that speaks only the reference protocol is never waited for, nor taken for dead', async () => {

@@ -5,7 +5,9 @@
  * query could reach a node before its tree copy, and be answered "want").
  */
 import { describe, expect, it } from '@jest/globals'
-import { MemoryMetrics, RainTreeControl, StakedSet, checkEnvelope, createPeer, encodeRainTreeControl, type Peer } from '@pokt-p2p/types'
+import {
+  MemoryMetrics, RainTreeControl, StakedSet, checkEnvelope, createPeer, decodeRainTreeMessage, encodeRainTreeControl, type Peer
+} from '@pokt-p2p/types'
 import { InProcessNetwork, ManualClock, waitFor } from '@pokt-p2p/testing'
 import { RAINTREE_METRICS, rainTree, type RainTreeInit, type RainTreeRouter } from '../src/index.js'
 import { envelope, sortedIdentities } from './helpers.js'
@@ -164,6 +166,8 @@ describe('clean-up (IGYW)', () => {
     expect(() => make({ delayMs: -1 })).toThrow(/invalid cleanup.delayMs/)
     expect(() => make({ maxProbes: 0 })).toThrow(/invalid cleanup.maxProbes/)
     expect(() => make({ retainMs: Number.NaN })).toThrow(/invalid cleanup.retainMs/)
+    expect(() => make({ maxRetainedBytes: -1 })).toThrow(/invalid cleanup.maxRetainedBytes/)
+    expect(() => make({ maxRetainedBytes: 1.5 })).toThrow(/invalid cleanup.maxRetainedBytes/)
   })
 
   it('a staked peer that keeps sending unasked WANTs gets one repair, not a copy per WANT', async () => {
@@ -200,5 +204,87 @@ describe('clean-up (IGYW)', () => {
     await origin.stop()
     await broadcast
     expect(dataFrames).toBe(2)
+  })
+
+  describe('the bytes kept for repairs are bounded (maxRetainedBytes), oldest first', () => {
+    /**
+     * A router with clean-up and a byte bound, and a staked peer (no router) that ACKs what it gets and counts the
+     * data frames: an unasked WANT is repaired only from a message the router still keeps.
+     */
+    async function kept (maxRetainedBytes: number): Promise<{
+      origin: RainTreeRouter, metrics: MemoryMetrics, clock: ManualClock, dataFrames: () => number,
+      broadcast: (text: string) => Promise<bigint>, want: (nonce: bigint) => Promise<void>
+    }> {
+      const ids = sortedIdentities(2)
+      const peers: Peer[] = ids.map(id => createPeer(id.publicKey))
+      const net = new InProcessNetwork()
+      const clock = new ManualClock()
+      const metrics = new MemoryMetrics()
+      const origin = rainTree({ ack: FAST, cleanup: { ...CLEANUP, maxRetainedBytes } })({
+        selfAddress: ids[0]!.address, transport: net.createTransport({ address: ids[0]!.address, publicKey: ids[0]!.publicKeyHex }), peers, metrics, clock
+      })
+      await origin.start()
+      const hostile = net.createTransport({ address: ids[1]!.address, publicKey: ids[1]!.publicKeyHex })
+      const originPeer = createPeer(ids[0]!.publicKey)
+      let frames = 0
+      hostile.handle('pokt/raintree/v2.0.0', async (bytes) => {
+        if (bytes[0] === 0x20) return
+        frames++
+        const m = decodeRainTreeMessage(bytes)
+        const check = checkEnvelope(m.data)
+        if (check.ok) await hostile.sendTo(originPeer, 'pokt/raintree/v2.0.0', encodeRainTreeControl(RainTreeControl.ACK, check.nonce))
+      })
+      return {
+        origin,
+        metrics,
+        clock,
+        dataFrames: () => frames,
+        broadcast: async (text) => {
+          const message = envelope(text)
+          const check = checkEnvelope(message)
+          if (!check.ok) throw check.error
+          await origin.broadcast(message)
+          await net.idle()
+          return check.nonce
+        },
+        want: async (nonce) => {
+          const wants = metrics.value(RAINTREE_METRICS.cleanup, 'want')
+          await hostile.sendTo(originPeer, 'pokt/raintree/v2.0.0', encodeRainTreeControl(RainTreeControl.WANT, nonce))
+          await waitFor(() => metrics.value(RAINTREE_METRICS.cleanup, 'want') === wants + 1, { what: 'the WANT' })
+          await net.idle()
+        }
+      }
+    }
+    const KIB = 'x'.repeat(1000)
+
+    it('three messages of ~1 KiB under a bound of 3.5 KiB: the fourth evicts the first, whose WANT gets nothing', async () => {
+      const t = await kept(3500)
+      const nonces: bigint[] = []
+      for (let i = 0; i < 4; i++) nonces.push(await t.broadcast(`${i} ${KIB}`))
+      expect(t.dataFrames()).toBe(4)
+      await t.want(nonces[0]!)
+      expect(t.dataFrames()).toBe(4)
+      await t.want(nonces[3]!)
+      expect(t.dataFrames()).toBe(5)
+      await t.want(nonces[1]!)
+      expect(t.dataFrames()).toBe(6)
+      expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'not_retained')).toBe(0)
+      await t.origin.stop()
+    })
+
+    it('a message larger than the bound is not kept: counted, no walk, no repair', async () => {
+      const t = await kept(500)
+      const nonce = await t.broadcast(`big ${KIB}`)
+      expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'not_retained')).toBe(1)
+      t.clock.advance(CLEANUP.delayMs)
+      await t.want(nonce)
+      expect(t.dataFrames()).toBe(1)
+      expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'query_sent')).toBe(0)
+      // a small one still is
+      const small = await t.broadcast('small')
+      await t.want(small)
+      expect(t.dataFrames()).toBe(3)
+      await t.origin.stop()
+    })
   })
 })

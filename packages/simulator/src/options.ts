@@ -125,7 +125,8 @@ export interface SimulationOptions {
   trace?: boolean
   /**
    * Every router's ACK / adjust / resend layer (`ack` of `RainTreeInit`): `true`, or its timeouts.
-   * @default false (the router's default)
+   * @default false: the bare tree, the baseline every figure is compared with (the router's own default is on;
+   *   pass `true` to simulate a node built with default options)
    */
   ack?: boolean | AckTimeoutInit
   /**

@@ -24,7 +24,8 @@ export const simulateHelp = `pokt-p2p simulate --nodes N [options]
   --bandwidth-mbps B         every node's upload and download bandwidth in Mbit/s (default unlimited)
   --payload-bytes S          0..4194304 (default 1024)
   --seed S                   integer in [0, 4294967295]: same seed, same report (default 1)
-  --ack on|off               RainTree's ACK / adjust / resend layer (default off, the router's default)
+  --ack on|off               RainTree's ACK / adjust / resend layer (default off: the bare tree; the router's
+                             own default is on)
   --cleanup on|off           RainTree's clean-up layer, IGYW: each node asks its right neighbour whether it has
                              the message and repairs it if not (default off, the router's default)
   --redundancy on|off|N      RainTree's redundancy layer: the originator also sends level-0 copies to up to N

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { MemoryMetrics, Router } from '@pokt-p2p/types'
 import { NodeCrashedError } from './faults.js'
-import { maxNumLevels, simulateBroadcast } from '@pokt-p2p/raintree'
+import { RainTreeRouter, maxNumLevels, simulateBroadcast } from '@pokt-p2p/raintree'
 import type { LocalnetReport, NodeState, PerNodeReport } from '../../report.js'
 import { STALL_MS, type LocalNetwork } from './network.js'
 import type { LocalnetOptions } from './options.js'
@@ -26,6 +26,8 @@ export const LOCALNET_METRICS = {
   delivered: 'pokt_p2p_delivered_total',
   /** RainTree complete-mode copies of a message the router already had (neither delivered nor forwarded again) */
   duplicates: 'pokt_raintree_duplicates_total',
+  /** RainTree data messages sent again to the same peer because no ACK came in time (also in the writes) */
+  resends: 'pokt_raintree_resends_total',
   /**
    * histogram by `router`: seconds from the broadcast call to this node's first copy through that router (all
    * nodes share one clock, so localnet knows both ends)
@@ -82,7 +84,7 @@ export class BroadcastTracker {
   #payload: Buffer | undefined
   #onActivity: () => void = () => {}
   /** figures before the broadcast (mesh upkeep and connection set-up are not the broadcast's) */
-  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[], duplicates: [] as number[] }
+  #before = { gossipMessages: 0, gossipBytes: 0, transportBytes: 0, originGossipBytes: 0, originTransportBytes: 0, reads: [] as number[], writes: [] as number[], duplicates: [] as number[], resends: [] as number[] }
 
   /**
    * @param opts - the run's options
@@ -177,7 +179,8 @@ export class BroadcastTracker {
       originTransportBytes: origin.value(LOCALNET_METRICS.transportBytes, 'sent'),
       reads: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.reads)),
       writes: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.writes)),
-      duplicates: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.duplicates))
+      duplicates: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.duplicates)),
+      resends: this.#net.metrics.map(m => m.value(LOCALNET_METRICS.resends))
     }
     this.#t0 = performance.now()
   }
@@ -239,6 +242,16 @@ export class BroadcastTracker {
       clearTimeout(quiet)
       clearTimeout(stall)
     }
+  }
+
+  /**
+   * The RainTree layers the originator's router runs (every node gets the same options), read from the router itself:
+   * the options say only what was asked.
+   */
+  #layers (): { ack: boolean, cleanup: boolean } {
+    const staked = this.#net.modules[this.#origin]?.routers.staked
+    if (staked instanceof RainTreeRouter) return staked.layers
+    return { ack: this.#opts.ack === true, cleanup: this.#opts.cleanup === true }
   }
 
   /** Sum over the nodes of `name` (for `label`, or over all labels). */
@@ -313,8 +326,9 @@ export class BroadcastTracker {
           }
         : null,
       raintree: {
-        ack: opts.ack === true,
-        cleanup: opts.cleanup === true,
+        // what the routers run, the defaults included (not what was asked: `--ack` omitted is the router's default)
+        ack: this.#layers().ack,
+        cleanup: this.#layers().cleanup,
         messages: perNode.reduce((s, n) => s + n.writes, 0),
         bytes: this.#sum(LOCALNET_METRICS.transportBytes, 'sent') - this.#before.transportBytes,
         reached,
@@ -323,6 +337,7 @@ export class BroadcastTracker {
         fullCoverageMs: liveReached === live ? round(Math.max(0, ...liveRtTimes)) : null,
         firstCopyMs: percentiles(rtTimes),
         duplicates: delta(LOCALNET_METRICS.duplicates, this.#before.duplicates),
+        resends: delta(LOCALNET_METRICS.resends, this.#before.resends),
         perNode
       },
       background: opts.background

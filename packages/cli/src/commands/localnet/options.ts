@@ -25,8 +25,7 @@ export const localnetHelp = `pokt-p2p localnet [options]
   --crash-after-receive F
                          0 <= F < 1: round(F·N) other nodes stop as soon as the measured broadcast reaches their
                          RainTree router: it ACKs, forwards nothing (default 0; needs --background off)
-  --ack on|off           RainTree's ACK / adjust / resend layer (default on with --dead or --crash-after-receive,
-                         else the router's default, off)
+  --ack on|off           RainTree's ACK / adjust / resend layer (default: the router's, on)
   --cleanup on|off       RainTree's clean-up layer, IGYW (default on with --crash-after-receive, else the router's
                          default, off)
   --json                 print one JSON object on stdout (logs on stderr)
