@@ -24,6 +24,14 @@ describe('fuzzRuns', () => {
     expect(fuzzTimeoutMs(30_000, 1000)).toBe(30_000)
   })
 
+  it('caps the count at maxRuns, never below the suite\'s own', () => {
+    process.env[FUZZ_RUNS_ENV] = '100000'
+    expect(fuzzRuns(120, { maxRuns: 20_000 })).toBe(20_000)
+    expect(fuzzRuns(120, { maxRuns: 50 })).toBe(120)
+    process.env[FUZZ_RUNS_ENV] = '500'
+    expect(fuzzRuns(120, { maxRuns: 20_000 })).toBe(500)
+  })
+
   it.each(['0', '-5', '1.5', 'many', '1e400'])('refuses %j, naming the variable', value => {
     process.env[FUZZ_RUNS_ENV] = value
     expect(() => fuzzRuns(300)).toThrow(new RegExp(`${FUZZ_RUNS_ENV} must be a positive integer`))

@@ -6,6 +6,11 @@ import { fuzzRuns, waitFor } from '@pokt-p2p/testing'
 import { chunk, figures, startNodes, stopAll, type TestNode, type TransportFigures } from './helpers.js'
 
 const CAP = 4096
+/**
+ * Inputs of these real-node properties in `npm run fuzz`: each takes tens of ms (a stream, a deadline), so 100,000
+ * would take hours. The decoders they exercise get the full count in framing.test.ts and inbound-budget.test.ts.
+ */
+const REAL_NODE_FUZZ_MAX = 20_000
 /** read deadline of the receiver that gets the stalled streams */
 const TIMEOUT = 100
 let nodes: TestNode[] = []
@@ -109,7 +114,7 @@ it('random payloads, sizes and chunking, ending by close, reset or stall: delive
         expected.rejectedTimeout++
       }
       stream.abort(new Error('done'))
-    }), { numRuns: fuzzRuns(120) })
+    }), { numRuns: fuzzRuns(120, { maxRuns: REAL_NODE_FUZZ_MAX }) })
   const after = stats()
   const delta = (k: keyof typeof expected): number => after.reduce((n, s, i) => n + s[k] - before[i]![k], 0)
   expect({
@@ -129,5 +134,5 @@ it('random payloads through sendTo: at most the cap arrives intact, over it Mess
     expect(b.outcomes).toEqual([])
     await a.transport.sendTo(b.node.peer, RAINTREE_PROTOCOL_ID, payload)
     expect(await nextOutcome(b)).toEqual({ kind: 'message', bytes: payload, from: a.identity.address })
-  }), { numRuns: fuzzRuns(100) })
+  }), { numRuns: fuzzRuns(100, { maxRuns: REAL_NODE_FUZZ_MAX }) })
 })
