@@ -19,6 +19,11 @@ export interface RouterComponents {
   selfAddress: Address
   /** the staked set at the height the router starts at (includes self when this node is staked) */
   peers: Peer[]
+  /**
+   * whether an address is in the staked set now (kept current at each height once the staked router runs): the
+   * background router limits the gossip rate of everyone else
+   */
+  isStaked: (address: Address) => boolean
   /** where a peer listens (the transport uses the same function) */
   resolveAddresses: (peer: Peer) => Promise<Multiaddr[]> | Multiaddr[]
   /** the module's logger (the router logs under its own namespace, e.g. `pokt:raintree`) */

@@ -119,7 +119,8 @@ export class Wiring {
     this.#transport = messageTransport({
       resolveAddresses: this.#resolveAddresses,
       // RainTree is among staked peers: an outsider's RainTree stream is refused before any byte of it is buffered
-      admitInbound: (protocol, from) => !this.#stakedProtocols().has(protocol) || this.#isStaked(from),
+      // (unless the staked router takes messages from outside the staked set: `acceptFromUnknownPeers`)
+      admitInbound: (protocol, from) => !this.#stakedProtocols().has(protocol) || this.#isStaked(from) || this.#acceptsUnknownSenders(),
       // and their messages (any protocol) may use the whole inbound budget, outsiders only their share of it
       priorityPeer: from => this.#isStaked(from)
     })({ node, logger, metrics: node.metrics })
@@ -146,7 +147,15 @@ export class Wiring {
     void this.#stakedHosts.refresh()
     const { identity, logger } = this.#init
     const components: RouterComponents = {
-      node, transport, identity, selfAddress: identity.address, peers, resolveAddresses: this.#resolveAddresses, logger, metrics: node.metrics
+      node,
+      transport,
+      identity,
+      selfAddress: identity.address,
+      peers,
+      isStaked: address => this.#isStakedAddress(address),
+      resolveAddresses: this.#resolveAddresses,
+      logger,
+      metrics: node.metrics
     }
     const router = factory(components)
     if (role === 'staked') this.#staked = router
@@ -176,7 +185,16 @@ export class Wiring {
   }
 
   #isStaked (from: RemoteSender): boolean {
-    return this.#staked?.getPeerstore().has(from.address) ?? this.#startPeers.has(from.address)
+    return this.#isStakedAddress(from.address)
+  }
+
+  #isStakedAddress (address: Address): boolean {
+    return this.#staked?.getPeerstore().has(address) ?? this.#startPeers.has(address)
+  }
+
+  /** Whether the staked router takes messages from senders outside the staked set (RainTree's `acceptFromUnknownPeers`). */
+  #acceptsUnknownSenders (): boolean {
+    return (this.#staked as { acceptsUnknownSenders?: boolean } | undefined)?.acceptsUnknownSenders === true
   }
 
   /** The protocols of the staked router (RainTree's two by default), open to staked senders only. */

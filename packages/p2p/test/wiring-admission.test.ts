@@ -3,13 +3,16 @@
  * byte is read), staked senders first in the inbound budget, and the staked set's IPs as reserved hosts.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { createPeer, MemoryMetrics } from '@pokt-p2p/types'
+import { createPeer, encodePocketEnvelope, encodeRainTreeMessage, generateNonce, MemoryMetrics } from '@pokt-p2p/types'
 import { staticProviders } from '@pokt-p2p/providers'
 import { testIdentities, waitFor } from '@pokt-p2p/testing'
 import {
   createNode, inboundGateOf, memoryMultiaddr, messageTransport, RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID
 } from '@pokt-p2p/transport'
-import { anyOf, createP2P, type P2PMessage, type P2PModule } from '../src/index.js'
+import { rainTree } from '@pokt-p2p/raintree'
+import {
+  ConsensusNewHeightEventSchema, anyOf, create, createAny, createP2P, toBinary, type P2PMessage, type P2PModule
+} from '../src/index.js'
 
 const stops: Array<() => Promise<void>> = []
 afterEach(async () => { for (const s of stops.splice(0).reverse()) await s() })
@@ -52,6 +55,57 @@ describe('wiring: admission and reserved capacity for the staked set', () => {
     await waitFor(() => got.length === 1, { what: 'the staked peer\'s message' })
     expect([got[0]!.router, got[0]!.from]).toEqual(['raintree', b!.address])
     expect(modules[0]!.transport!.inboundBudget.peak).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('admits outsiders\' RainTree streams when RainTree accepts messages from unknown peers', async () => {
+    const [a, outsiderId] = testIdentities(2)
+    const providers = staticProviders({ height: 1n, staked: [createPeer(a!.publicKey, '')] })()
+    const metrics = new MemoryMetrics()
+    const m = createP2P({
+      config: { private_key: a!.privateKeyHex, connection_type: 'memory', allow_loopback: true },
+      currentHeightProvider: providers,
+      peerstoreProvider: providers,
+      unstakedRouter: null,
+      raintree: { acceptFromUnknownPeers: true },
+      metrics: () => metrics
+    })
+    await m.start()
+    stops.push(async () => { await m.stop() })
+    const got: P2PMessage[] = []
+    m.events.on('message', msg => got.push(msg))
+    const node = await createNode({ identity: outsiderId!, transport: 'memory', allowLoopback: true })
+    await node.start()
+    const outsider = messageTransport({ resolveAddresses: p => [memoryMultiaddr(p.address)] })({ node })
+    stops.push(async () => { await outsider.close(); await node.stop() })
+    // a RainTree message at level 0 from the outsider: RainTree delivers it (never propagates it)
+    const envelope = encodePocketEnvelope(anyOf('pocket.DebugMessage', new TextEncoder().encode('from outside')), generateNonce())
+    await outsider.sendTo(createPeer(a!.publicKey, ''), RAINTREE_PROTOCOL_ID, encodeRainTreeMessage({ level: 0, data: envelope }))
+    await waitFor(() => got.length === 1, { what: 'the outsider\'s message' })
+    expect(got[0]!.from).toBe(outsiderId!.address)
+    expect(metrics.value('pokt_transport_rejected_total', 'notAdmitted')).toBe(0)
+  }, 60_000)
+
+  it('tells the routers who is staked, following the staked set to each new height', async () => {
+    const [a, b, c] = testIdentities(3)
+    const [pa, pb, pc] = [a!, b!, c!].map(id => createPeer(id.publicKey, ''))
+    const providers = staticProviders({ height: 1n, staked: h => h === 1n ? [pa!, pb!] : [pa!, pc!] })()
+    let isStaked: ((address: string) => boolean) | undefined
+    const m = createP2P({
+      config: { private_key: a!.privateKeyHex, connection_type: 'memory', allow_loopback: true },
+      currentHeightProvider: providers,
+      peerstoreProvider: providers,
+      unstakedRouter: null,
+      stakedRouter: components => {
+        isStaked = components.isStaked
+        return rainTree()(components)
+      }
+    })
+    await m.start()
+    stops.push(async () => { await m.stop() })
+    expect([b!.address, c!.address].map(x => isStaked!(x))).toEqual([true, false])
+    // the state machine's new height event (the module's handleEvent applies the staked-set delta)
+    await m.handleEvent(createAny('type.googleapis.com/pocket.ConsensusNewHeightEvent', toBinary(ConsensusNewHeightEventSchema, create(ConsensusNewHeightEventSchema, { height: 2n }))))
+    expect([b!.address, c!.address].map(x => isStaked!(x))).toEqual([false, true])
   }, 60_000)
 
   it('reserves inbound capacity for the staked set\'s IPs', async () => {

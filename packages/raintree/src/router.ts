@@ -282,6 +282,11 @@ export class RainTreeRouter implements Router {
   readonly protocols: readonly string[]
   /** This node's pocket address. */
   readonly selfAddress: Address
+  /**
+   * Whether it takes messages from senders outside the staked set (`acceptFromUnknownPeers`): a transport that
+   * admits only staked senders to {@link protocols} (the p2p module's does) must not refuse them first.
+   */
+  readonly acceptsUnknownSenders: boolean
 
   readonly #transport: MessageTransport
   readonly #clock: Clock
@@ -357,6 +362,7 @@ export class RainTreeRouter implements Router {
       ? undefined
       : new RoundTripEstimator(typeof ack === 'object' ? ack : {})
     this.#acceptFromUnknown = init.acceptFromUnknownPeers ?? false
+    this.acceptsUnknownSenders = this.#acceptFromUnknown
     this.selfAddress = components.selfAddress
     this.#transport = components.transport
     this.#clock = components.clock ?? systemClock
