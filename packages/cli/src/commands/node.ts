@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import delay from 'delay'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { InvalidConfigError, integerOption, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
+import { InvalidConfigError, integerOption, signalWithTimeout, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
 import { anyOf, createP2P, type P2PConfig } from '@pokt-p2p/p2p'
 import {
   bootstrap, genesisPeerstoreProvider, loadGenesisFile, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer,
@@ -206,6 +206,9 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   })
   // the module's `invalid` events are its routers' drops, logged with their sender by followRouter
   p2p.events.on('broadcast:failed', ({ router, error }) => { logJson(ctx, { event: 'send-failed', router, to: null, error: describe(error) }) })
+  // start() returns while the background router still bootstraps: say when that ends, and loudly if it fails
+  p2p.events.on('router:started', ({ role, router }) => { logJson(ctx, { event: 'router-started', role, router: router.name }) })
+  p2p.events.on('router:failed', ({ role, error }) => { logJson(ctx, { event: 'router-failed', role, error: describe(error) }) })
 
   const rpc = config.rpc === undefined
     ? undefined
@@ -249,6 +252,8 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
 
     if (message !== undefined) {
       const gossip = p2p.routers.unstaked
+      // the gossip copy needs the background router started (its bootstrap ends after start()); bounded as below
+      if (gossip !== undefined && !gossip.isStarted()) await waitForRouterStart(p2p, BROADCAST_WAIT_PEERS_MAX_MS, signal, ctx)
       const bg = isGossipRouter(gossip) ? gossip : undefined
       // bounded: a broadcast that waits forever for gossip peers would not reach RainTree's peers either
       if (bg !== undefined && !(await waitForTopicPeers(bg, waitPeers, BROADCAST_WAIT_PEERS_MAX_MS, signal))) {
@@ -280,4 +285,21 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   }
   ctx.out(JSON.stringify({ event: 'stopped' }))
   return interruptedExitCode(signal.reason)
+}
+
+/** Waits until the module's unstaked router has started or failed; logs `router-starting` when `maxMs` passed first. */
+async function waitForRouterStart (p2p: ReturnType<typeof createP2P>, maxMs: number, signal: AbortSignal, ctx: CommandContext): Promise<void> {
+  const done = new AbortController()
+  const bounded = AbortSignal.any([signalWithTimeout(signal, maxMs), done.signal])
+  try {
+    await Promise.race([
+      p2p.events.once('router:started', { signal: bounded, filter: d => d.role === 'unstaked' }),
+      p2p.events.once('router:failed', { signal: bounded, filter: d => d.role === 'unstaked' })
+    ])
+  } catch {
+    signal.throwIfAborted()
+    logJson(ctx, { event: 'router-starting', role: 'unstaked', waitedMs: maxMs })
+  } finally {
+    done.abort()
+  }
 }
