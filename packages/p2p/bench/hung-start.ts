@@ -19,14 +19,12 @@ const staked = [createPeer(a.publicKey, '127.0.0.1:0'), createPeer(h.publicKey, 
 const providers = staticProviders({ height: 1n, staked })()
 const m = createP2P({ config: { private_key: a.privateKeyHex, hostname: '127.0.0.1', port: 0, allow_loopback: true }, currentHeightProvider: providers, peerstoreProvider: providers })
 const t0 = performance.now()
-let settled = 0
-m.events.on('router:started', ({ role }) => { if (role === 'unstaked') settled = performance.now() - t0 })
+const settled = m.events.once('router:started', { filter: ({ role }) => role === 'unstaked' }).then(() => performance.now() - t0)
 await m.start()
 const started = performance.now() - t0
 const raintree = m.node?.getProtocols().some(p => p.includes('raintree')) === true
 console.log(`start() resolved after ${(started / 1000).toFixed(2)} s; RainTree handler registered then: ${raintree}`)
-while (settled === 0) await new Promise(resolve => setTimeout(resolve, 100))
-console.log(`background bootstrap settled (router:started) after ${(settled / 1000).toFixed(2)} s`)
+console.log(`background bootstrap settled (router:started) after ${(await settled / 1000).toFixed(2)} s`)
 await m.stop()
 for (const s of sockets) s.destroy()
 hung.close()
