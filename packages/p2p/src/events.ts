@@ -65,7 +65,8 @@ export interface P2PEvents extends Record<string, unknown> {
    * a router's `start()` finished. `start()` of the module waits for the staked router's, but for the background
    * router's only until it receives (`bootstrap:started`): its bootstrap dials, with retries, continue afterwards and
    * this event follows once they settled (the router's own `bootstrap:succeeded` / `bootstrap:failed` say how). Until
-   * then an unstaked node cannot broadcast or send (`NoRouterError`), and a staked one uses RainTree only.
+   * then an unstaked node cannot broadcast or send (`NoRouterError`), and a staked one's broadcasts go through
+   * RainTree only (each reports the background router's refusal as `broadcast:failed`).
    */
   'router:started': {
     /** which of the module's routers it is */

@@ -210,16 +210,16 @@ export class P2PModule implements Startable {
   }
 
   /**
-   * The routers an outbound message goes through: the staked one while staked, and the one for everyone once its
-   * start (bootstrap) has finished: until then it refuses to send.
+   * The routers an outbound message goes through: the staked one while staked, and the one for everyone. That one
+   * refuses to send until its start (bootstrap) has finished: a staked node's broadcast then reports its error
+   * (`broadcast:failed`, an error line) and goes through RainTree; an unstaked node gets a `NoRouterError` saying so.
    */
   #outbound (what: string): { routers: Router[], staked?: Router, unstaked?: Router } {
     const routers = this.#startedWiring(what).routers
     const staked = this.isStaked() ? routers.staked : undefined
-    const unstaked = routers.unstaked?.isStarted() === true ? routers.unstaked : undefined
-    const all = [staked, unstaked].filter(r => r !== undefined)
-    if (all.length === 0) throw new NoRouterError(`${what}: ${this.#noRouterReason()}`)
-    return { routers: all, staked, unstaked }
+    const { unstaked } = routers
+    if (staked === undefined && unstaked?.isStarted() !== true) throw new NoRouterError(`${what}: ${this.#noRouterReason()}`)
+    return { routers: [staked, unstaked].filter(r => r !== undefined), staked, unstaked }
   }
 
   #noRouterReason (): string {
