@@ -173,6 +173,20 @@ describe('inbound envelopes', () => {
     expect(metrics.value(P2P_METRICS.duplicates)).toBe(2)
   }, 30_000)
 
+  it('real nodes: gossip from an outsider under a nonce does not shadow the RainTree message of a validator', async () => {
+    net = await memoryNetwork(2, 1)
+    await meshReady(net.modules)
+    const [a, b, outsider] = net.modules as [P2PModule, P2PModule, P2PModule]
+    const inbox = received(a)
+    const nonce = 4242n
+    // the outsider got the nonce first (e.g. saw the message elsewhere) and gossips other content under it
+    await outsider.routers.unstaked!.broadcast(encodePocketEnvelope(text('forged'), nonce))
+    await waitFor(() => inbox.length === 1, { what: 'the forgery at A' })
+    await b.routers.staked!.broadcast(encodePocketEnvelope(text('honest'), nonce))
+    await waitFor(() => inbox.length === 2, { what: () => `the honest message at A (duplicates: ${net!.metrics[0]!.value(P2P_METRICS.duplicates)})` })
+    expect(inbox.map(m => [m.router, new TextDecoder().decode(m.content.value)])).toEqual([['background', 'forged'], ['raintree', 'honest']])
+  }, 120_000)
+
   it('a forgery under a nonce seen first does not shadow the honest message; replays stay duplicates', async () => {
     const { capture, inject } = injectingRouter()
     net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: testIdentities(1)[0]!.privateKeyHex, connection_type: 'memory' } }))
