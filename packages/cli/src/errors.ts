@@ -65,3 +65,31 @@ export function addressInUse (err: unknown): { host: string, port: number } | un
   }
   return undefined
 }
+
+/** Two ports the command must listen on are the same (e.g. `p2p.port` and `rpc.port`): one of them cannot be had. */
+export class PortConflictError extends PocketP2PError {
+  static override name = 'PortConflictError'
+  /**
+   * @param port - the port claimed twice
+   * @param first - what claimed it first (e.g. the config field)
+   * @param second - what claimed it again
+   */
+  constructor (readonly port: number, readonly first: string, readonly second: string) {
+    super(`${second}: port ${port} is also ${first}; give them different ports`)
+  }
+}
+
+/** A port the command must listen on cannot be listened on for another reason than being in use (e.g. EACCES, EADDRNOTAVAIL). */
+export class PortUnavailableError extends PocketP2PError {
+  static override name = 'PortUnavailableError'
+  /**
+   * @param host - the host it tried to listen on
+   * @param port - the port
+   * @param what - what needed the port (e.g. the config field), for the message
+   * @param reason - the system's reason
+   * @param options - `cause`: the listen error
+   */
+  constructor (readonly host: string, readonly port: number, readonly what: string, reason: string, options?: { cause?: unknown }) {
+    super(`${what}: cannot listen on port ${port} on ${host}: ${reason}`, options)
+  }
+}

@@ -1,8 +1,8 @@
 import type { Startable } from '@pokt-p2p/types'
 
 /**
- * Starts `service` so that an abort of `signal` ends the start promptly: the P2P module's start lasts until the
- * background router's bootstrap has dialled every initial peer (with retries, ~10 s when a peer is down). On abort
+ * Starts `service` so that an abort of `signal` ends the start promptly: the P2P module's start waits for the
+ * staked set from the providers (RPC bootstrap, with retries) and for its node to listen. On abort
  * this calls `stop()`, which (the `Lifecycle` of every Pocket P2P service) cancels the start in progress, lets it
  * unwind and stops what it set up; `start()` then returns.
  * Throws the signal's reason when it aborted (the service is then stopped, or stopping).

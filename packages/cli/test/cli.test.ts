@@ -36,7 +36,7 @@ describe('usage errors: exit 2 and one message naming the problem', () => {
     [['keygen', '--seed-int', '4294967296'], /invalid --seed-int: must be an integer in \[0, 4294967295\]/],
     [['genesis', '--nodes', '3'], /--out is required/],
     [['node'], /--config FILE is required/],
-    [['node', '--config', '/nonexistent/x.json'], /cannot read --config/],
+    [['node', '--config', '/nonexistent/x.json'], /--config: cannot read \/nonexistent\/x.json: ENOENT: no such file or directory/],
     [['node', '--config', 'x.json', '--metrics-port', '70000'], /invalid --metrics-port: must be an integer in \[0, 65535\], got 70000/],
     [['node', '--config', 'x.json', '--metrics-host', '0.0.0.0'], /--metrics-host needs --metrics-port/]
   ]

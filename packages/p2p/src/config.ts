@@ -1,11 +1,15 @@
 import {
-  CONNECTION_TYPES, InvalidConfigError, RAINTREE_MODES, identityFromPrivateKeyHex, integerOption,
+  CONNECTION_TYPES, InvalidConfigError, MAX_DEDUP_WINDOW, RAINTREE_MODES, identityFromPrivateKeyHex, integerOption,
   type ConnectionType, type RainTreeMode
 } from '@pokt-p2p/types'
 import { DEFAULT_P2P_PORT } from '@pokt-p2p/transport'
 
-/** Reference `DefaultP2PMaxNonces`: enough to remember every nonce of many blocks of gossip. */
-export const DEFAULT_MAX_NONCES = 100_000
+/**
+ * How many recent distinct messages the module always remembers, so a replay is dropped: 10x the reference
+ * `DefaultP2PMaxNonces` (100,000), because a replay older than the window is delivered again and remembering costs
+ * only ~8 bytes per message (a rotating pair of bloom filters: 8 MiB for this default, false positives ≈ 2e-7).
+ */
+export const DEFAULT_MAX_NONCES = 1_000_000
 
 /**
  * The serialisable P2P configuration: the reference's `P2PConfig` fields (snake_case JSON keys, as in its config
@@ -20,7 +24,11 @@ export interface P2PConfig {
   port: number
   /** `tcp` (the reference's TCPConnection) or `memory` (libp2p in-process transport, for simulations). @default 'tcp' */
   connection_type: ConnectionType
-  /** capacity of the nonce de-duplication FIFO. @default 100000 */
+  /**
+   * How many recent distinct messages (nonce and content) are always remembered, so copies and replays are dropped;
+   * up to twice as many may be. Memory: 2 filters of 2^⌈log2(32·max_nonces)⌉ bits (8 MiB for the default). At most
+   * 2^24 (16,777,216). @default 1000000
+   */
   max_nonces: number
   /** a client-only node runs the DHT in client mode and never joins RainTree. @default false */
   is_client_only: boolean
@@ -102,7 +110,7 @@ export function parseP2PConfig (input: unknown, prefix = ''): P2PConfig {
     hostname,
     port: int('port', 0, 65535) ?? DEFAULT_P2P_CONFIG.port,
     connection_type: connectionType,
-    max_nonces: int('max_nonces', 1, 100_000_000) ?? DEFAULT_P2P_CONFIG.max_nonces,
+    max_nonces: int('max_nonces', 1, MAX_DEDUP_WINDOW) ?? DEFAULT_P2P_CONFIG.max_nonces,
     is_client_only: bool('is_client_only') ?? DEFAULT_P2P_CONFIG.is_client_only,
     bootstrap_nodes_csv: str('bootstrap_nodes_csv') ?? DEFAULT_P2P_CONFIG.bootstrap_nodes_csv,
     raintree_mode: mode,

@@ -1,6 +1,6 @@
 import type { Address, Any, DropReason, Peer, Router } from '@pokt-p2p/types'
 
-/** A message delivered to the application: the envelope's content, nonce stripped, exactly once per nonce. */
+/** A message delivered to the application: the envelope's content, nonce stripped, exactly once per message (nonce and content). */
 export interface P2PMessage {
   /** the envelope's content: an `Any` whose type URL says what it is */
   content: Any
@@ -15,9 +15,9 @@ export type RouterRole = 'staked' | 'unstaked'
 
 /** Events of a `P2PModule`, by type: the `detail` each carries. */
 export interface P2PEvents extends Record<string, unknown> {
-  /** a message for the application, once per nonce */
+  /** a message for the application, once per message (nonce and content) */
   message: P2PMessage
-  /** a copy of an already delivered nonce arrived (reference: redundancy telemetry) */
+  /** a copy of an already delivered message arrived (reference: redundancy telemetry) */
   duplicate: {
     /** the envelope's nonce */
     nonce: bigint
@@ -60,6 +60,29 @@ export interface P2PEvents extends Record<string, unknown> {
     role: RouterRole
     /** the router */
     router: Router
+  }
+  /**
+   * a router's `start()` finished. `start()` of the module waits for the staked router's, but for the background
+   * router's only until it receives (`bootstrap:started`): its bootstrap dials, with retries, continue afterwards and
+   * this event follows once they settled (the router's own `bootstrap:succeeded` / `bootstrap:failed` say how). Until
+   * then an unstaked node cannot broadcast or send (`NoRouterError`), and a staked one's broadcasts go through
+   * RainTree only (each reports the background router's refusal as `broadcast:failed`).
+   */
+  'router:started': {
+    /** which of the module's routers it is */
+    role: RouterRole
+    /** the router */
+    router: Router
+  }
+  /**
+   * a router's `start()` failed after the module's `start()` had returned (the background router, bootstrapping in
+   * the background); the module keeps running with the other router. Also logged as an error.
+   */
+  'router:failed': {
+    /** which of the module's routers it is */
+    role: RouterRole
+    /** why its start failed */
+    error: Error
   }
   /** one router's broadcast failed while another's succeeded (when all fail, `broadcast()` throws instead) */
   'broadcast:failed': {

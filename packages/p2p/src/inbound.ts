@@ -1,4 +1,4 @@
-import { NonceDeduper, type Address, type Any, type Logger, type Router, type TypedEvents } from '@pokt-p2p/types'
+import { MessageDeduper, type Address, type Any, type Logger, type Router, type TypedEvents } from '@pokt-p2p/types'
 import type { P2PEvents } from './events.js'
 import type { P2PMetrics } from './metrics.js'
 
@@ -13,21 +13,22 @@ export interface InboundComponents {
 }
 
 /**
- * What reaches the application from the routers: each nonce once. A router checked the envelope
+ * What reaches the application from the routers: each message once. A router checked the envelope
  * (`checkEnvelope`) and put its nonce and content on the `message` event, so nothing is decoded here: this only
- * de-duplicates on the nonce, delivers, and turns each router's `drop` into an `invalid` event.
+ * de-duplicates on the message (nonce and content: a forgery reusing a seen nonce cannot shadow the honest message,
+ * see `MessageDeduper`), delivers, and turns each router's `drop` into an `invalid` event.
  */
 export class Inbound {
-  readonly #deduper: NonceDeduper
+  readonly #deduper: MessageDeduper
   readonly #components: InboundComponents
 
   /**
    * @param components - where to report
-   * @param maxNonces - how many nonces to remember (the oldest is forgotten first)
+   * @param maxNonces - how many recent distinct messages are always remembered (older ones are forgotten)
    */
   constructor (components: InboundComponents, maxNonces: number) {
     this.#components = components
-    this.#deduper = new NonceDeduper(maxNonces)
+    this.#deduper = new MessageDeduper(maxNonces)
   }
 
   /** Listens to `router`'s `message` and `drop` events until `signal` aborts. */
@@ -42,17 +43,17 @@ export class Inbound {
   }
 
   /**
-   * Records the nonce of this node's own broadcast, so the copies the routers hand back are duplicates; with
+   * Records this node's own broadcast, so the copies the routers hand back are duplicates; with
    * `deliver`, hands it to the application once, as from router `self`.
    */
   own (nonce: bigint, content: Any, self: Address, deliver: boolean): void {
-    this.#deduper.checkAndInsert(nonce)
+    this.#deduper.checkAndInsert(nonce, content)
     if (deliver) this.#deliver(content, 'self', self)
   }
 
   #receive (nonce: bigint, content: Any, router: string, from?: Address): void {
     // check and insert are one synchronous call: no other message can interleave
-    if (!this.#deduper.checkAndInsert(nonce)) {
+    if (!this.#deduper.checkAndInsert(nonce, content)) {
       this.#components.metrics.duplicate(router)
       this.#components.events.dispatch('duplicate', { nonce, router, from })
       return

@@ -4,7 +4,7 @@
  * The Pocket P2P module: a thin composer over `@pokt-p2p/transport` (one libp2p node), the staked-actor router
  * (`@pokt-p2p/raintree` by default), the router for every participant (`@pokt-p2p/background` by default) and the
  * providers (`@pokt-p2p/providers`). It wraps content in `PocketEnvelope`s with fresh nonces, de-duplicates what
- * the routers deliver by the nonce they read, and emits each message once on a typed event bus. Routers are
+ * the routers deliver by nonce and content, and emits each message once on a typed event bus. Routers are
  * factories (`(components) => Router`) that may declare the libp2p services they need; logs go to `pokt:p2p`, and
  * figures to the libp2p `metrics` registry it is given. It re-exports `@pokt-p2p/types`, so most users need only
  * this package.

@@ -3,12 +3,12 @@ import {
   AnySchema, ConsensusNewHeightEventSchema, Lifecycle, NotStartedError, StateMachineTransitionEventSchema, TypedEvents,
   UnknownPeerError, anyMessageName, create, decodeMessage, defaultComponentLogger, encodePocketEnvelope, generateNonce,
   identityFromPrivateKeyHex,
-  type AbortOptions, type Address, type Any, type Identity, type Logger, type Router, type Startable
+  type AbortOptions, type Address, type Any, type Identity, type Logger, type Peer, type Router, type Startable
 } from '@pokt-p2p/types'
 import type { Libp2p, Libp2pMessageTransport } from '@pokt-p2p/transport'
 import { parseP2PConfig, type P2PConfig } from './config.js'
 import { NoRouterError, StartError, UnknownEventTypeError } from './errors.js'
-import type { P2PEvents } from './events.js'
+import type { P2PEvents, RouterRole } from './events.js'
 import { Inbound } from './inbound.js'
 import type { P2PInit } from './init.js'
 import { P2PMetrics } from './metrics.js'
@@ -24,7 +24,7 @@ const STATE_TRANSITION_EVENT = 'pocket.StateMachineTransitionEvent'
  * The Pocket P2P module (reference `p2pModule`): one libp2p node, the staked-actor router (RainTree) on staked
  * nodes, the router for every participant (background), envelopes with fresh nonces, and each message delivered
  * once. A facade over three parts: the wiring (node, transport, routers from their factories), the inbound path
- * (de-duplication by nonce, delivery) and the staked set (heights, peer deltas, bootstrap).
+ * (de-duplication by message: nonce and content, delivery) and the staked set (heights, peer deltas, bootstrap).
  */
 export class P2PModule implements Startable {
   /** The validated configuration, defaults filled in. */
@@ -133,7 +133,10 @@ export class P2PModule implements Startable {
       const wiring = this.#wiring = new Wiring(this.#wiringInit)
       const node = await wiring.openNode({ signal })
       this.#metrics.bind(node.metrics)
-      await wiring.startRouters(peers, this.isStaked(), { signal })
+      // handlers first: RainTree registers its protocols at once, so no RainTree message arriving is refused while
+      // the other router bootstraps (one hung peer used to hold both back for 30 s)
+      if (this.isStaked()) await wiring.startRouter('staked', peers, { signal })
+      if (this.#wiringInit.unstakedRouter !== null) await this.#startUnstaked(wiring, peers, signal)
     } catch (err) {
       if (signal.aborted) {
         this.#log('start cancelled by stop')
@@ -147,6 +150,48 @@ export class P2PModule implements Startable {
     const names = [staked, unstaked].flatMap(r => r === undefined ? [] : [r.name])
     this.#log('started %s, %s at height %s, routers: %s', this.getAddress(), this.isStaked() ? 'staked' : 'not staked',
       this.#stakedSet.height, names.length === 0 ? 'none' : names.join(', '))
+  }
+
+  /**
+   * Starts the router for every participant and waits only until it receives: until it announces
+   * `bootstrap:started` (the background router does once its handlers are registered and it is subscribed), or its
+   * `start()` resolves for a router that announces nothing. Its bootstrap (dials with retries: a hung peer holds it
+   * for tens of seconds) continues in the background; `router:started` or `router:failed` tell how it ended.
+   */
+  async #startUnstaked (wiring: Wiring, peers: Peer[], signal: AbortSignal): Promise<void> {
+    let receiving: (() => void) | undefined
+    const announced = new Promise<void>(resolve => { receiving = resolve })
+    const listening = new AbortController()
+    const onCreated = ({ role, router }: P2PEvents['router:created']): void => {
+      if (role !== 'unstaked') return
+      // a router-specific event, hence the cast: routers without it are simply awaited to the end of their start
+      ;(router.events as unknown as TypedEvents<{ 'bootstrap:started': unknown }>).on('bootstrap:started', () => { receiving?.() }, { signal: listening.signal })
+    }
+    this.events.on('router:created', onCreated, { signal: listening.signal })
+    const started = wiring.startRouter('unstaked', peers, { signal })
+    try {
+      const first = await Promise.race([started.then(() => 'started' as const), announced.then(() => 'receiving' as const)])
+      if (first === 'started') {
+        this.#routerStarted(wiring, 'unstaked')
+        return
+      }
+    } finally {
+      listening.abort()
+    }
+    this.#log('the unstaked router receives; its bootstrap continues in the background')
+    started.then(() => { this.#routerStarted(wiring, 'unstaked') }, (err: unknown) => {
+      if (this.#wiring !== wiring) return // stopped meanwhile: the stop ended it, nothing failed
+      const error = err instanceof Error ? err : new Error(String(err))
+      this.#log.error('the unstaked router failed to start after the module started: %s; the module keeps running without it', error.message)
+      this.events.dispatch('router:failed', { role: 'unstaked', error })
+    })
+  }
+
+  #routerStarted (wiring: Wiring, role: RouterRole): void {
+    const router = wiring.routers[role]
+    if (this.#wiring !== wiring || router === undefined) return
+    this.#log('the %s router %s started', role, router.name)
+    this.events.dispatch('router:started', { role, router })
   }
 
   async #stop (): Promise<void> {
@@ -164,14 +209,24 @@ export class P2PModule implements Startable {
     return this.#wiring
   }
 
-  /** The routers an outbound message goes through: the staked one while staked, and the one for everyone. */
+  /**
+   * The routers an outbound message goes through: the staked one while staked, and the one for everyone. That one
+   * refuses to send until its start (bootstrap) has finished: a staked node's broadcast then reports its error
+   * (`broadcast:failed`, an error line) and goes through RainTree; an unstaked node gets a `NoRouterError` saying so.
+   */
   #outbound (what: string): { routers: Router[], staked?: Router, unstaked?: Router } {
     const routers = this.#startedWiring(what).routers
     const staked = this.isStaked() ? routers.staked : undefined
     const { unstaked } = routers
-    const all = [staked, unstaked].filter(r => r !== undefined)
-    if (all.length === 0) throw new NoRouterError(`${what}: this node has no router to use (unstaked, and the background router is disabled)`)
-    return { routers: all, staked, unstaked }
+    if (staked === undefined && unstaked?.isStarted() !== true) throw new NoRouterError(`${what}: ${this.#noRouterReason()}`)
+    return { routers: [staked, unstaked].filter(r => r !== undefined), staked, unstaked }
+  }
+
+  #noRouterReason (): string {
+    const starting = this.routers.unstaked
+    return starting === undefined
+      ? 'this node has no router to use (unstaked, and the background router is disabled)'
+      : `this node is unstaked and its ${starting.name} router is still starting (bootstrapping); wait for the router:started event`
   }
 
   /**
@@ -214,7 +269,7 @@ export class P2PModule implements Startable {
         if ((err as Error)?.name !== UnknownPeerError.name || unstaked === undefined) throw err
       }
     }
-    if (unstaked === undefined) throw new NoRouterError('send: this node is unstaked and the background router is disabled')
+    if (unstaked === undefined) throw new NoRouterError(`send: ${this.#noRouterReason()}`)
     await unstaked.send(bytes, address, options)
   }
 

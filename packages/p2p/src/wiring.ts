@@ -127,12 +127,6 @@ export class Wiring {
     return node
   }
 
-  /** Creates and starts the router for every participant, then, on a staked node, the staked-actor router. */
-  async startRouters (peers: Peer[], staked: boolean, options: Required<AbortOptions>): Promise<void> {
-    if (this.#init.unstakedRouter !== null) await this.startRouter('unstaked', peers, options)
-    if (staked) await this.startRouter('staked', peers, options)
-  }
-
   /**
    * Creates the router of `role` from its factory with the staked set `peers`, and starts it. A router's `start()`
    * takes no signal: an abort stops waiting for it, and `stop()` stops it.

@@ -33,6 +33,8 @@ export async function memoryNetwork (staked: number, unstaked = 0, overrides: (i
     ...overrides(i)
   }))
   await Promise.all(modules.map(async m => { await m.start() }))
+  // start() returns before the background router's bootstrap settles: tests begin once it has
+  await waitFor(() => modules.every(m => m.routers.unstaked?.isStarted() !== false), { what: 'every background router to finish its bootstrap' })
   return {
     modules,
     metrics,

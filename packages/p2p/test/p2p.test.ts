@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import {
   ConsensusNewHeightEventSchema, InvalidConfigError, InvalidNonceError, NotStartedError, P2P_METRICS, Peerstore,
   StateMachineTransitionEventSchema, TypedEvents, UnknownPeerError, checkEnvelope, create, createAny, createPeer,
-  encodePocketEnvelope, toBinary, type P2PMessage, type Peer, type PeerstoreProvider, type Router, type RouterEvents
+  encodePocketEnvelope, toBinary, type Any, type P2PMessage, type Peer, type PeerstoreProvider, type Router, type RouterEvents
 } from '../src/index.js'
 import { createP2P, anyOf, NoRouterError, StartError, UnknownEventTypeError, parseP2PConfig, type P2PModule, type RouterFactory } from '../src/index.js'
 import { staticProviders, rpcServer } from '@pokt-p2p/providers'
@@ -161,16 +161,49 @@ describe('inbound envelopes', () => {
     }).toMatchObject({ invalid: 2, delivered: 1, duplicates: 1 })
   }, 30_000)
 
-  it('max_nonces bounds the memory of seen nonces (FIFO)', async () => {
+  it('max_nonces bounds the memory of seen messages: the last max_nonces are always remembered', async () => {
     const { capture, inject } = injectingRouter()
     net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: testIdentities(1)[0]!.privateKeyHex, connection_type: 'memory', max_nonces: 2 } }))
     const metrics = net.metrics[0]!
     const env = (n: bigint): Uint8Array => encodePocketEnvelope(createAny('t'), n)
-    for (const n of [1n, 2n, 3n, 1n]) inject(env(n))
-    expect(metrics.value(P2P_METRICS.delivered)).toBe(4) // 1 was evicted by 3, so it is new again
-    inject(env(3n))
-    expect(metrics.value(P2P_METRICS.duplicates)).toBe(1)
+    for (const n of [1n, 2n, 3n, 4n, 5n, 6n, 1n]) inject(env(n))
+    expect(metrics.value(P2P_METRICS.delivered)).toBe(7) // 1 is older than two generations of 2: new again
+    inject(env(6n))
+    inject(env(5n))
+    expect(metrics.value(P2P_METRICS.duplicates)).toBe(2)
   }, 30_000)
+
+  it('real nodes: gossip from an outsider under a nonce does not shadow the RainTree message of a validator', async () => {
+    net = await memoryNetwork(2, 1)
+    await meshReady(net.modules)
+    const [a, b, outsider] = net.modules as [P2PModule, P2PModule, P2PModule]
+    const inbox = received(a)
+    const nonce = 4242n
+    // the outsider got the nonce first (e.g. saw the message elsewhere) and gossips other content under it
+    await outsider.routers.unstaked!.broadcast(encodePocketEnvelope(text('forged'), nonce))
+    await waitFor(() => inbox.length === 1, { what: 'the forgery at A' })
+    await b.routers.staked!.broadcast(encodePocketEnvelope(text('honest'), nonce))
+    await waitFor(() => inbox.length === 2, { what: () => `the honest message at A (duplicates: ${net!.metrics[0]!.value(P2P_METRICS.duplicates)})` })
+    expect(inbox.map(m => [m.router, new TextDecoder().decode(m.content.value)])).toEqual([['background', 'forged'], ['raintree', 'honest']])
+  }, 120_000)
+
+  it('a forgery under a nonce seen first does not shadow the honest message; replays stay duplicates', async () => {
+    const { capture, inject } = injectingRouter()
+    net = await memoryNetwork(1, 0, () => ({ stakedRouter: capture, unstakedRouter: null, config: { private_key: testIdentities(1)[0]!.privateKeyHex, connection_type: 'memory' } }))
+    const inbox: Any[] = []
+    net.modules[0]!.events.on('message', m => { inbox.push(m.content) })
+    const honest = createAny('type.googleapis.com/pocket.Tx', Uint8Array.of(1, 2, 3))
+    const forged = createAny('type.googleapis.com/pocket.Tx', Uint8Array.of(6, 6, 6))
+    inject(encodePocketEnvelope(forged, 99n)) // the outsider saw nonce 99 first
+    inject(encodePocketEnvelope(honest, 99n))
+    // replays, even after many other messages (more than the reference's 100,000-nonce FIFO would have kept)
+    for (let n = 1000n; n < 101_000n; n++) inject(encodePocketEnvelope(createAny('t'), n))
+    inject(encodePocketEnvelope(honest, 99n))
+    inject(encodePocketEnvelope(forged, 99n))
+    expect(inbox.slice(0, 2).map(c => c.value)).toEqual([forged.value, honest.value])
+    expect(inbox).toHaveLength(2 + 100_000)
+    expect(net.metrics[0]!.value(P2P_METRICS.duplicates)).toBe(2)
+  }, 60_000)
 })
 
 describe('handleEvent', () => {
@@ -319,6 +352,8 @@ describe('lifecycle and configuration', () => {
       [{ private_key: key, port: 70000 }, /invalid port: must be an integer in \[0, 65535\], got 70000/],
       [{ private_key: key, port: '42069' }, /invalid port/],
       [{ private_key: key, max_nonces: 0 }, /invalid max_nonces/],
+      // a Set cannot hold more than 2^24: refused here rather than crashing in a listener later
+      [{ private_key: key, max_nonces: 2 ** 24 + 1 }, /invalid max_nonces: must be an integer in \[1, 16777216\], got 16777217/],
       [{ private_key: key, connection_type: 'udp' }, /invalid connection_type: must be "tcp" or "memory"/],
       [{ private_key: key, raintree_mode: 'fast' }, /invalid raintree_mode/],
       [{ private_key: key, hostname: '' }, /invalid hostname/],
@@ -329,7 +364,7 @@ describe('lifecycle and configuration', () => {
       expect(() => parseP2PConfig(input)).toThrow(InvalidConfigError)
       expect(() => parseP2PConfig(input)).toThrow(message)
     }
-    expect(parseP2PConfig({ private_key: key })).toMatchObject({ port: 42069, max_nonces: 100000, raintree_mode: 'complete', hostname: '0.0.0.0' })
+    expect(parseP2PConfig({ private_key: key })).toMatchObject({ port: 42069, max_nonces: 1_000_000, raintree_mode: 'complete', hostname: '0.0.0.0' })
   })
 })
 

@@ -169,3 +169,44 @@ export class BootstrapError extends PocketP2PError {
     { cause: failures.length === 0 ? undefined : new AggregateError(failures.map(f => f.error)) })
   }
 }
+
+/** A file could not be opened or read; `reason` is the system's (e.g. `ENOENT: no such file or directory`). */
+export class FileReadError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'FileReadError'
+  /**
+   * @param path - the file
+   * @param reason - why it could not be read
+   * @param options - `cause`: the system error
+   */
+  constructor (readonly path: string, reason: string, options?: PocketErrorOptions) {
+    super(`cannot read ${path}: ${reason}`, options)
+  }
+}
+
+/** A file to read is a directory, FIFO, device or socket: only regular files are read (a FIFO would block, `/dev/zero` never end). */
+export class NotARegularFileError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'NotARegularFileError'
+  /**
+   * @param path - the file
+   * @param kind - what it is instead, e.g. `a FIFO (named pipe)`
+   */
+  constructor (readonly path: string, readonly kind: string) {
+    super(`cannot read ${path}: it is ${kind.replace(/^not a regular file$/, 'something else')}, not a regular file`)
+  }
+}
+
+/** A file to read is longer than the cap its reader allows. */
+export class FileTooLargeError extends PocketP2PError {
+  /** The class name, as each instance's `name`. */
+  static override name = 'FileTooLargeError'
+  /**
+   * @param path - the file
+   * @param maxBytes - the cap
+   * @param size - its size, when known before reading
+   */
+  constructor (readonly path: string, readonly maxBytes: number, readonly size?: number) {
+    super(`cannot read ${path}: ${size === undefined ? 'it is longer' : `it has ${size} bytes, more`} than the ${maxBytes} bytes allowed`)
+  }
+}

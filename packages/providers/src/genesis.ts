@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { InvalidConfigError, Peerstore, type AbortOptions, type Peer, type PeerstoreProvider } from '@pokt-p2p/types'
 import { instruments, type ProviderComponents } from './components.js'
 import { GenesisFileError } from './errors.js'
+import { readRegularTextFile } from './file.js'
 import { actorEntriesToPeers, describe } from './validate.js'
 
 /** One validator of a genesis file (snake_case keys, as the reference RPC JSON). */
@@ -78,12 +79,25 @@ export function parseGenesisText (text: string, source: string): Genesis {
   return parseGenesis(json, source)
 }
 
-/** Options of {@link loadGenesisFile}: a signal, and where to log. */
-export interface LoadGenesisFileOptions extends AbortOptions, ProviderComponents {}
+/**
+ * Cap on a genesis file's length: 16 MiB, ~80,000 validators at ~200 bytes each, many times any real network, so a
+ * wrong path (`/dev/zero` is refused anyway as not a regular file) cannot take more memory than that.
+ */
+export const MAX_GENESIS_FILE_BYTES = 16 * 1024 * 1024
+
+/** Options of {@link loadGenesisFile}: a signal, where to log, and a length cap. */
+export interface LoadGenesisFileOptions extends AbortOptions, ProviderComponents {
+  /**
+   * Refuse a file longer than this many bytes.
+   * @default MAX_GENESIS_FILE_BYTES (16 MiB): ~80,000 validators
+   */
+  maxBytes?: number
+}
 
 /**
- * Reads and validates a genesis file; logs what it loaded, or why it could not.
- * @throws {GenesisFileError} (also when the file cannot be read)
+ * Reads and validates a genesis file; logs what it loaded, or why it could not. Only a regular file of at most
+ * `maxBytes` is read (`readRegularFile`).
+ * @throws {GenesisFileError} (also when the file cannot be read: its `cause` is the reader's typed error)
  */
 export async function loadGenesisFile (path: string, options: LoadGenesisFileOptions = {}): Promise<Genesis> {
   const { log } = instruments(options)
@@ -91,10 +105,11 @@ export async function loadGenesisFile (path: string, options: LoadGenesisFileOpt
   try {
     let text: string
     try {
-      text = await readFile(path, { encoding: 'utf8', signal: options.signal })
+      text = await readRegularTextFile(path, { maxBytes: options.maxBytes ?? MAX_GENESIS_FILE_BYTES, ...(options.signal === undefined ? {} : { signal: options.signal }) })
     } catch (err) {
       if (options.signal?.aborted === true) throw err
-      throw new GenesisFileError(path, `cannot read: ${(err as Error).message}`, {}, { cause: err })
+      // the reader's message starts "cannot read <path>: " already
+      throw new GenesisFileError(path, (err as Error).message.replace(`cannot read ${path}: `, 'cannot read: '), {}, { cause: err })
     }
     genesis = parseGenesisText(text, path)
   } catch (err) {

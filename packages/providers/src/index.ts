@@ -40,10 +40,11 @@
 
 export type { CurrentHeightProvider, PeerstoreProvider, CurrentHeightEvents, BootstrapFailure } from '@pokt-p2p/types'
 export * from './errors.js'
+export { readRegularFile, readRegularTextFile, DEFAULT_MAX_FILE_BYTES, type ReadRegularFileOptions } from './file.js'
 export { HEIGHT_METRIC, LOG_NAMESPACE, RPC_REQUESTS_METRIC, type ProviderComponents, type RpcRequestOutcome } from './components.js'
 export { staticProviders, StaticProviders, type StaticProvidersInit, type StakedPeers } from './static.js'
 export {
-  parseGenesis, parseGenesisText, loadGenesisFile, genesisFromPeers, writeGenesisFile, genesisPeerstoreProvider,
+  MAX_GENESIS_FILE_BYTES, parseGenesis, parseGenesisText, loadGenesisFile, genesisFromPeers, writeGenesisFile, genesisPeerstoreProvider,
   GenesisPeerstoreProvider, type Genesis, type GenesisFileJson, type GenesisValidatorJson, type GenesisPeerstoreProviderInit,
   type LoadGenesisFileOptions, type GenesisFromPeersOptions, type WriteGenesisFileOptions
 } from './genesis.js'

@@ -1,8 +1,11 @@
 import { DuplicateNonceError, InvalidConfigError } from './errors.js'
+import { MAX_DEDUP_WINDOW } from './message-deduper.js'
 
 /**
  * A bounded FIFO set of nonces (reference `NonceDeduper` over `GenericFIFOSet`): when full, the oldest nonce is
- * evicted. All operations are synchronous, so "check and insert" cannot interleave with another message.
+ * evicted. All operations are synchronous, so "check and insert" cannot interleave with another message. Exact, so
+ * it costs ~50 bytes per nonce: the routers use it for small bookkeeping; the module de-duplicates deliveries with
+ * the {@link MessageDeduper} instead.
  */
 export class NonceDeduper {
   // A JS Set iterates in insertion order, so its first element is the oldest.
@@ -10,11 +13,11 @@ export class NonceDeduper {
 
   /**
    * @param capacity - how many nonces are remembered; the oldest is evicted beyond it
-   * @throws {InvalidConfigError} unless `capacity` is an integer ≥ 1
+   * @throws {InvalidConfigError} unless `capacity` is an integer in [1, 2^24] (a JS `Set` holds at most 2^24)
    */
   constructor (readonly capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 1) {
-      throw new InvalidConfigError('maxNonces', `must be an integer >= 1, got ${capacity}`)
+    if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_DEDUP_WINDOW) {
+      throw new InvalidConfigError('maxNonces', `must be an integer in [1, ${MAX_DEDUP_WINDOW}], got ${capacity}`)
     }
   }
 
@@ -23,11 +26,12 @@ export class NonceDeduper {
    */
   checkAndInsert (nonce: bigint): boolean {
     if (this.#set.has(nonce)) return false
-    this.#set.add(nonce)
-    if (this.#set.size > this.capacity) {
+    // evict before adding: the Set never exceeds `capacity`, so a capacity of 2^24 cannot hit the Set's own limit
+    if (this.#set.size >= this.capacity) {
       const oldest = this.#set.values().next().value as bigint
       this.#set.delete(oldest)
     }
+    this.#set.add(nonce)
     return true
   }
 

@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import delay from 'delay'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { InvalidConfigError, integerOption, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
-import { anyOf, createP2P, type P2PConfig } from '@pokt-p2p/p2p'
+import { InvalidConfigError, integerOption, signalWithTimeout, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
+import { anyOf, createP2P, parseP2PConfig, type P2PConfig } from '@pokt-p2p/p2p'
 import {
-  bootstrap, genesisPeerstoreProvider, loadGenesisFile, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer,
-  staticProviders
+  bootstrap, genesisPeerstoreProvider, loadGenesisFile, readRegularTextFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
+  rpcServer, staticProviders
 } from '@pokt-p2p/providers'
 import { intOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
@@ -14,6 +13,7 @@ import { addressInUse, interruptedExitCode, PortInUseError } from '../errors.js'
 import { startInterruptibly } from '../lifecycle.js'
 import { jsonLogger } from '../logging.js'
 import { serveMetrics, type MetricsServer } from '../metrics-server.js'
+import { checkPortsFree } from '../ports.js'
 import { isGossipRouter, onBootstrap, waitForTopicPeers } from '../routers.js'
 
 /** How long `--broadcast-wait-peers` waits for its gossip peers before broadcasting anyway. */
@@ -149,9 +149,11 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   const path = resolve(file)
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    // a regular file of at most 1 MiB: a FIFO would block forever, /dev/zero grow until memory ran out
+    text = await readRegularTextFile(path, { signal: ctx.signal })
   } catch (err) {
-    throw new UsageError(`node: cannot read --config ${path}: ${(err as Error).message}`, { cause: err })
+    ctx.signal.throwIfAborted()
+    throw new UsageError(`node: --config: ${(err as Error).message}`, { cause: err })
   }
   let json: unknown
   try {
@@ -160,7 +162,14 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     throw new InvalidConfigError(path, `not valid JSON: ${(err as Error).message}`, { cause: err })
   }
   const config = parseNodeFileConfig(json, path)
+  const p2pConfig = parseP2PConfig(config.p2p)
   const { signal } = ctx
+  // every port before anything starts: a taken one fails here, in one line naming it
+  await checkPortsFree([
+    ...(p2pConfig.connection_type === 'tcp' ? [{ host: p2pConfig.hostname, port: p2pConfig.port, what: `p2p.port of ${path}` }] : []),
+    ...(config.rpc === undefined ? [] : [{ host: config.rpc.hostname ?? '127.0.0.1', port: config.rpc.port, what: `rpc.port of ${path}` }]),
+    ...(metricsPort === undefined ? [] : [{ host: metricsHost, port: metricsPort, what: '--metrics-port' }])
+  ])
   // every library logs through it: JSON lines on stderr, errors always, debug lines as DEBUG says
   const logger = jsonLogger({ write: line => { ctx.log(line) } })
   // one registry for the providers, libp2p and the module (prom-client's is process-wide: one node per process)
@@ -206,6 +215,9 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   })
   // the module's `invalid` events are its routers' drops, logged with their sender by followRouter
   p2p.events.on('broadcast:failed', ({ router, error }) => { logJson(ctx, { event: 'send-failed', router, to: null, error: describe(error) }) })
+  // start() returns while the background router still bootstraps: say when that ends, and loudly if it fails
+  p2p.events.on('router:started', ({ role, router }) => { logJson(ctx, { event: 'router-started', role, router: router.name }) })
+  p2p.events.on('router:failed', ({ role, error }) => { logJson(ctx, { event: 'router-failed', role, error: describe(error) }) })
 
   const rpc = config.rpc === undefined
     ? undefined
@@ -249,6 +261,8 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
 
     if (message !== undefined) {
       const gossip = p2p.routers.unstaked
+      // the gossip copy needs the background router started (its bootstrap ends after start()); bounded as below
+      if (gossip !== undefined && !gossip.isStarted()) await waitForRouterStart(p2p, BROADCAST_WAIT_PEERS_MAX_MS, signal, ctx)
       const bg = isGossipRouter(gossip) ? gossip : undefined
       // bounded: a broadcast that waits forever for gossip peers would not reach RainTree's peers either
       if (bg !== undefined && !(await waitForTopicPeers(bg, waitPeers, BROADCAST_WAIT_PEERS_MAX_MS, signal))) {
@@ -280,4 +294,21 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   }
   ctx.out(JSON.stringify({ event: 'stopped' }))
   return interruptedExitCode(signal.reason)
+}
+
+/** Waits until the module's unstaked router has started or failed; logs `router-starting` when `maxMs` passed first. */
+async function waitForRouterStart (p2p: ReturnType<typeof createP2P>, maxMs: number, signal: AbortSignal, ctx: CommandContext): Promise<void> {
+  const done = new AbortController()
+  const bounded = AbortSignal.any([signalWithTimeout(signal, maxMs), done.signal])
+  try {
+    await Promise.race([
+      p2p.events.once('router:started', { signal: bounded, filter: d => d.role === 'unstaked' }),
+      p2p.events.once('router:failed', { signal: bounded, filter: d => d.role === 'unstaked' })
+    ])
+  } catch {
+    signal.throwIfAborted()
+    logJson(ctx, { event: 'router-starting', role: 'unstaked', waitedMs: maxMs })
+  } finally {
+    done.abort()
+  }
 }

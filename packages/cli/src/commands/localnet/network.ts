@@ -1,12 +1,11 @@
 import { setMaxListeners } from 'node:events'
 import drain from 'it-drain'
 import parallel from 'it-parallel'
-import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
 import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
-import { staticProviders } from '@pokt-p2p/providers'
+import { readRegularTextFile, staticProviders } from '@pokt-p2p/providers'
 import { rainTree, simulateBroadcast, type RainTreeInit } from '@pokt-p2p/raintree'
 import { memoryMultiaddr, multiaddrsOf, peerIdOf } from '@pokt-p2p/transport'
 import type { BackgroundInit } from '@pokt-p2p/background'
@@ -129,7 +128,7 @@ function backgroundInit (dht: LocalnetOptions['dht']): BackgroundInit {
  * another node's outbound connection. Each candidate is checked by binding to it.
  */
 async function freePorts (count: number): Promise<number[]> {
-  const lowestEphemeral = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+  const lowestEphemeral = await readRegularTextFile('/proc/sys/net/ipv4/ip_local_port_range')
     .then(text => Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10))
     .catch(() => Number.NaN)
   const top = Number.isInteger(lowestEphemeral) && lowestEphemeral > 2048 ? lowestEphemeral : 32768
