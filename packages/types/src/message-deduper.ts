@@ -127,7 +127,7 @@ export function messageKey (nonce: bigint, content: Any): Uint8Array {
 /**
  * What the P2P module uses to deliver each message once: remembers (at least) the last `window` distinct messages
  * by {@link messageKey} in a {@link RotatingBloomFilter}: 8 MiB for the default 1,000,000, false-positive rate
- * below 1e-9 (see {@link RotatingBloomFilter.falsePositiveRate}). A false positive drops a message at this node
+ * 2e-7 with both generations full (see {@link RotatingBloomFilter.falsePositiveRate}). A false positive drops a message at this node
  * only; the routers' redundancy still carries it to the others. Synchronous, so "check and insert" cannot
  * interleave with another message.
  *

@@ -15,6 +15,9 @@ import { isGossipRouter } from '../../routers.js'
 import { LocalnetFaults, planLocalnetFaults } from './faults.js'
 import type { LocalnetOptions } from './options.js'
 
+/** Messages each localnet node remembers for de-duplication (see `createLocalNetwork`). */
+export const LOCALNET_MAX_NONCES = 10_000
+
 /** How long the network may show no progress (mesh forming, messages moving) before the demo goes on without it. */
 export const STALL_MS = 30_000
 
@@ -65,7 +68,10 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
       port: ports[i] as number,
       connection_type: opts.transport,
       raintree_mode: opts.mode,
-      allow_loopback: true
+      allow_loopback: true,
+      // the de-duplication filter is allocated whole (8 MiB for the default 1,000,000 messages): 1,000 nodes in one
+      // process would hold 8 GiB for a few broadcasts. 10,000 (128 KiB) outlasts every copy of a run's broadcasts
+      max_nonces: LOCALNET_MAX_NONCES
     },
     currentHeightProvider: providers,
     peerstoreProvider: providers,
