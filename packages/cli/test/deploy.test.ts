@@ -22,7 +22,7 @@ import {
   CONTAINER_CONFIG_PATH, CONTAINER_GENESIS_PATH, CONTAINER_METRICS_PORT, CONTAINER_P2P_PORT, K8S_KEYS_DIR, composeFiles,
   kubernetesFiles
 } from '../src/commands/deploy.js'
-import { localnetIdentities } from '../src/keys.js'
+import { seededIdentities } from '../src/keys.js'
 import { ROOT, run } from './helpers.js'
 
 /** The Compose specification's schema, with the draft-04 style `id`s that Ajv 8 refuses taken out. */
@@ -39,8 +39,8 @@ function composeValidator (): (doc: unknown) => string[] {
   return doc => validate(doc) ? [] : (validate.errors ?? []).map(e => `${e.instancePath} ${e.message ?? ''}`)
 }
 
-const validators = localnetIdentities(4, 'deploy-test')
-const unstaked = localnetIdentities(2, 'deploy-test\0unstaked')
+const validators = seededIdentities(4, 'deploy-test')
+const unstaked = seededIdentities(2, 'deploy-test\0unstaked')
 
 describe('genesis --compose', () => {
   const files = composeFiles({ validators, unstaked, image: 'pokt-p2p:latest', user: '1000:1000' })
@@ -150,6 +150,16 @@ describe('the pokt-p2p genesis command', () => {
     expect((await stat(join(dir, 'nodes', 'val-1.json'))).mode & 0o777).toBe(0o600)
     const compose = parse(await readFile(join(dir, 'compose.yaml'), 'utf8'))
     expect(composeValidator()(compose)).toEqual([])
+  })
+
+  it('keeps every node\'s key when the deployment grows by one validator', async () => {
+    const [small, large] = await Promise.all([3, 4].map(async n => {
+      const dir = await mkdtemp(join(tmpdir(), 'pokt-k8s-'))
+      expect((await run(['genesis', '--nodes', String(n), '--k8s', dir])).code).toBe(0)
+      const docs = parseAllDocuments(await readFile(join(dir, 'pokt-p2p.yaml'), 'utf8')).map(d => d.toJSON())
+      return docs.find(d => d.kind === 'Secret').stringData as Record<string, string>
+    }))
+    for (const [file, config] of Object.entries(small!)) expect(large![file]).toBe(config)
   })
 
   it('writes Kubernetes manifests', async () => {

@@ -4,7 +4,7 @@ import { createPeer } from '@pokt-p2p/types'
 import { writeGenesisFile } from '@pokt-p2p/providers'
 import { intOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
-import { localnetIdentities } from '../keys.js'
+import { localnetIdentities, seededIdentities } from '../keys.js'
 import type { NodeFileConfig } from './node.js'
 import { composeFiles, kubernetesFiles } from './deploy.js'
 
@@ -32,7 +32,9 @@ pokt-p2p genesis --nodes N (--compose DIR | --k8s DIR) [--unstaked M] [--image I
   --k8s DIR          write Kubernetes manifests to DIR/pokt-p2p.yaml: a namespace, the genesis (ConfigMap), the keys
                      (a Secret per role), and per role a headless Service and a StatefulSet (pod k runs key k,
                      Prometheus scrape annotations, probes on /metrics). Then: kubectl apply -f DIR/pokt-p2p.yaml
-  --unstaked M       0..1000 unstaked full nodes besides the validators (keys from --seed too; default 0)
+  --unstaked M       0..1000 unstaked full nodes besides the validators (keys from --seed too; default 0).
+                     Keys are numbered in the order they derive from --seed: with --nodes N+1 every other node
+                     keeps its name and key
   --image IMAGE      the image of every container (default pokt-p2p:latest)
   --namespace NS     with --k8s: the namespace (default pokt)`
 
@@ -92,9 +94,10 @@ async function deployment (o: Record<string, string | boolean | undefined>, n: n
   const image = stringOption('image', o.image) ?? 'pokt-p2p:latest'
   if (!IMAGE.test(image)) throw new UsageError(`genesis: --image must be an image reference such as pokt-p2p:latest or registry.example/pokt-p2p:1.0, got ${JSON.stringify(image)}`)
   const seed = stringOption('seed', o.seed) ?? 'pokt'
-  const validators = localnetIdentities(n, seed)
-  // a seed of their own: the validators' keys and order do not change with --unstaked
-  const unstaked = localnetIdentities(m, `${seed}\0unstaked`)
+  // in the order they are derived, not by address: with one more node every other keeps its name (val-i, pod k)
+  const validators = seededIdentities(n, seed)
+  // a seed of their own: the validators' keys do not change with --unstaked
+  const unstaked = seededIdentities(m, `${seed}\0unstaked`)
   // compose mounts the configs from this host: the containers run as their owner, never as root (whoever runs this as
   // root gets files owned by uid 1000, the image's `node` user)
   const uid = process.getuid?.() ?? 1000
