@@ -59,6 +59,11 @@ export interface BenchRow {
   p99Ms: number | null
   /** median over the runs of the full message copies sent (RainTree messages; gossipsub's full copies in RPCs) */
   messages: number
+  /**
+   * median over the runs of the RainTree copies among `messages` that were resends (no ACK in time: under load, a
+   * late ACK; `messages − resends` are the first copies); always 0 for gossipsub
+   */
+  resends: number
   /** median over the runs of the bytes sent for it, summed over the nodes */
   bytes: number
   /** median over the runs of the bytes the originator sent for it */
@@ -132,6 +137,7 @@ interface Sample {
   fullCoverageMs: number | null
   p99Ms: number | null
   messages: number
+  resends: number
   bytes: number
   originatorUploadBytes: number
   /** why the router refused the broadcast */
@@ -168,18 +174,18 @@ async function broadcastOnce (opts: LocalnetOptions, net: Awaited<ReturnType<typ
     tracker.detach()
     if (signal.aborted) throw err
     // e.g. gossipsub cannot send an RPC over 4 MiB, and the background router says so rather than lose it
-    return { fullCoverageMs: null, p99Ms: null, messages: 0, bytes: 0, originatorUploadBytes: 0, refused: `${(err as Error).name}: ${(err as Error).message}` }
+    return { fullCoverageMs: null, p99Ms: null, messages: 0, resends: 0, bytes: 0, originatorUploadBytes: 0, refused: `${(err as Error).name}: ${(err as Error).message}` }
   }
   if (await tracker.settled(signal) === 'stalled') out.say(`warning: a ${router} broadcast did not settle; counting what arrived`)
   const report = tracker.report(0)
   const others = opts.nodes - 1
   if (router === 'raintree') {
     const times = tracker.firstRainTree.flatMap((f, i) => i === 0 || f === undefined ? [] : [f.at])
-    return { fullCoverageMs: report.raintree.fullCoverageMs, p99Ms: p99(times, others), messages: report.raintree.messages, bytes: report.raintree.bytes, originatorUploadBytes: tracker.originatorUploadBytes('raintree') }
+    return { fullCoverageMs: report.raintree.fullCoverageMs, p99Ms: p99(times, others), messages: report.raintree.messages, resends: report.raintree.resends, bytes: report.raintree.bytes, originatorUploadBytes: tracker.originatorUploadBytes('raintree') }
   }
   const bg = report.background
   const times = tracker.firstBackground.flatMap((t, i) => i === 0 || t === undefined ? [] : [t])
-  return { fullCoverageMs: bg?.fullCoverageMs ?? null, p99Ms: p99(times, others), messages: bg?.messages ?? 0, bytes: bg?.bytes ?? 0, originatorUploadBytes: tracker.originatorUploadBytes('gossipsub') }
+  return { fullCoverageMs: bg?.fullCoverageMs ?? null, p99Ms: p99(times, others), messages: bg?.messages ?? 0, resends: 0, bytes: bg?.bytes ?? 0, originatorUploadBytes: tracker.originatorUploadBytes('gossipsub') }
 }
 
 function rowOf (opts: LocalnetOptions, router: BenchRouter, samples: Sample[]): BenchRow {
@@ -196,6 +202,7 @@ function rowOf (opts: LocalnetOptions, router: BenchRouter, samples: Sample[]): 
     fullCoverageMs: covered.length === 0 ? null : { median: round(median(covered)), min: round(Math.min(...covered)), max: round(Math.max(...covered)) },
     p99Ms: p99s.length === 0 ? null : round(median(p99s)),
     messages: median(samples.map(s => s.messages)),
+    resends: median(samples.map(s => s.resends)),
     bytes: median(samples.map(s => s.bytes)),
     originatorUploadBytes: median(samples.map(s => s.originatorUploadBytes)),
     ...refusal(samples)
@@ -236,7 +243,7 @@ export async function runBench (opts: BenchOptions, ctx: CommandContext): Promis
               if (run > 0) samples[router].push(s)
               out.say(`  ${run === 0 ? 'warm-up' : `run ${run}/${opts.runs}`} ${router.padEnd(9)} ` + (s.refused !== undefined
                 ? `refused: ${s.refused}`
-                : `full coverage ${s.fullCoverageMs === null ? 'not reached' : `${s.fullCoverageMs.toFixed(1)} ms`}, ${s.messages} copies, ${s.bytes} bytes`))
+                : `full coverage ${s.fullCoverageMs === null ? 'not reached' : `${s.fullCoverageMs.toFixed(1)} ms`}, ${s.messages} copies${s.resends > 0 ? ` (${s.resends} resent)` : ''}, ${s.bytes} bytes`))
             }
           }
           rows.push(rowOf(local, 'raintree', samples.raintree), rowOf(local, 'gossipsub', samples.gossipsub))
