@@ -230,7 +230,8 @@ async function main (): Promise<number> {
     ['zero lost', lost === 0],
     ['zero duplicated at the application', deliveries.duplicates === 0],
     ['heap within 10 % of the heap after the first 1,000', heapGrowth !== null && Math.abs(heapGrowth) <= 0.10],
-    ['open handles flat', baseline !== undefined && last !== undefined && last.handles <= baseline.handles]
+    // flat: timers and sockets come and go, so a handful either way (1 %) is noise, a leak grows with the broadcasts
+    ['open handles flat', baseline !== undefined && last !== undefined && last.handles <= baseline.handles + Math.max(2, baseline.handles / 100)]
   ] as const
   if (so.json) {
     process.stdout.write(JSON.stringify({ ...result, goals: Object.fromEntries(goals) }) + '\n')
