@@ -401,7 +401,14 @@ export class RainTreeRouter implements Router {
    * The reliability layers in effect, after the defaults: `ack` and `cleanup` need the stream protocol (off when
    * `streamProtocol` is false, whatever was asked), `redundancy` is ignored in reference mode.
    */
-  get layers (): { readonly ack: boolean, readonly cleanup: boolean, readonly redundancy: boolean } {
+  get layers (): {
+    /** the ACK / adjust / resend layer (`ack`) */
+    readonly ack: boolean
+    /** the clean-up layer, IGYW (`cleanup`) */
+    readonly cleanup: boolean
+    /** the redundancy layer (`redundancy`; complete mode only) */
+    readonly redundancy: boolean
+  } {
     return {
       ack: this.#acks,
       cleanup: this.#cleanup !== undefined,

@@ -81,7 +81,12 @@ export class InboundGate {
   }
 
   /** Pending inbound connections now: of reserved hosts, and of the others. */
-  get pending (): { reserved: number, other: number } {
+  get pending (): {
+    /** of reserved hosts (the staked set's IPs) */
+    reserved: number
+    /** of every other host, together */
+    other: number
+  } {
     return { reserved: this.#pendingReserved, other: this.#pendingOther }
   }
 

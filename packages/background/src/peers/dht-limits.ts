@@ -17,7 +17,17 @@ export interface DhtReplyLimits {
 export type DhtReplyRefusal = DhtReplyTooLargeError | DhtReplyTooManyPeersError | DhtReplyMalformedError
 
 /** The outcome of {@link scanDhtReply}: the first message is not all there yet, or it is and names `peers` peers. */
-export type DhtReplyScan = { complete: false } | { complete: true, peers: number, length: number }
+export type DhtReplyScan = {
+  /** not yet: the reply is still arriving */
+  complete: false
+} | {
+  /** the whole reply is here */
+  complete: true
+  /** peers it names (closer and provider peers) */
+  peers: number
+  /** its bytes, length prefix included */
+  length: number
+}
 
 /** kad-dht `Message` fields that each name one peer: `closerPeers` (8) and `providerPeers` (9). */
 const PEER_FIELDS = new Set([8, 9])
@@ -131,7 +141,7 @@ export function limitDhtReply (stream: Stream, limits: DhtReplyLimits, onRefused
 }
 
 /**
- * A view of `connectionManager` whose `openStream` puts {@link limitDhtReply}'s limits on every stream it opens for
+ * A view of `connectionManager` whose `openStream` puts `limitDhtReply`'s limits on every stream it opens for
  * `protocol` (kad-dht's outbound requests; each reads one reply). Everything else is the connection manager's own,
  * called on it.
  */
