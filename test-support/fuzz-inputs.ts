@@ -35,3 +35,26 @@ export const anyFileText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.uint8Array({ maxLength: 200 }).map(b => Buffer.from(b).toString('utf8'))
 )
+
+/** What a config-like file's text gives: parsed and accepted, not JSON, or refused by its parser. */
+export type ParsedOutcome = 'ok' | 'invalid JSON' | 'invalid config'
+
+/**
+ * `text` through JSON.parse and then `parse`: `'ok'` when `parse` accepts it, `'invalid config'` when it throws,
+ * after `expectRefusal` has checked what it threw (the typed error, naming the file or field).
+ */
+export function parsedOutcome (text: string, parse: (json: unknown) => void, expectRefusal: (err: unknown) => void): ParsedOutcome {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return 'invalid JSON'
+  }
+  try {
+    parse(json)
+    return 'ok'
+  } catch (err) {
+    expectRefusal(err)
+    return 'invalid config'
+  }
+}

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { waitFor } from '@pokt-p2p/testing'
 import { createNode, messageTransport } from '@pokt-p2p/transport'
 import { createPeer, generateIdentity, InvalidConfigError, testIdentity, type Peer } from '@pokt-p2p/types'
 import { background, backgroundServices, BACKGROUND_TOPIC, type BackgroundRouter, type GossipSubLike } from './lifecycle-types.js'
-import { count, envelope, makeRouter, same, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
+import { count, envelope, makeRouter, same, TEST_INIT, type TestNode, stoppedAfterEach } from './helpers.js'
 
-const cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-async function node (seed: number): Promise<TestNode> {
-  const n = await startNode(seed)
-  cleanup.push(async () => { await stopNode(n) })
-  return n
-}
+const { cleanup, node } = stoppedAfterEach()
 
 function router (n: TestNode, peers: Peer[], init = TEST_INIT): BackgroundRouter {
   const r = makeRouter(n, peers, init)

@@ -2,21 +2,12 @@
  * What the router logs for an operator (`pokt:background`): a send that failed is one error line naming the peer
  * and the reason; bootstrap progress and drops are logged at the normal level.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { captureLogs, waitFor } from '@pokt-p2p/testing'
 import { createPeer, generateIdentity } from '@pokt-p2p/types'
-import { count, envelope, makeRouter, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
+import { count, envelope, makeRouter, TEST_INIT, stoppedAfterEach } from './helpers.js'
 
-const cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-async function node (seed: number): Promise<TestNode> {
-  const n = await startNode(seed)
-  cleanup.push(async () => { await stopNode(n) })
-  return n
-}
+const { cleanup, node } = stoppedAfterEach()
 
 describe('logs', () => {
   it('a failed unicast send is one error line naming the peer and the reason', async () => {

@@ -4,23 +4,14 @@
  * identify lists a pocket protocol), and discovered peers are capped at `maxDiscoveredPeers`, least recently seen
  * evicted first; the initial peers are pinned.
  */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { waitFor } from '@pokt-p2p/testing'
 import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, createNode, serviceUrlToMultiaddr } from '@pokt-p2p/transport'
 import { encodeBackgroundMessage, testIdentity } from '@pokt-p2p/types'
 import { DEFAULT_DHT_PROTOCOL, type BackgroundRouter } from '../src/index.js'
-import { envelope, makeRouter, startNode, stopNode, TEST_INIT, type TestNode } from './helpers.js'
+import { envelope, makeRouter, TEST_INIT, type TestNode, stoppedAfterEach } from './helpers.js'
 
-const cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-async function node (seed: number): Promise<TestNode> {
-  const n = await startNode(seed)
-  cleanup.push(async () => { await stopNode(n) })
-  return n
-}
+const { cleanup, node } = stoppedAfterEach()
 
 async function routerOf (n: TestNode, init = TEST_INIT): Promise<BackgroundRouter> {
   const r = makeRouter(n, [], init)

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { InvalidConfigError } from '@pokt-p2p/types'
 import { fuzzRuns, testIdentities } from '@pokt-p2p/testing'
 import { parseNodeFileConfig } from '../src/index.js'
-import { anyFileText, mutatedText, shapedLike } from '../../../test-support/fuzz-inputs.js'
+import { anyFileText, mutatedText, parsedOutcome, shapedLike, type ParsedOutcome } from '../../../test-support/fuzz-inputs.js'
 
 const valid = {
   p2p: { private_key: testIdentities(1)[0]!.privateKeyHex, hostname: '127.0.0.1', port: 42069 },
@@ -13,22 +13,13 @@ const valid = {
 const validText = JSON.stringify(valid)
 
 /** A `node --config` file's text through JSON.parse and parseNodeFileConfig: accepted, or a typed error naming the file. */
-function outcome (text: string): 'ok' | 'invalid JSON' | 'invalid config' {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return 'invalid JSON'
-  }
-  try {
-    const config = parseNodeFileConfig(json, '/etc/pokt/node.json')
-    expect(typeof config.p2p).toBe('object')
-    return 'ok'
-  } catch (err) {
+function outcome (text: string): ParsedOutcome {
+  return parsedOutcome(text, json => {
+    expect(typeof parseNodeFileConfig(json, '/etc/pokt/node.json').p2p).toBe('object')
+  }, err => {
     expect(err).toBeInstanceOf(InvalidConfigError)
     expect((err as Error).message).toContain('/etc/pokt/node.json')
-    return 'invalid config'
-  }
+  })
 }
 
 describe('fuzz: node config files', () => {

@@ -3,30 +3,22 @@ import fc from 'fast-check'
 import { InvalidConfigError } from '@pokt-p2p/types'
 import { fuzzRuns, testIdentities } from '@pokt-p2p/testing'
 import { parseP2PConfig, DEFAULT_P2P_CONFIG } from '../src/index.js'
-import { anyFileText, mutatedText, shapedLike } from '../../../test-support/fuzz-inputs.js'
+import { anyFileText, mutatedText, parsedOutcome, shapedLike, type ParsedOutcome } from '../../../test-support/fuzz-inputs.js'
 
 const valid = { ...DEFAULT_P2P_CONFIG, private_key: testIdentities(1)[0]!.privateKeyHex }
 const validText = JSON.stringify(valid)
 
 /** Parses `text` as a config file would be: JSON, then the config's own checks. */
-function outcome (text: string): 'ok' | 'invalid JSON' | 'invalid config' {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    return 'invalid JSON'
-  }
-  try {
+function outcome (text: string): ParsedOutcome {
+  return parsedOutcome(text, json => {
     const config = parseP2PConfig(json)
     // what it accepts is a whole config: every field present and of its type
     expect(Object.keys(config).sort()).toEqual(Object.keys(valid).sort())
-    return 'ok'
-  } catch (err) {
+  }, err => {
     // the only error it may throw, naming a field
     expect(err).toBeInstanceOf(InvalidConfigError)
     expect((err as InvalidConfigError).message.length).toBeGreaterThan(0)
-    return 'invalid config'
-  }
+  })
 }
 
 describe('fuzz: parseP2PConfig on generated configs', () => {

@@ -2,6 +2,7 @@ import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { fuzzRuns } from '@pokt-p2p/testing'
+import { mutatedText } from '../../../test-support/fuzz-inputs.js'
 import { Peerstore, PocketP2PError } from '@pokt-p2p/types'
 import {
   RpcConnectionError, RpcTimeoutError, rpcCurrentHeightProvider, rpcPeerstoreProvider, rpcServer, staticProviders,
@@ -21,15 +22,7 @@ const peers = testPeers(3)
 const validBook = JSON.stringify(addressBook(peers, 9))
 
 /** A valid body with one character replaced, inserted or deleted, or a JSON value spliced in. */
-const mutatedBook = fc.tuple(fc.nat({ max: validBook.length - 1 }), fc.constantFrom('replace', 'insert', 'delete', 'splice'), fc.string({ maxLength: 3 }), fc.json())
-  .map(([i, op, s, j]) => {
-    switch (op) {
-      case 'replace': return validBook.slice(0, i) + s + validBook.slice(i + 1)
-      case 'insert': return validBook.slice(0, i) + s + validBook.slice(i)
-      case 'delete': return validBook.slice(0, i) + validBook.slice(i + 1)
-      default: return validBook.slice(0, i) + j + validBook.slice(i)
-    }
-  })
+const mutatedBook = mutatedText(validBook)
 
 const hex40 = fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 40, maxLength: 40 })
 
