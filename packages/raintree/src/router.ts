@@ -1,7 +1,7 @@
 import {
   InvalidConfigError, Lifecycle, MessageDroppedError, NonceDeduper, NotStartedError, PeerManager, RAINTREE_MODES,
   RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID, RainTreeControl, TypedEvents, UnknownPeerError, checkEnvelope,
-  decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl, encodeRainTreeMessage, systemClock
+  GAP_QUERY_LEVEL, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl, encodeRainTreeMessage, systemClock
 } from '@pokt-p2p/types'
 import type {
   AbortOptions, Address, Clock, ClockTimer, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
@@ -894,7 +894,7 @@ export class RainTreeRouter implements Router {
    * `WANT`. `failed` when the query could not be sent, `timeout` when no answer came within `patience` answer
    * timeouts.
    */
-  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1, patience = 1): Promise<Answer> {
+  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1, patience = 1, gap = false): Promise<Answer> {
     const roundTrip = this.#roundTrip as RoundTripEstimator
     const key = `${nonce}/${peer.address}`
     const answers = this.#awaitedAnswers ??= new Map()
@@ -907,7 +907,7 @@ export class RainTreeRouter implements Router {
     let writtenAt: number | undefined
     try {
       try {
-        await this.#transport.sendTo(peer, this.#streamProtocol as string, encodeRainTreeControl(RainTreeControl.IGYW, nonce))
+        await this.#transport.sendTo(peer, this.#streamProtocol as string, encodeRainTreeControl(RainTreeControl.IGYW, nonce, gap ? GAP_QUERY_LEVEL : 0))
       } catch (err) {
         // not an error: a dead neighbour is what clean-up is for, and a peer that speaks only the reference
         // protocol (not known as such yet) refuses the stream protocol before any byte reaches it
@@ -957,19 +957,22 @@ export class RainTreeRouter implements Router {
    * may miss the nodes in between (or it found them dead): this node, which has the message, asks them itself (the
    * nearest `maxProbes`, all at once).
    */
-  #askGap (nonce: bigint, from: Address): void {
+  #askGap (nonce: bigint, from: Address, walkQuery: boolean): void {
     const entry = this.#cleanups?.get(nonce)
     if (entry === undefined || !this.isStarted()) return
     const view = this.#manager.view
     const j = view.indexOf(from)
-    // `from` is j steps to the right and length − j to the left: only a querier nearer on the left has a gap
-    if (j <= 0 || view.length - j >= j) return
+    // `from` is j steps to the right and length − j to the left. A walk's query comes from the left, however far
+    // (gap queries are marked and never get here): the nodes in between are the gap. A repair may also come from a
+    // gap check on the right: then only a repairer nearer on the left has a gap. (Queries once went by that rule
+    // too, which on a small ring skipped real gaps: N = 5, the originator blind to node 2 and node 1 dead.)
+    if (j <= 0 || (!walkQuery && view.length - j >= j)) return
     const peerstore = this.#manager.peerstore
     const { maxProbes } = this.#cleanup as ResolvedCleanup
     for (let k = view.length - 1; k > j && view.length - k <= maxProbes; k--) {
       const peer = peerstore.getPeer(view.at(k))
       if (peer === undefined || this.#referenceOnly?.has(peer.address) === true) continue
-      void this.#ask(peer, nonce, entry.data)
+      void this.#ask(peer, nonce, entry.data, 1, 1, true)
     }
   }
 
@@ -1069,7 +1072,7 @@ export class RainTreeRouter implements Router {
         return
       }
       case RainTreeControl.IGYW:
-        this.#answer(msg.nonce, from.address)
+        this.#answer(msg.nonce, from.address, msg.level !== GAP_QUERY_LEVEL)
         return
       case RainTreeControl.HAVE:
       case RainTreeControl.WANT: {
@@ -1095,7 +1098,7 @@ export class RainTreeRouter implements Router {
    * `WANT` — only from a staked peer, and only when this node is staked and started (a client-only node takes no
    * part). Then it asks the nodes between the querier and itself, if any (see {@link #askGap}).
    */
-  #answer (nonce: bigint, to: Address): void {
+  #answer (nonce: bigint, to: Address, walkQuery: boolean): void {
     const peer = this.#manager.peerstore.getPeer(to)
     if (peer === undefined) {
       this.#drop('unknownSender', to, `a clean-up query from ${to}, which is not in the staked peerstore`)
@@ -1105,7 +1108,8 @@ export class RainTreeRouter implements Router {
     const has = this.#has(nonce)
     this.#transport.sendTo(peer, this.#streamProtocol,
       encodeRainTreeControl(has ? RainTreeControl.HAVE : RainTreeControl.WANT, nonce)).catch(ignore)
-    if (has && this.#cleanup !== undefined) this.#askGap(nonce, to)
+    // a gap query checks no gap of its own: gap checks never chain
+    if (has && walkQuery && this.#cleanup !== undefined) this.#askGap(nonce, to, true)
   }
 
   #sendAck (nonce: bigint, to: Address): void {
@@ -1176,7 +1180,7 @@ export class RainTreeRouter implements Router {
       // clean-up: a repaired node asks, at once, the nodes between its repairer and itself (the repairer's view may
       // miss them); its own walk to the right waits the delay like any other (its repairer walks on meanwhile)
       this.#startCleanup(envelope.nonce, data)
-      if (msg.repair && protocol === this.#streamProtocol) this.#askGap(envelope.nonce, from.address)
+      if (msg.repair && protocol === this.#streamProtocol) this.#askGap(envelope.nonce, from.address, false)
     }
     if (!first) {
       // a duplicate; or the range of a message held from a copy that had none: propagated, not delivered again

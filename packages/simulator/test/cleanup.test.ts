@@ -54,6 +54,14 @@ describe('clean-up (IGYW) in the simulator', () => {
     expect(missedWithout).toBeGreaterThan(0)
   })
 
+  it('a querier more than half the ring away still has its gap asked (N = 5: the originator blind to node 2, node 1 dead)', async () => {
+    // found by the property below: node 0 walks to 1 (dead) then 3; from 3, node 0 is 2 steps right and 3 left, and
+    // the gap check, which then skipped queriers nearer on the right, never asked node 2
+    const r = await simulate({ nodes: 5, dead: 0.1, viewMiss: { peers: 1, fraction: 0.1 }, seed: 3371157276, latency: 1, ack: true, cleanup: true })
+    expect(r.live).toBe(4)
+    expect(r.liveReached).toBe(4)
+  })
+
   it('property: random N, dead, crashes on receipt, view misses, loss-free links and seeds — every live node is reached', async () => {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 2, max: 300 }), fc.double({ min: 0, max: 0.3, noNaN: true }),

@@ -65,19 +65,34 @@ export function encodeRainTreeMessage (init: {
 }
 
 /**
- * Encodes a RainTree control frame (the fast path only): `control` about the message whose envelope nonce is `nonce`.
- * 11 bytes; exactly `toBinary(RainTreeMessageSchema, { control, nonce })`.
+ * The `level` of a clean-up query that checks a gap for its sender (a node asking the nodes to its left that a
+ * querier skipped), where every other control frame has none: its receiver answers it and checks no gap of its own,
+ * so a gap check never sets off another one. Walk queries come from the left; these from the right, which on a small
+ * ring the distances alone cannot tell.
  */
-export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint): Uint8Array {
+export const GAP_QUERY_LEVEL = 1
+
+/**
+ * Encodes a RainTree control frame (the fast path only): `control` about the message whose envelope nonce is `nonce`.
+ * 11 bytes; exactly `toBinary(RainTreeMessageSchema, { control, nonce })`. With `level` (a gap query's
+ * {@link GAP_QUERY_LEVEL}) 13 bytes, the level last, so the frame still starts with its control.
+ */
+export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint, level = 0): Uint8Array {
   assertUint32('control', control)
+  assertUint32('level', level)
   if (control === RainTreeControl.NONE) throw new RangeError('a control frame needs a control other than NONE')
   if (nonce < 0n || nonce > 0xffff_ffff_ffff_ffffn) throw new RangeError(`RainTreeMessage.nonce must be a uint64, got ${nonce}`)
-  const out = new Uint8Array(1 + varintSize(control) + (nonce === 0n ? 0 : 9))
+  const out = new Uint8Array(1 + varintSize(control) + (nonce === 0n ? 0 : 9) + (level === 0 ? 0 : 1 + varintSize(level)))
   out[0] = 0x20 // field 4, varint
   let at = writeVarint(out, 1, control)
   if (nonce !== 0n) {
     out[at++] = 0x29 // field 5, fixed64
     new DataView(out.buffer, out.byteOffset + at, 8).setBigUint64(0, nonce, true)
+    at += 8
+  }
+  if (level !== 0) {
+    out[at++] = 0x08 // field 1, varint
+    writeVarint(out, at, level)
   }
   return out
 }

@@ -4,7 +4,7 @@ import {
   ConsensusNewHeightEventSchema, InvalidNonceError, MessageDecodeError, PocketEnvelopeSchema, RainTreeMessageSchema,
   StateMachineTransitionEventSchema, anyMessageName, create, createAny, decodeBackgroundMessage, decodeMessage,
   decodePocketEnvelope, decodeRainTreeMessage, encodeBackgroundMessage, encodePocketEnvelope, encodeRainTreeMessage,
-  encodeRainTreeControl, rainTreeFrameKind, RainTreeControl,
+  encodeRainTreeControl, GAP_QUERY_LEVEL, rainTreeFrameKind, RainTreeControl,
   fromBinary, toBinary
 } from '../src/index.js'
 
@@ -70,6 +70,16 @@ describe('wire format (reference §2 worked example)', () => {
     expect(rainTreeFrameKind(encodeRainTreeMessage({ level: 0, data: envelope }))).toBe('data')
     expect(() => encodeRainTreeControl(RainTreeControl.NONE, 1n)).toThrow(RangeError)
     expect(() => encodeRainTreeControl(RainTreeControl.ACK, 2n ** 64n)).toThrow(RangeError)
+  })
+
+  it('a gap query: 13 bytes, its level last, still read as a clean-up query from its first byte', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), nonce => {
+      const bytes = encodeRainTreeControl(RainTreeControl.IGYW, nonce, GAP_QUERY_LEVEL)
+      expect(bytes).toHaveLength(13)
+      const back = decodeRainTreeMessage(bytes)
+      expect([back.control, back.nonce, back.level]).toEqual([RainTreeControl.IGYW, nonce, GAP_QUERY_LEVEL])
+      expect(rainTreeFrameKind(bytes)).toBe('igyw')
+    }), { numRuns: 200 })
   })
 
   it('round-trips envelopes, and the nonce is a uint64 bigint', () => {
