@@ -8,7 +8,8 @@ import { chunk, figures, startNodes, stopAll, type TestNode, type TransportFigur
 const CAP = 4096
 /**
  * Inputs of these real-node properties in `npm run fuzz`: each takes tens of ms (a stream, a deadline), so 100,000
- * would take hours. The decoders they exercise get the full count in framing.test.ts and inbound-budget.test.ts.
+ * would take hours. The framed decoder gets the full count in framing.test.ts; the v1 read path (readMessage) has no
+ * test of its own without a stream, so it gets this count.
  */
 const REAL_NODE_FUZZ_MAX = 20_000
 /** read deadline of the receiver that gets the stalled streams */
