@@ -1,4 +1,3 @@
-import { afterEach } from '@jest/globals'
 import { createNode, messageTransport, type Libp2pMessageTransport } from '@pokt-p2p/transport'
 import {
   createAny, createPeer, encodePocketEnvelope, generateNonce, MemoryMetrics, testIdentity,
@@ -78,23 +77,4 @@ export function collect (routers: BackgroundRouter[], data: Uint8Array): { seen:
   const seen = new Set<number>()
   const offs = routers.map((r, i) => r.events.on('message', m => { if (same(m.data, data)) seen.add(i) }))
   return { seen, stop: () => { offs.forEach(off => { off() }) } }
-}
-
-/**
- * Nodes (and whatever else a test pushes on `cleanup`) stopped after each test, newest first. Call it at the top level
- * of a test file: it registers that file's `afterEach`.
- */
-export function stoppedAfterEach (): { cleanup: Array<() => Promise<void>>, node: (seed: number) => Promise<TestNode> } {
-  const cleanup: Array<() => Promise<void>> = []
-  afterEach(async () => {
-    for (const f of cleanup.splice(0).reverse()) await f()
-  })
-  return {
-    cleanup,
-    node: async seed => {
-      const n = await startNode(seed)
-      cleanup.push(async () => { await stopNode(n) })
-      return n
-    }
-  }
 }

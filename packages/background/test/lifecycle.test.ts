@@ -3,7 +3,8 @@ import { waitFor } from '@pokt-p2p/testing'
 import { createNode, messageTransport } from '@pokt-p2p/transport'
 import { createPeer, generateIdentity, InvalidConfigError, testIdentity, type Peer } from '@pokt-p2p/types'
 import { background, backgroundServices, BACKGROUND_TOPIC, type BackgroundRouter, type GossipSubLike } from './lifecycle-types.js'
-import { count, envelope, makeRouter, same, TEST_INIT, type TestNode, stoppedAfterEach } from './helpers.js'
+import { count, envelope, makeRouter, same, TEST_INIT, type TestNode } from './helpers.js'
+import { stoppedAfterEach } from './stopped-after-each.js'
 
 const { cleanup, node } = stoppedAfterEach()
 

@@ -5,7 +5,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { captureLogs, waitFor } from '@pokt-p2p/testing'
 import { createPeer, generateIdentity } from '@pokt-p2p/types'
-import { count, envelope, makeRouter, TEST_INIT, stoppedAfterEach } from './helpers.js'
+import { count, envelope, makeRouter, TEST_INIT } from './helpers.js'
+import { stoppedAfterEach } from './stopped-after-each.js'
 
 const { cleanup, node } = stoppedAfterEach()
 

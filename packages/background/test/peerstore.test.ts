@@ -9,7 +9,8 @@ import { waitFor } from '@pokt-p2p/testing'
 import { BACKGROUND_PROTOCOL_ID, BACKGROUND_STREAM_PROTOCOL_ID, createNode, serviceUrlToMultiaddr } from '@pokt-p2p/transport'
 import { encodeBackgroundMessage, testIdentity } from '@pokt-p2p/types'
 import { DEFAULT_DHT_PROTOCOL, type BackgroundRouter } from '../src/index.js'
-import { envelope, makeRouter, TEST_INIT, type TestNode, stoppedAfterEach } from './helpers.js'
+import { envelope, makeRouter, TEST_INIT, type TestNode } from './helpers.js'
+import { stoppedAfterEach } from './stopped-after-each.js'
 
 const { cleanup, node } = stoppedAfterEach()
 
