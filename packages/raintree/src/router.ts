@@ -167,10 +167,16 @@ export const RAINTREE_METRICS = {
    */
   resends: 'pokt_raintree_resends_total',
   /**
-   * counter: complete-mode copies of a message already had (ACKed again, not delivered or propagated again), and
-   * reference-mode copies already propagated at their level from their sender (delivered, not propagated again)
+   * counter: complete-mode copies of a message already had (ACKed again, not delivered again; not propagated again
+   * either, unless the copy held was a leaf's, with no range, and this one brings a range)
    */
   duplicates: 'pokt_raintree_duplicates_total',
+  /**
+   * counter: reference-mode copies already propagated at their level from their sender (replays): delivered, as the
+   * reference delivers every copy, but not propagated again. Apart from `duplicates` so that every read is counted
+   * once: reads = delivered + duplicates + dropped
+   */
+  replays: 'pokt_raintree_replays_total',
   /**
    * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
    * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
@@ -220,6 +226,9 @@ function registerInstruments (metrics: Metrics | undefined) {
     }),
     duplicates: metrics?.registerCounter(RAINTREE_METRICS.duplicates, {
       help: 'RainTree complete-mode copies of a message already had (not delivered again)'
+    }),
+    replays: metrics?.registerCounter(RAINTREE_METRICS.replays, {
+      help: 'RainTree reference-mode copies already propagated at their level from their sender (delivered, not propagated again)'
     }),
     cleanup: metrics?.registerCounterGroup(RAINTREE_METRICS.cleanup, {
       label: 'event', help: 'RainTree clean-up (IGYW): queries sent, answers received, repairs taken, walks given up'
@@ -1161,7 +1170,7 @@ export class RainTreeRouter implements Router {
     // the reference delivers every copy, and de-duplication for the application is the p2p module's)
     const replay = propagates && rangeSize === 0 && !this.#referenceCopyOnce(envelope.nonce, level, from.address)
     if (replay) {
-      this.#metrics.duplicates?.increment()
+      this.#metrics.replays?.increment()
       this.#log.trace('a replayed copy of message %d from %s at level %d: not propagated again', envelope.nonce, from.address, level)
     }
     if (propagates && !replay) {
@@ -1184,10 +1193,10 @@ export class RainTreeRouter implements Router {
     }
     if (!first) {
       // a duplicate; or the range of a message held from a copy that had none: propagated, not delivered again
-      if (propagation === undefined) {
-        this.#metrics.duplicates?.increment()
-        this.#log.trace('a copy of message %d from %s: already had it', envelope.nonce, from.address)
-      }
+      // (a duplicate either way: every read is delivered, a duplicate, a replay or dropped)
+      this.#metrics.duplicates?.increment()
+      this.#log.trace('a copy of message %d from %s: already had it%s', envelope.nonce, from.address,
+        propagation === undefined ? '' : ' from a copy with no range; its range propagated')
       await propagation
       return
     }

@@ -143,12 +143,14 @@ describe('over real libp2p nodes (memory transport, noise, yamux): 50 copies, bo
       await attacker.sendTo(peers[0]!, protocol, bytes)
       await waitFor(() => sent() === planned, { timeoutMs: 30_000, what: () => `the first copy's ${planned} sends (${sent()})` })
       for (let i = 0; i < 49; i++) await attacker.sendTo(peers[0]!, protocol, bytes)
-      // every replay handled: each is counted as a duplicate on arrival (before the fix none was, and each made
-      // `planned` sends more)
-      await waitFor(() => metrics.value(RAINTREE_METRICS.duplicates) === 49, {
-        timeoutMs: 30_000, what: () => `49 replays handled (${metrics.value(RAINTREE_METRICS.duplicates)}; sends ${sent()})`
+      // every replay handled: each is counted as a replay on arrival (before the fix none was, and each made
+      // `planned` sends more), and delivered like every reference-mode copy
+      await waitFor(() => metrics.value(RAINTREE_METRICS.replays) === 49, {
+        timeoutMs: 30_000, what: () => `49 replays handled (${metrics.value(RAINTREE_METRICS.replays)}; sends ${sent()})`
       })
       expect(metrics.value(RAINTREE_METRICS.reads)).toBe(50)
+      expect(metrics.value(RAINTREE_METRICS.delivered)).toBe(50)
+      expect(metrics.value(RAINTREE_METRICS.duplicates)).toBe(0)
       expect(sent()).toBe(planned)
       await Promise.all(routers.map(async r => { await r.stop() }))
     } finally {

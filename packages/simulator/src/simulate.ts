@@ -96,10 +96,16 @@ export interface SimulationReport {
   /** payloads the routers handed to their applications, every copy (`pokt_raintree_delivered_total`, all nodes) */
   readonly deliveries: number
   /**
-   * complete-mode copies of a message a router already had (`pokt_raintree_duplicates_total`, all nodes): neither
-   * delivered nor propagated again (a resend, or two senders covering one node when views differ)
+   * complete-mode copies of a message a router already had (`pokt_raintree_duplicates_total`, all nodes): not
+   * delivered again (a resend, or two senders covering one node when views differ); propagated only when the copy
+   * held was a leaf's and this one brings a range
    */
   readonly duplicates: number
+  /**
+   * reference-mode copies a router had already propagated at their level from their sender
+   * (`pokt_raintree_replays_total`, all nodes): delivered (also in `deliveries`), not propagated again
+   */
+  readonly replays: number
   /** messages the routers dropped, by reason (`pokt_raintree_dropped_total`, all nodes; e.g. `unknownSender` when views differ) */
   readonly dropped: Readonly<Record<DropReason, number>>
   /** bytes of all messages sent */
@@ -455,6 +461,7 @@ function report (
     failedSends: totals.failedSends,
     deliveries: metrics.value(RAINTREE_METRICS.delivered),
     duplicates: metrics.value(RAINTREE_METRICS.duplicates),
+    replays: metrics.value(RAINTREE_METRICS.replays),
     dropped: Object.fromEntries(DROP_REASONS.map(reason => [reason, metrics.value(RAINTREE_METRICS.dropped, reason)])) as Record<DropReason, number>,
     bytes: totals.bytes,
     depth,

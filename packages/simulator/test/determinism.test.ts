@@ -45,7 +45,7 @@ describe('determinism', () => {
     })
     expect(Object.keys(report)).toEqual([
       'nodes', 'originator', 'mode', 'seed', 'live', 'reached', 'liveReached', 'dataMessages', 'controlMessages',
-      'controlBytes', 'bytesByClass', 'messagesByClass', 'lostMessages', 'undeliveredMessages', 'failedSends', 'deliveries', 'duplicates', 'dropped', 'bytes', 'depth',
+      'controlBytes', 'bytesByClass', 'messagesByClass', 'lostMessages', 'undeliveredMessages', 'failedSends', 'deliveries', 'duplicates', 'replays', 'dropped', 'bytes', 'depth',
       'coverageMs', 'ticks',
       'tickMs', 'originatorUploadBytes', 'maxUploadBytes', 'maxUploadNode', 'virtualMs', 'events', 'eventsPerSecond',
       'wallMs', 'peakRssBytes', 'bytesPerIdleNode', 'options'

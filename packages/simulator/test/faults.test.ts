@@ -160,6 +160,30 @@ describe('views that differ', () => {
 })
 
 describe('invariants under random faults', () => {
+  it('a range that comes after a leaf copy is propagated and counted as a duplicate (CI counterexample)', async () => {
+    // with phantom peers in most views, one node was first a leaf (no range) and then got a range: it propagated
+    // that range without delivering again, and the read was once counted nowhere
+    const report = await simulate({
+      nodes: 75, seed: 780744525, latency: { kind: 'uniform', minMs: 1, maxMs: 40 }, viewExtra: { peers: 1, fraction: 0.98 }
+    })
+    expect(report.duplicates).toBe(1)
+    expect(report.deliveries).toBe(report.reached - 1)
+    const dropped = Object.values(report.dropped).reduce((s, x) => s + x, 0)
+    expect(report.deliveries + report.duplicates + dropped).toBe(report.dataMessages - report.lostMessages - report.undeliveredMessages)
+  })
+
+  it('a reference-mode replay is a delivery, not a duplicate: every read is counted once (CI counterexample)', async () => {
+    // a node that missed one peer took the message at two levels and sent two targets the same level twice; each
+    // target's second copy is a replay: delivered, not propagated (it was once counted as a duplicate too)
+    const report = await simulate({
+      nodes: 82, mode: 'reference', seed: 268515540, latency: 20, viewMiss: { peers: 1, fraction: 0.006097560975609756 }
+    })
+    expect(report.replays).toBe(2)
+    expect(report.duplicates).toBe(0)
+    const dropped = Object.values(report.dropped).reduce((s, x) => s + x, 0)
+    expect(report.deliveries + report.duplicates + dropped).toBe(report.dataMessages - report.lostMessages - report.undeliveredMessages)
+  })
+
   it('the counts add up, the originator is live and reached at hop 0, and one seed gives one report', async () => {
     await fc.assert(fc.asyncProperty(
       fc.record({
