@@ -92,7 +92,8 @@ export interface LocalnetReport {
     firstCopyMs: FirstCopyTimes | null
     /**
      * copies a router received of the message it already had (`pokt_raintree_duplicates_total`: a resend whose ACK
-     * was late, a repair), summed over the nodes: neither delivered nor forwarded again
+     * was late, a repair), summed over the nodes: not delivered again (forwarded only when the copy held was a leaf's
+     * and this one brings a range)
      */
     duplicates: number
     /**

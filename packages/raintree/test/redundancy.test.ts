@@ -326,15 +326,17 @@ describe('the receive rules: a copy is a copy, whatever the order', () => {
     expect(delivered()).toBe(1)
     const frames = sent.map(s => s.bytes[0] === 0x20 ? 'ack' : `range ${decodeRainTreeMessage(s.bytes).rangeSize}`)
     expect(frames).toEqual(['ack', 'range 3', 'range 3', 'range 1', 'range 1'])
-    expect(metrics.value(RAINTREE_METRICS.duplicates)).toBe(0)
+    // not delivered again, so a duplicate (every read is delivered, a duplicate or dropped), though propagated
+    expect(metrics.value(RAINTREE_METRICS.duplicates)).toBe(1)
     // a resend of that range, then another copy: duplicates, ACKed when asked, neither delivered nor propagated
     await feed(encodeRainTreeMessage({ level: 2, data, rangeSize: 9, ackRequested: true }), 20)
     await feed(encodeRainTreeMessage({ level: 0, data, rangeSize: 1 }), 5)
     expect(delivered()).toBe(1)
     expect(sent).toHaveLength(6)
     expect(decodeRainTreeMessage(sent[5]!.bytes).control).toBe(RainTreeControl.ACK)
-    expect(metrics.value(RAINTREE_METRICS.duplicates)).toBe(2)
+    expect(metrics.value(RAINTREE_METRICS.duplicates)).toBe(3)
     expect(metrics.value(RAINTREE_METRICS.delivered)).toBe(1)
+    expect(metrics.value(RAINTREE_METRICS.reads)).toBe(4)
   })
 
   it('the tree copy first, then the copy: the copy is a duplicate', async () => {
