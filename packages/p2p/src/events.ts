@@ -4,6 +4,11 @@ import type { Address, Any, DropReason, Peer, Router } from '@pokt-p2p/types'
 export interface P2PMessage {
   /** the envelope's content: an `Any` whose type URL says what it is */
   content: Any
+  /**
+   * the envelope's nonce (the reference strips it; kept here so that an application or a test bed can tie a
+   * delivery to its copies and to the broadcast)
+   */
+  nonce: bigint
   /** router that delivered the first copy (`self` for an own broadcast with `deliverOwnBroadcasts`) */
   router: string
   /** authenticated sender of the last hop, when the router knows it */
@@ -21,6 +26,8 @@ export interface P2PEvents extends Record<string, unknown> {
   duplicate: {
     /** the envelope's nonce */
     nonce: bigint
+    /** the copy's content (the same as the delivered message's: de-duplication is on nonce and content) */
+    content: Any
     /** the router the copy came from */
     router: string
     /** sender of the copy's last hop, when the router knows it (this node, for the echo of its own broadcast) */

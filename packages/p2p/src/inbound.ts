@@ -48,21 +48,21 @@ export class Inbound {
    */
   own (nonce: bigint, content: Any, self: Address, deliver: boolean): void {
     this.#deduper.checkAndInsert(nonce, content)
-    if (deliver) this.#deliver(content, 'self', self)
+    if (deliver) this.#deliver(nonce, content, 'self', self)
   }
 
   #receive (nonce: bigint, content: Any, router: string, from?: Address): void {
     // check and insert are one synchronous call: no other message can interleave
     if (!this.#deduper.checkAndInsert(nonce, content)) {
       this.#components.metrics.duplicate(router)
-      this.#components.events.dispatch('duplicate', { nonce, router, from })
+      this.#components.events.dispatch('duplicate', { nonce, content, router, from })
       return
     }
-    this.#deliver(content, router, from)
+    this.#deliver(nonce, content, router, from)
   }
 
-  #deliver (content: Any, router: string, from?: Address): void {
+  #deliver (nonce: bigint, content: Any, router: string, from?: Address): void {
     this.#components.metrics.delivered(router)
-    this.#components.events.dispatch('message', { content, router, from })
+    this.#components.events.dispatch('message', { content, nonce, router, from })
   }
 }

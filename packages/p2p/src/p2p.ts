@@ -15,6 +15,15 @@ import { P2PMetrics } from './metrics.js'
 import { StakedSetFollower } from './staked-set.js'
 import { Wiring, defaultStakedRouter, defaultUnstakedRouter, type WiringInit } from './wiring.js'
 
+/** Options of {@link P2PModule.broadcast}. */
+export interface BroadcastOptions extends AbortOptions {
+  /**
+   * the routers to broadcast through, by role
+   * @default every router this node can use: `staked` (when staked) and `unstaked`
+   */
+  routers?: RouterRole[]
+}
+
 /** Reference state-machine strings (`StateMachineState_P2P_Bootstrapping`). */
 export const P2P_BOOTSTRAPPING_STATE = 'P2P_Bootstrapping'
 const NEW_HEIGHT_EVENT = 'pocket.ConsensusNewHeightEvent'
@@ -222,6 +231,11 @@ export class P2PModule implements Startable {
     return { routers: [staked, unstaked].filter(r => r !== undefined), staked, unstaked }
   }
 
+  #noUnstakedReason (): string {
+    const r = this.routers.unstaked
+    return r === undefined ? 'the background router is disabled' : `its ${r.name} router is still starting (bootstrapping); wait for the router:started event`
+  }
+
   #noRouterReason (): string {
     const starting = this.routers.unstaked
     return starting === undefined
@@ -233,9 +247,24 @@ export class P2PModule implements Startable {
    * Wraps `content` in a `PocketEnvelope` with a fresh nonce and sends it through RainTree (staked nodes) and the
    * background router (every node). Every router is tried; a router that fails is logged and reported with
    * `broadcast:failed`, and when all fail their errors are thrown.
+   * @param options - `routers` limits the broadcast to some of the module's routers (e.g. `['staked']` to measure
+   * RainTree alone); the broadcast is still this node's own, so the copies handed back are duplicates
+   * @throws {NoRouterError} when no router asked for can be used (e.g. `['staked']` on an unstaked node)
    */
-  async broadcast (content: Any, options: AbortOptions = {}): Promise<void> {
-    const { routers } = this.#outbound('broadcast')
+  async broadcast (content: Any, options: BroadcastOptions = {}): Promise<void> {
+    const only = options.routers
+    let { routers, staked, unstaked } = this.#outbound('broadcast')
+    if (only !== undefined) {
+      routers = only.flatMap(role => {
+        const r = role === 'staked' ? staked : role === 'unstaked' ? unstaked : undefined
+        if (r === undefined) {
+          const why = role === 'staked' ? 'this node is not staked' : role === 'unstaked' ? this.#noUnstakedReason() : `unknown router role ${JSON.stringify(role)} (staked, unstaked)`
+          throw new NoRouterError(`broadcast through ${String(role)}: ${why}`)
+        }
+        return [r]
+      })
+      if (routers.length === 0) throw new NoRouterError('broadcast: routers is empty: name staked, unstaked or both')
+    }
     const nonce = generateNonce()
     const bytes = encodePocketEnvelope(content, nonce)
     this.#inbound.own(nonce, content, this.identity.address, this.#init.deliverOwnBroadcasts === true)

@@ -79,6 +79,42 @@ describe('broadcast and de-duplication', () => {
   }, 180_000)
 })
 
+describe('broadcast through some routers', () => {
+  it('routers: [staked] goes through RainTree alone, [unstaked] through gossip alone; every delivery names its nonce', async () => {
+    net = await memoryNetwork(4, 1)
+    await meshReady(net.modules)
+    const inboxes = net.modules.map(received)
+    const duplicates: Array<{ nonce: bigint, text: string }> = []
+    net.modules[0]!.events.on('duplicate', d => { duplicates.push({ nonce: d.nonce, text: new TextDecoder().decode(d.content.value) }) })
+    await net.modules[0]!.broadcast(text('rain only'), { routers: ['staked'] })
+    await waitFor(() => inboxes.slice(1, 4).every(i => i.length === 1), { timeoutMs: 60_000, what: 'the staked nodes to receive through RainTree' })
+    await net.modules[0]!.broadcast(text('gossip only'), { routers: ['unstaked'] })
+    await waitFor(() => inboxes.slice(1).every(i => i.length === (inboxes.indexOf(i) === 4 ? 1 : 2)), { timeoutMs: 60_000, what: 'every node to receive the gossip' })
+    // gossip hands the broadcaster its own copy back: a duplicate of its own broadcast, not a delivery
+    await waitFor(() => duplicates.length >= 1, { timeoutMs: 60_000, what: 'the gossip echo at the broadcaster' })
+    expect(duplicates.map(d => d.text)).toEqual(['gossip only'])
+    expect(inboxes[0]).toEqual([])
+    // the unstaked node has no RainTree: it got the gossip broadcast only
+    expect(inboxes[4]!.map(m => m.router)).toEqual(['background'])
+    for (const inbox of inboxes.slice(1, 4)) {
+      expect(inbox.map(m => [m.router, new TextDecoder().decode(m.content.value)])).toEqual([['raintree', 'rain only'], ['background', 'gossip only']])
+    }
+    // one nonce per broadcast, the same at every node
+    expect(new Set(inboxes.slice(1, 4).map(i => i[0]!.nonce)).size).toBe(1)
+    expect(new Set(inboxes.slice(1).map(i => i.at(-1)!.nonce))).toEqual(new Set([duplicates[0]!.nonce]))
+    expect(net.metrics.slice(1).every(m => m.value(P2P_METRICS.duplicates) === 0)).toBe(true)
+  }, 180_000)
+
+  it('a router the node cannot use, or none, is a NoRouterError', async () => {
+    net = await memoryNetwork(1, 1)
+    const unstaked = net.modules[1]!
+    await meshReady(net.modules)
+    await expect(unstaked.broadcast(text('x'), { routers: ['staked'] })).rejects.toThrow(/broadcast through staked: this node is not staked/)
+    await expect(net.modules[0]!.broadcast(text('x'), { routers: [] })).rejects.toThrow(NoRouterError)
+    await expect(net.modules[0]!.broadcast(text('x'), { routers: ['other' as 'staked'] })).rejects.toThrow(/unknown router role "other"/)
+  }, 60_000)
+})
+
 describe('logs', () => {
   it('a broadcast that fails on one router logs one line naming the router and the reason', async () => {
     const logs = captureLogs()
