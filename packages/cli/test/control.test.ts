@@ -21,8 +21,6 @@ function send (p: Proc, line: string | Record<string, unknown>): void {
   p.child.stdin!.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`)
 }
 
-const names = ['n1', 'n2', 'n3'] as const
-
 describe('pokt-p2p node --control stdin, three processes on loopback', () => {
   it('broadcasts through each router reach the other two with id, at and router; ping; every bad line one control-error; EOF does not stop a node; SIGTERM with stdin open: 143', async () => {
     const { dir } = await genesisNetwork(3, 'control')
