@@ -26,7 +26,7 @@ export const CONTROL_ID = /^[A-Za-z0-9._-]{1,64}$/
 
 /** Which router(s) a control broadcast goes through. */
 export const CONTROL_ROUTERS = ['both', 'raintree', 'background'] as const
-/** `both`: the P2P module's broadcast; `raintree` / `background`: that router's own broadcast only. */
+/** `both`: the P2P module's broadcast through every router; `raintree` / `background`: through that router only. */
 export type ControlRouter = typeof CONTROL_ROUTERS[number]
 
 /** A parsed `broadcast` command. */

@@ -2,10 +2,10 @@ import { dirname, resolve } from 'node:path'
 import delay from 'delay'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import {
-  encodePocketEnvelope, generateNonce, InvalidConfigError, integerOption, signalWithTimeout, type Any, type CurrentHeightProvider, type PeerstoreProvider,
+  InvalidConfigError, integerOption, signalWithTimeout, type CurrentHeightProvider, type PeerstoreProvider,
   type Router
 } from '@pokt-p2p/types'
-import { anyOf, createP2P, parseP2PConfig, type P2PConfig } from '@pokt-p2p/p2p'
+import { anyOf, createP2P, parseP2PConfig, type P2PConfig, type RouterRole } from '@pokt-p2p/p2p'
 import {
   bootstrap, genesisPeerstoreProvider, loadGenesisFile, readRegularTextFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
   rpcServer, staticProviders
@@ -237,41 +237,19 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     logger,
     ...(metrics === undefined ? {} : { metrics: () => metrics })
   })
-  // The module's `message` event has no nonce and its `duplicate` event no content; the router's own `message`
-  // event, which the module handles just before this node's listener below sees it, has both. So the lines are
-  // written a microtask later, once that listener has recorded the copy's nonce and id.
-  const nonces = new WeakMap<Any, bigint>()
-  const copyIds = new BoundedMap<bigint, string | null>(4096)
-  // nonces of the broadcasts this node sent through one router only (the module does not know them as its own)
-  const ownNonces = new BoundedMap<bigint, true>(CONTROL_MAX_PENDING)
-  p2p.events.on('router:created', ({ router }) => {
-    followRouter(router, ctx)
-    router.events.on('message', ({ nonce, content }) => {
-      nonces.set(content, nonce)
-      copyIds.set(nonce, controlPayloadId(content.value))
-    })
+  p2p.events.on('router:created', ({ router }) => { followRouter(router, ctx) })
+  p2p.events.on('message', ({ content, nonce, router, from }) => {
+    // the first 800 bytes hold the first 200 characters: a 4 MiB payload is not decoded whole for them
+    const text = Buffer.from(content.value.subarray(0, 800)).toString('utf8').slice(0, 200)
+    ctx.out(JSON.stringify({
+      event: 'received', router, from: from ?? null, typeUrl: content.typeUrl, bytes: content.value.length, text,
+      at: preciseNow(), id: controlPayloadId(content.value), nonce: String(nonce)
+    }))
   })
-  p2p.events.on('message', ({ content, router, from }) => {
-    const at = preciseNow()
-    queueMicrotask(() => {
-      const nonce = nonces.get(content)
-      // an echo of this node's own one-router broadcast (gossipsub hands them back): not a message from the network
-      if (from === p2p.getAddress() || (nonce !== undefined && ownNonces.has(nonce))) return
-      // the first 800 bytes hold the first 200 characters: a 4 MiB payload is not decoded whole for them
-      const text = Buffer.from(content.value.subarray(0, 800)).toString('utf8').slice(0, 200)
-      ctx.out(JSON.stringify({
-        event: 'received', router, from: from ?? null, typeUrl: content.typeUrl, bytes: content.value.length, text,
-        at, id: controlPayloadId(content.value), ...(nonce === undefined ? {} : { nonce: String(nonce) })
-      }))
-    })
-  })
-  p2p.events.on('duplicate', ({ nonce, router, from }) => {
+  p2p.events.on('duplicate', ({ nonce, content, router, from }) => {
     // the background router hands a node its own broadcasts back (gossipsub emitSelf): not a copy from the network
-    if (from === p2p.getAddress() || ownNonces.has(nonce)) return
-    const at = preciseNow()
-    queueMicrotask(() => {
-      ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null, at, id: copyIds.get(nonce) ?? null, nonce: String(nonce) }))
-    })
+    if (from === p2p.getAddress()) return
+    ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null, at: preciseNow(), id: controlPayloadId(content.value), nonce: String(nonce) }))
   })
   // the control broadcast running now, if any: a router's failure during it names it
   let controlId: string | undefined
@@ -291,25 +269,19 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   /** One `broadcast` command of the control channel, through the router(s) it names. */
   const controlBroadcast = async (c: BroadcastCommand): Promise<void> => {
     const content = anyOf('pocket.DebugMessage', controlPayload(c.id, c.bytes))
-    let send: () => Promise<void>
-    if (c.router === 'both') {
-      send = async () => { await p2p.broadcast(content, { signal }) }
-    } else {
-      const r = c.router === 'raintree' ? (p2p.isStaked() ? p2p.routers.staked : undefined) : p2p.routers.unstaked
-      if (r === undefined) {
-        throw new ControlRouterUnavailableError(c.router, c.router === 'raintree' ? 'this node is not staked: it has no RainTree router' : 'this node runs no background router')
-      }
-      // the module's envelope, as its broadcast() makes it, sent through this one router
-      const nonce = generateNonce()
-      ownNonces.set(nonce, true)
-      const bytes = encodePocketEnvelope(content, nonce)
-      send = async () => { await r.broadcast(bytes, { signal }) }
+    if (c.router === 'raintree' && !p2p.isStaked()) {
+      throw new ControlRouterUnavailableError(c.router, 'this node is not staked: it has no RainTree router')
     }
+    if (c.router === 'background' && p2p.routers.unstaked === undefined) {
+      throw new ControlRouterUnavailableError(c.router, 'this node runs no background router')
+    }
+    // one router alone still goes through the module: the broadcast is this node's own, its echoes duplicates
+    const routers: RouterRole[] | undefined = c.router === 'both' ? undefined : [c.router === 'raintree' ? 'staked' : 'unstaked']
     const at = preciseNow()
     ctx.out(JSON.stringify({ event: 'broadcasting', id: c.id, router: c.router, bytes: c.bytes, at }))
     controlId = c.id
     try {
-      await send()
+      await p2p.broadcast(content, { signal, ...(routers === undefined ? {} : { routers }) })
     } finally {
       controlId = undefined
     }
@@ -419,17 +391,5 @@ async function waitForRouterStart (p2p: ReturnType<typeof createP2P>, maxMs: num
     logJson(ctx, { event: 'router-starting', role: 'unstaked', waitedMs: maxMs })
   } finally {
     done.abort()
-  }
-}
-
-/** A map of at most `max` entries: a new key beyond that evicts the oldest (insertion order). */
-class BoundedMap<K, V> extends Map<K, V> {
-  constructor (readonly max: number) {
-    super()
-  }
-
-  override set (key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K)
-    return super.set(key, value)
   }
 }
