@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url'
 
 const polyfill = fileURLToPath(new URL('./scripts/polyfill.mjs', import.meta.url))
+const fastCheck = fileURLToPath(new URL('./scripts/fast-check-setup.mjs', import.meta.url))
 
 /** @type {import('jest').Config} */
 export default {
@@ -14,7 +15,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
-  setupFiles: [polyfill],
+  setupFiles: [polyfill, fastCheck],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
