@@ -222,14 +222,25 @@ c.stdout.once('data', () => console.log(JSON.stringify({ event: 'created', pid: 
     expect(await cleanTestbed()).toEqual({ namespaces: [], links: [], processes: 0 })
   }, 30_000)
 
-  it('checkTestbedAvailable: resolves as root; as another user, says root is needed', async () => {
+  it('checkTestbedAvailable: resolves as root; otherwise says why: not root, no `ip`, namespaces refused', async () => {
     await expect(checkTestbedAvailable()).resolves.toBeUndefined()
     const script = `const m = await import(${JSON.stringify(DIST)})
 try { await m.checkTestbedAvailable(); console.log('available') } catch (e) { console.log(JSON.stringify({ event: 'error', name: e.name, message: e.message })) }`
-    const p = new Proc('runuser', ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script])
-    const e = await p.event('out', 'error')
-    expect(await p.exit).toEqual({ code: 0, signal: null })
-    expect(e).toEqual({ event: 'error', name: 'TestbedUnavailableError', message: 'test bed unavailable: the test bed needs root (network namespaces, veth, tc): run it as root, e.g. sudo' })
+    const check = async (argv: string[], env?: NodeJS.ProcessEnv): Promise<Record<string, unknown>> => {
+      const p = new Proc(argv[0] as string, [...argv.slice(1), process.execPath, '--input-type=module', '-e', script], { env })
+      const e = await p.event('out', 'error')
+      expect(await p.exit).toEqual({ code: 0, signal: null })
+      return e
+    }
+    expect(await check(['runuser', '-u', 'nobody', '--'])).toEqual({
+      event: 'error', name: 'TestbedUnavailableError', message: 'test bed unavailable: the test bed needs root (network namespaces, veth, tc): run it as root, e.g. sudo'
+    })
+    // root, but no iproute2 on the PATH
+    const noIp = await check(['env', 'PATH=/nonexistent'], { ...process.env, PATH: '/usr/bin:/bin' })
+    expect(noIp.message).toMatch(/^test bed unavailable: the `ip` command \(iproute2\) cannot be run: ip not found .*ENOENT/)
+    // uid 0 in a user namespace: `ip` runs, but mounting /run/netns is refused
+    const refused = await check(['unshare', '-U', '-r'])
+    expect(refused.message).toMatch(/^test bed unavailable: network namespaces cannot be created \(`ip netns add`\): .*Operation not permitted/)
     expect(leftovers()).toEqual([])
   }, 30_000)
 })
