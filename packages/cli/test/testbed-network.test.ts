@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { createConnection } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import { TestbedCommandError, TestbedUnavailableError } from '../src/errors.js'
+import { TestbedBusyError, TestbedCommandError, TestbedUnavailableError } from '../src/errors.js'
 import { TESTBED_PREFIX, TestbedNetwork, checkTestbedAvailable, cleanTestbed, tbfBurstBytes } from '../src/commands/testbed/network.js'
 import { isAlive, killAll, Proc } from './helpers.js'
 
@@ -198,7 +198,7 @@ describeRoot(unavailable === undefined ? 'TestbedNetwork (root)' : `TestbedNetwo
     expect(leftovers()).toEqual([])
   }, 30_000)
 
-  it('cleanTestbed removes what a SIGKILLed run left: namespaces, links, the processes in them', async () => {
+  it('while another process runs a test bed, create and cleanTestbed refuse (TestbedBusyError) and leave it alone; once that process is SIGKILLed, cleanTestbed removes what it left: namespaces, links, the processes in them', async () => {
     const script = `import { spawn } from 'node:child_process'
 const { TestbedNetwork } = await import(${JSON.stringify(DIST)})
 const net = await TestbedNetwork.create({ hosts: 3, uplinkMbps: 10 })
@@ -207,11 +207,17 @@ const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true
 c.stdout.once('data', () => console.log(JSON.stringify({ event: 'created', pid: c.pid })))`
     const run = new Proc(process.execPath, ['--input-type=module', '-e', script])
     const created = await run.event('out', 'created')
+    const all = ['pokttb-0', 'pokttb-1', 'pokttb-2', 'pokttbbr', 'pokttbh0', 'pokttbh1', 'pokttbh2']
+    const busy = await TestbedNetwork.create({ hosts: 1 }).catch((e: unknown) => e)
+    expect(busy).toBeInstanceOf(TestbedBusyError)
+    expect((busy as TestbedBusyError).pid).toBe(run.pid)
+    await expect(cleanTestbed()).rejects.toThrow(`another test bed is running on this machine (process ${run.pid}`)
+    expect(leftovers().sort()).toEqual(all)
     run.child.kill('SIGKILL')
     expect(await run.exit).toEqual({ code: null, signal: 'SIGKILL' })
     const pid = created.pid as number
     expect(isAlive(pid)).toBe(true)
-    expect(leftovers().sort()).toEqual(['pokttb-0', 'pokttb-1', 'pokttb-2', 'pokttbbr', 'pokttbh0', 'pokttbh1', 'pokttbh2'])
+    expect(leftovers().sort()).toEqual(all)
 
     const removed = await cleanTestbed()
     expect(removed.namespaces.sort()).toEqual(['pokttb-0', 'pokttb-1', 'pokttb-2'])
