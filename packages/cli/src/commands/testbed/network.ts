@@ -282,10 +282,12 @@ async function takeLock (): Promise<void> {
       await writeFile(TESTBED_LOCK_FILE, `${process.pid}\n`, { flag: 'wx' })
       return
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const owner = await otherOwner()
+      if (owner !== undefined) throw new TestbedBusyError(owner, TESTBED_LOCK_FILE)
+      // a stale lock that removing did not remove (a racing process re-took it and died, or unlink fails): give up
+      if (attempt >= 2) throw err
     }
-    const owner = await otherOwner()
-    if (owner !== undefined) throw new TestbedBusyError(owner, TESTBED_LOCK_FILE)
     // a dead process's (or this process's own earlier) lock: replace it
     await unlink(TESTBED_LOCK_FILE).catch(() => {})
   }
