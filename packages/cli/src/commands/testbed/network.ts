@@ -245,14 +245,23 @@ async function removeAll (namespaces: string[], links: string[]): Promise<void> 
  */
 export const TESTBED_LOCK_FILE = `/run/${TESTBED_PREFIX}.lock`
 
-/** Is process pid running? */
-function alive (pid: number): boolean {
+/**
+ * Is process pid running? A zombie (killed, not yet reaped by its parent, e.g. a run a test has just SIGKILLed) is
+ * not: its test bed is a leftover.
+ */
+async function alive (pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     // EPERM: it exists, run by another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    // "pid (comm) S ...": the state follows the last ')' (comm may contain one)
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
   }
 }
 
@@ -265,7 +274,7 @@ async function lockOwner (): Promise<number | undefined> {
     return undefined
   }
   const pid = Number(text.trim())
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+  return Number.isInteger(pid) && pid > 0 && await alive(pid) ? pid : undefined
 }
 
 /** The live process other than this one that owns the test bed, if any. */
