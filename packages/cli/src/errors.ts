@@ -93,3 +93,47 @@ export class PortUnavailableError extends PocketP2PError {
     super(`${what}: cannot listen on port ${port} on ${host}: ${reason}`, options)
   }
 }
+
+/**
+ * The multi-process test bed cannot run on this machine; `reason` says why (not root, `ip` missing, network
+ * namespaces cannot be created) and what to do about it.
+ */
+export class TestbedUnavailableError extends PocketP2PError {
+  static override name = 'TestbedUnavailableError'
+  /**
+   * @param reason - why the test bed cannot run, as a sentence for the user
+   * @param options - `cause`: the underlying error
+   */
+  constructor (readonly reason: string, options?: { cause?: unknown }) {
+    super(`test bed unavailable: ${reason}`, options)
+  }
+}
+
+/** A command the test bed ran to set up or remove its network (`ip`, `tc`) failed, timed out or could not start. */
+export class TestbedCommandError extends PocketP2PError {
+  static override name = 'TestbedCommandError'
+  /**
+   * @param argv - the command line that failed (program first)
+   * @param exitCode - its exit status; `null` when it did not exit by itself (not found, timed out, killed)
+   * @param stderr - what it wrote to stderr (trimmed), or why it did not run
+   * @param options - `cause`: the underlying error
+   */
+  constructor (readonly argv: string[], readonly exitCode: number | null, readonly stderr: string, options?: { cause?: unknown }) {
+    super(`\`${argv.join(' ')}\` failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr === '' ? '(no output)' : stderr}`, options)
+  }
+}
+
+/**
+ * Another process's test bed is running on this machine (its names would clash: every test bed uses the same
+ * prefix). Wait for it to end, or stop it; `pid` is the process that made it.
+ */
+export class TestbedBusyError extends PocketP2PError {
+  static override name = 'TestbedBusyError'
+  /**
+   * @param pid - the process that made the running test bed
+   * @param lockFile - the file that records it
+   */
+  constructor (readonly pid: number, readonly lockFile: string) {
+    super(`another test bed is running on this machine (process ${pid}, recorded in ${lockFile}); wait for it to end or stop it`)
+  }
+}
