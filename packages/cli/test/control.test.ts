@@ -173,7 +173,8 @@ describe('fuzz: the control line parser', () => {
       const r = parseControlLine(line)
       if (r instanceof Error) {
         expect(r).toBeInstanceOf(InvalidControlCommandError)
-        expect(r.field).toMatch(/^(\(line\)|cmd|id|bytes|router|.+)$/)
+        // the field as written, whatever it holds (a hostile name with \r or \n too: the log line is JSON-escaped)
+        expect(r.field.length).toBeGreaterThan(0)
         expect(r.message.startsWith(`${r.field}: `)).toBe(true)
         seen.error++
       } else {
