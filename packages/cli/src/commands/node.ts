@@ -1,7 +1,10 @@
 import { dirname, resolve } from 'node:path'
 import delay from 'delay'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { InvalidConfigError, integerOption, signalWithTimeout, type CurrentHeightProvider, type PeerstoreProvider, type Router } from '@pokt-p2p/types'
+import {
+  encodePocketEnvelope, generateNonce, InvalidConfigError, integerOption, signalWithTimeout, type Any, type CurrentHeightProvider, type PeerstoreProvider,
+  type Router
+} from '@pokt-p2p/types'
 import { anyOf, createP2P, parseP2PConfig, type P2PConfig } from '@pokt-p2p/p2p'
 import {
   bootstrap, genesisPeerstoreProvider, loadGenesisFile, readRegularTextFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
@@ -15,13 +18,17 @@ import { jsonLogger } from '../logging.js'
 import { serveMetrics, type MetricsServer } from '../metrics-server.js'
 import { checkPortsFree } from '../ports.js'
 import { isGossipRouter, onBootstrap, waitForTopicPeers } from '../routers.js'
+import {
+  CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, CONTROL_MAX_PENDING, ControlChannel, controlPayload, controlPayloadId, ControlRouterUnavailableError,
+  preciseNow, type BroadcastCommand
+} from './control.js'
 
 /** How long `--broadcast-wait-peers` waits for its gossip peers before broadcasting anyway. */
 const BROADCAST_WAIT_PEERS_MAX_MS = 60_000
 
 /** The help text of `pokt-p2p node` (`--help`). */
 export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-wait-peers K] [--broadcast-delay-ms MS]
-                     [--metrics-port P [--metrics-host H]]
+                     [--metrics-port P [--metrics-host H]] [--control stdin]
 
   Runs one long-lived node until SIGINT/SIGTERM, then stops it cleanly (exit status 130 / 143).
   The config file (JSON):
@@ -39,21 +46,46 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
                              pokt_background_*, pokt_transport_*), libp2p's own (libp2p_*, gossipsub_*) and the
                              process's (nodejs_*, process_*). Default: no metrics server
   --metrics-host H           the address it listens on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --control stdin            take commands on stdin (what a test bed drives a node with; see "control channel" below).
+                             Without it stdin is not read at all
+
+  control channel (--control stdin): one JSON command a line, each at most ${CONTROL_MAX_LINE_BYTES} bytes; commands that
+  come before "started" wait (in order, at most ${CONTROL_MAX_PENDING}) and run after it. The end of stdin does not stop the
+  node (whoever drives it may close stdin or keep it open); SIGINT/SIGTERM do.
+    {"cmd":"broadcast","id":"b1","bytes":4194304,"router":"both"}
+        id: 1..64 characters of [A-Za-z0-9._-]; bytes: the payload size, from the id's length + 1 to ${CONTROL_MAX_PAYLOAD_BYTES}
+        (the largest message less framing); the payload is id, "\\n", then "." (as pocket.DebugMessage); router:
+        "both" (default: the module's broadcast, as --broadcast), "raintree" (the staked router only; staked nodes),
+        "background" (gossipsub only; it sends no message over 4 MiB less 64 KiB). Broadcasts run one at a time in
+        arrival order, at most ${CONTROL_MAX_PENDING} waiting
+    {"cmd":"ping","id":"p1"}     answered at once with "pong"
+  "at" and "doneAt" are wall-clock epoch milliseconds with a sub-millisecond fraction (comparable between processes
+  on one machine).
 
   stdout, one JSON object per line:
     {"event":"starting","address","hostname","port"}  (the start lasts until the bootstrap has dialled every peer)
-    {"event":"started","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the config,
-                                    and "metrics", the metrics URL, with --metrics-port)
-    {"event":"received","router","from","typeUrl","bytes","text"}  each message delivered to the application, once,
-                                    with the router whose copy arrived first ("raintree" or "background")
-    {"event":"duplicate","router","from"}  a later copy of a delivered message (usually the other router's), dropped
-    {"event":"broadcast","text","gossipPeers"}
+    {"event":"started","at","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the
+                                    config, and "metrics", the metrics URL, with --metrics-port)
+    {"event":"received","router","from","typeUrl","bytes","text","at","id","nonce"}  each message delivered to the
+                                    application, once, with the router whose copy arrived first ("raintree" or
+                                    "background"); id: the payload's text before its first "\\n" when that is a
+                                    valid id (a control broadcast's), else null; nonce: the envelope's, in decimal
+    {"event":"duplicate","router","from","at","id","nonce"}  a later copy of a delivered message (usually the other
+                                    router's), dropped
+    {"event":"broadcast","text","gossipPeers"}  --broadcast returned
+    {"event":"broadcasting","id","router","bytes","at"}  a control broadcast is sent now
+    {"event":"broadcast","id","router","bytes","at","doneAt","gossipPeers"}  it returned (doneAt); gossipPeers: the
+                                    peers on the gossip topic then
+    {"event":"pong","id","at"}      the answer to a ping
     {"event":"stopped"}
   stderr, one JSON object per line: what failed or could not be reached
     {"event":"unreachable","router":"background","peer","attempts","reason"}  a peer the bootstrap could not dial
     {"event":"isolated","router":"background","error"}  the bootstrap could dial no peer (the node keeps trying)
     {"event":"gossip-peers-short","router","want","have","waitedMs"}  --broadcast-wait-peers gave up waiting
-    {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast)
+    {"event":"send-failed","router","to","level","error"}  a send that failed (to is null for a whole broadcast;
+                                    "id" names the control broadcast it was part of)
+    {"event":"control-error","error","line"}  a control line that was not run: error names the field that was wrong
+                                    (or "(line)"), line is its first 200 characters
     {"event":"invalid","router","from","reason","error"}  a message that was rejected, and why
     {"event":"bootstrapped","url","height","stakedPeers"}, {"event":"stopping","reason"}
     {"event":"log","level","namespace","time","message"}  the libraries' logs: every error of a pokt:* component
@@ -135,7 +167,7 @@ async function aborted (signal: AbortSignal): Promise<void> {
 export async function node (argv: string[], ctx: CommandContext): Promise<number> {
   const o = parseOptions(argv, {
     config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' }, 'broadcast-wait-peers': { type: 'string' },
-    'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }
+    'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, control: { type: 'string' }
   }, 'node')
   if (o.help === true) { ctx.out(nodeHelp); return 0 }
   const file = stringOption('config', o.config)
@@ -146,6 +178,8 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   const metricsPort = o['metrics-port'] === undefined ? undefined : intOption('metrics-port', o['metrics-port'], 0, 0, 65535)
   const metricsHost = stringOption('metrics-host', o['metrics-host']) ?? '127.0.0.1'
   if (o['metrics-host'] !== undefined && metricsPort === undefined) throw new UsageError('node: --metrics-host needs --metrics-port')
+  const control = stringOption('control', o.control)
+  if (control !== undefined && control !== 'stdin') throw new UsageError(`node: --control must be stdin (the only channel so far), got ${JSON.stringify(control)}`)
   const path = resolve(file)
   let text: string
   try {
@@ -203,18 +237,48 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     logger,
     ...(metrics === undefined ? {} : { metrics: () => metrics })
   })
-  p2p.events.on('router:created', ({ router }) => { followRouter(router, ctx) })
+  // The module's `message` event has no nonce and its `duplicate` event no content; the router's own `message`
+  // event, which the module handles just before this node's listener below sees it, has both. So the lines are
+  // written a microtask later, once that listener has recorded the copy's nonce and id.
+  const nonces = new WeakMap<Any, bigint>()
+  const copyIds = new BoundedMap<bigint, string | null>(4096)
+  // nonces of the broadcasts this node sent through one router only (the module does not know them as its own)
+  const ownNonces = new BoundedMap<bigint, true>(CONTROL_MAX_PENDING)
+  p2p.events.on('router:created', ({ router }) => {
+    followRouter(router, ctx)
+    router.events.on('message', ({ nonce, content }) => {
+      nonces.set(content, nonce)
+      copyIds.set(nonce, controlPayloadId(content.value))
+    })
+  })
   p2p.events.on('message', ({ content, router, from }) => {
-    const text = Buffer.from(content.value).toString('utf8')
-    ctx.out(JSON.stringify({ event: 'received', router, from: from ?? null, typeUrl: content.typeUrl, bytes: content.value.length, text: text.slice(0, 200) }))
+    const at = preciseNow()
+    queueMicrotask(() => {
+      const nonce = nonces.get(content)
+      // an echo of this node's own one-router broadcast (gossipsub hands them back): not a message from the network
+      if (from === p2p.getAddress() || (nonce !== undefined && ownNonces.has(nonce))) return
+      // the first 800 bytes hold the first 200 characters: a 4 MiB payload is not decoded whole for them
+      const text = Buffer.from(content.value.subarray(0, 800)).toString('utf8').slice(0, 200)
+      ctx.out(JSON.stringify({
+        event: 'received', router, from: from ?? null, typeUrl: content.typeUrl, bytes: content.value.length, text,
+        at, id: controlPayloadId(content.value), ...(nonce === undefined ? {} : { nonce: String(nonce) })
+      }))
+    })
   })
-  p2p.events.on('duplicate', ({ router, from }) => {
+  p2p.events.on('duplicate', ({ nonce, router, from }) => {
     // the background router hands a node its own broadcasts back (gossipsub emitSelf): not a copy from the network
-    if (from === p2p.getAddress()) return
-    ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null }))
+    if (from === p2p.getAddress() || ownNonces.has(nonce)) return
+    const at = preciseNow()
+    queueMicrotask(() => {
+      ctx.out(JSON.stringify({ event: 'duplicate', router, from: from ?? null, at, id: copyIds.get(nonce) ?? null, nonce: String(nonce) }))
+    })
   })
+  // the control broadcast running now, if any: a router's failure during it names it
+  let controlId: string | undefined
   // the module's `invalid` events are its routers' drops, logged with their sender by followRouter
-  p2p.events.on('broadcast:failed', ({ router, error }) => { logJson(ctx, { event: 'send-failed', router, to: null, error: describe(error) }) })
+  p2p.events.on('broadcast:failed', ({ router, error }) => {
+    logJson(ctx, { event: 'send-failed', ...(controlId === undefined ? {} : { id: controlId }), router, to: null, error: describe(error) })
+  })
   // start() returns while the background router still bootstraps: say when that ends, and loudly if it fails
   p2p.events.on('router:started', ({ role, router }) => { logJson(ctx, { event: 'router-started', role, router: router.name }) })
   p2p.events.on('router:failed', ({ role, error }) => { logJson(ctx, { event: 'router-failed', role, error: describe(error) }) })
@@ -223,6 +287,47 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     ? undefined
     : rpcServer({ port: config.rpc.port, host: config.rpc.hostname ?? '127.0.0.1' })({ ...components, heightProvider: heights, peerstoreProvider: peerstores })
   let metricsServer: MetricsServer | undefined
+
+  /** One `broadcast` command of the control channel, through the router(s) it names. */
+  const controlBroadcast = async (c: BroadcastCommand): Promise<void> => {
+    const content = anyOf('pocket.DebugMessage', controlPayload(c.id, c.bytes))
+    let send: () => Promise<void>
+    if (c.router === 'both') {
+      send = async () => { await p2p.broadcast(content, { signal }) }
+    } else {
+      const r = c.router === 'raintree' ? (p2p.isStaked() ? p2p.routers.staked : undefined) : p2p.routers.unstaked
+      if (r === undefined) {
+        throw new ControlRouterUnavailableError(c.router, c.router === 'raintree' ? 'this node is not staked: it has no RainTree router' : 'this node runs no background router')
+      }
+      // the module's envelope, as its broadcast() makes it, sent through this one router
+      const nonce = generateNonce()
+      ownNonces.set(nonce, true)
+      const bytes = encodePocketEnvelope(content, nonce)
+      send = async () => { await r.broadcast(bytes, { signal }) }
+    }
+    const at = preciseNow()
+    ctx.out(JSON.stringify({ event: 'broadcasting', id: c.id, router: c.router, bytes: c.bytes, at }))
+    controlId = c.id
+    try {
+      await send()
+    } finally {
+      controlId = undefined
+    }
+    const doneAt = preciseNow()
+    const bg = p2p.routers.unstaked
+    ctx.out(JSON.stringify({ event: 'broadcast', id: c.id, router: c.router, bytes: c.bytes, at, doneAt, gossipPeers: isGossipRouter(bg) ? bg.topicPeerCount() : 0 }))
+  }
+  // reads from now on (what comes before `started` waits), and stops reading when the command ends however it ends
+  const controlStop = new AbortController()
+  const channel = control === undefined
+    ? undefined
+    : new ControlChannel({
+      input: process.stdin,
+      out: r => { ctx.out(JSON.stringify(r)) },
+      log: r => { logJson(ctx, r) },
+      broadcast: controlBroadcast,
+      signal: AbortSignal.any([signal, controlStop.signal])
+    })
   try {
     ctx.out(JSON.stringify({ event: 'starting', address: p2p.getAddress(), hostname: p2p.config.hostname, port: p2p.config.port }))
     try {
@@ -252,12 +357,14 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     const addrs = p2p.node?.getMultiaddrs().map(String) ?? []
     ctx.out(JSON.stringify({
       event: 'started',
+      at: preciseNow(),
       address: p2p.getAddress(),
       staked: p2p.isStaked(),
       listen: addrs,
       ...(rpc === undefined ? {} : { rpc: rpc.url }),
       ...(metricsServer === undefined ? {} : { metrics: metricsServer.url })
     }))
+    channel?.ready()
 
     if (message !== undefined) {
       const gossip = p2p.routers.unstaked
@@ -287,7 +394,9 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     // a signal during start or before the broadcast ends the run like one afterwards; anything else is a failure
     if (!(signal.aborted && err === signal.reason)) throw err
   } finally {
+    controlStop.abort()
     if (signal.aborted) logJson(ctx, { event: 'stopping', reason: describe(signal.reason) })
+    await channel?.idle()
     await rpc?.stop()
     await metricsServer?.close()
     await p2p.stop()
@@ -310,5 +419,17 @@ async function waitForRouterStart (p2p: ReturnType<typeof createP2P>, maxMs: num
     logJson(ctx, { event: 'router-starting', role: 'unstaked', waitedMs: maxMs })
   } finally {
     done.abort()
+  }
+}
+
+/** A map of at most `max` entries: a new key beyond that evicts the oldest (insertion order). */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor (readonly max: number) {
+    super()
+  }
+
+  override set (key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K)
+    return super.set(key, value)
   }
 }
