@@ -1,10 +1,11 @@
 import { choiceOption, intOption, numberOption, parseOptions, stringOption, UsageError } from '../../args.js'
+import { CONTROL_MAX_PAYLOAD_BYTES } from '../control.js'
 
 /** The largest test bed: the network gives each host one address of a /24 (hosts 2..251). */
 export const MAX_TESTBED_HOSTS = 250
 
-/** The largest payload: the node's 4 MiB message limit less the envelope around it (the node says the exact limit). */
-export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+/** The largest payload: what a node's `broadcast` control command accepts (its message limit less the framing). */
+export const MAX_PAYLOAD_BYTES = CONTROL_MAX_PAYLOAD_BYTES
 
 /** The help text of `pokt-p2p testbed` (`--help`). */
 export const testbedHelp = `pokt-p2p testbed --validators N [--unstaked M] [options]
@@ -21,8 +22,8 @@ pokt-p2p testbed clean
   --unstaked M           0..${MAX_TESTBED_HOSTS - 2} unstaked full nodes full_1 … full_M, reached by the background
                          router only (default 0); N + M at most ${MAX_TESTBED_HOSTS}
   --uplink-mbps B        each node's uplink in Mbit/s (tc tbf, egress of its interface; default: unlimited)
-  --payload-bytes S      broadcast size, 1..${MAX_PAYLOAD_BYTES} (default 1024; the node refuses more than its
-                         message limit allows and says so)
+  --payload-bytes S      broadcast size, 8..${MAX_PAYLOAD_BYTES} (default 1024): the node's message limit less
+                         its framing; the payload starts with the broadcast's id and a newline
   --broadcasts R         measured broadcasts (default 1; with --router compare, R through each router)
   --router R             both | raintree | background | compare (default both). both: the P2P module's
                          broadcast, each router's copies timed apart; compare: raintree and background broadcasts
@@ -131,7 +132,7 @@ export function parseTestbedOptions (argv: string[]): TestbedOptions & { help: b
     validators,
     unstaked,
     uplinkMbps: uplink,
-    payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 1, MAX_PAYLOAD_BYTES),
+    payloadBytes: intOption('payload-bytes', o['payload-bytes'], 1024, 8, MAX_PAYLOAD_BYTES),
     broadcasts: intOption('broadcasts', o.broadcasts, 1, 1, 10_000),
     router: choiceOption<TestbedRouterChoice>('router', o.router, ['both', 'raintree', 'background', 'compare'], 'both'),
     intervalMs: intOption('interval-ms', o['interval-ms'], 0, 0, 600_000),
