@@ -397,11 +397,11 @@ export function renderTestbedReport (r: TestbedReport): string {
     for (const f of r.faults) out.push(`  +${(f.atMs / 1000).toFixed(2)} s  ${f.kind.padEnd(9)} ${f.nodes.join(', ')}${f.during === null ? '' : `  (during ${f.during})`}`)
   }
   out.push('')
-  out.push('  broadcast   router      reached  full coverage   messages       bytes   originator upload  missing')
+  out.push('  broadcast   start      router      reached  full coverage   messages       bytes   originator upload  missing')
   for (const b of r.broadcasts) {
     for (const [name, x] of [['raintree', b.raintree], ['background', b.background]] as const) {
       if (x === null) continue
-      out.push(`  ${b.id.padEnd(10)}  ${name.padEnd(10)}  ${`${x.liveReached}/${x.eligibleLive}`.padStart(7)}  ${(x.fullCoverageMs === null ? 'not reached' : `${x.fullCoverageMs.toFixed(1)} ms`).padStart(13)}  ` +
+      out.push(`  ${b.id.padEnd(10)}  ${`+${(b.startMs / 1000).toFixed(2)} s`.padEnd(9)}  ${name.padEnd(10)}  ${`${x.liveReached}/${x.eligibleLive}`.padStart(7)}  ${(x.fullCoverageMs === null ? 'not reached' : `${x.fullCoverageMs.toFixed(1)} ms`).padStart(13)}  ` +
         `${String(x.messages).padStart(9)}  ${String(x.bytes).padStart(10)}  ${String(x.originatorUploadBytes).padStart(18)}  ${x.missing.length === 0 ? '—' : x.missing.join(', ')}`)
     }
     const notes = [
@@ -411,7 +411,7 @@ export function renderTestbedReport (r: TestbedReport): string {
       b.deliveredMoreThanOnce.length > 0 ? `delivered more than once (a bug): ${b.deliveredMoreThanOnce.join(', ')}` : '',
       b.timedOut ? 'timed out' : ''
     ].filter(t => t !== '')
-    if (notes.length > 0) out.push(`  ${''.padEnd(10)}  ${notes.join('; ')}`)
+    if (notes.length > 0) out.push(`  ${''.padEnd(21)}  ${notes.join('; ')}`)
   }
   out.push('')
   for (const [name, s] of [['RainTree', r.raintree], ['Background', r.background]] as const) {
