@@ -25,8 +25,17 @@ export { parseTestbedOptions, testbedHelp, type TestbedOptions }
 export const METRICS_PORT = 9000
 /** The P2P port of every node, in its namespace. */
 export const P2P_PORT = 42069
-/** The CLI entry the nodes run (this package's built bin.js). */
-const BIN = fileURLToPath(new URL('../../bin.js', import.meta.url))
+/** The CLI entry the nodes run: this package's built bin.js (next to this file's dist/commands/). */
+export const NODE_BIN = fileURLToPath(new URL('../../bin.js', import.meta.url))
+
+/** What a program running the test bed (the benchmark) may change. */
+export interface TestbedRunInit {
+  /**
+   * the `pokt-p2p` entry (bin.js) each node runs
+   * @default NODE_BIN — this build's; the benchmark, compiled elsewhere, points at dist/bin.js
+   */
+  nodeBin?: string
+}
 /** How long one /metrics scrape may take (a node's exposition is ~100 KiB; the machine may be busy). */
 const SCRAPE_TIMEOUT_MS = 10_000
 /** Scrapes at once: enough to overlap, few enough not to take the CPU from the nodes. */
@@ -124,7 +133,7 @@ async function removeTempDirs (): Promise<string[]> {
  * everything (also on error and on the context's signal) and returns the report.
  * @throws {TestbedUnavailableError} when not root or namespaces cannot be created
  */
-export async function runTestbed (opts: TestbedOptions, ctx: CommandContext): Promise<TestbedReport> {
+export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, init: TestbedRunInit = {}): Promise<TestbedReport> {
   const { signal } = ctx
   const out = progressOf(opts, ctx)
   await checkTestbedAvailable({ signal })
@@ -144,7 +153,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext): Pr
     out.progress('')
     const network = net
     dir = await mkdtemp(join(tmpdir(), `${TESTBED_PREFIX}-`))
-    const specs = await writeFiles(opts, network, dir)
+    const specs = await writeFiles(opts, network, dir, init.nodeBin ?? NODE_BIN)
     out.say(`wrote the genesis (${opts.validators} validators) and ${total} node configs (mode 0600) to ${dir}`)
 
     // the run's state, fed by the nodes' events
@@ -398,7 +407,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext): Pr
 }
 
 /** Writes the genesis and one config per node into `dir`; returns what the nodes are started from. */
-async function writeFiles (opts: TestbedOptions, net: TestbedNetwork, dir: string): Promise<Array<TestbedNode['spec']>> {
+async function writeFiles (opts: TestbedOptions, net: TestbedNetwork, dir: string, bin: string): Promise<Array<TestbedNode['spec']>> {
   // val_i is the i-th smallest address (as in localnet); full nodes' keys from a seed of their own, as genesis --compose
   const validators = localnetIdentities(opts.validators, opts.seed)
   const unstaked = seededIdentities(opts.unstaked, `${opts.seed}\0unstaked`)
@@ -427,7 +436,7 @@ async function writeFiles (opts: TestbedOptions, net: TestbedNetwork, dir: strin
       hostAddress: host.address,
       address: id.address,
       staked,
-      argv: net.commandIn(i, [process.execPath, BIN, 'node', '--config', file, '--control', 'stdin',
+      argv: net.commandIn(i, [process.execPath, bin, 'node', '--config', file, '--control', 'stdin',
         '--metrics-port', String(METRICS_PORT), '--metrics-host', '0.0.0.0'])
     })
   }
