@@ -35,6 +35,11 @@ export { runLocalnet, parseLocalnetOptions, localnetHelp, type LocalnetOptions }
 export { runBench, parseBenchOptions, renderBench, benchGoals, benchHelp, type BenchOptions, type BenchRow, type BenchRouter } from './commands/bench.js'
 export { LOCALNET_METRICS } from './commands/localnet/measurement.js'
 export { parseNodeFileConfig, type NodeFileConfig } from './commands/node.js'
+export {
+  parseControlLine, ControlLineSplitter, InvalidControlCommandError, ControlLineTooLongError, ControlQueueFullError, ControlRouterUnavailableError,
+  CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, CONTROL_MAX_PENDING, CONTROL_ROUTERS, type ControlCommand, type BroadcastCommand, type PingCommand,
+  type ControlRouter, type ControlLine
+} from './commands/control.js'
 export { jsonLogger, formatMessage, type JsonLoggerInit, type JsonLogRecord } from './logging.js'
 export { serveMetrics, type MetricsServer } from './metrics-server.js'
 export { localnetIdentities } from './keys.js'

@@ -44,6 +44,9 @@ export const TBF_LATENCY_MS = 50
  * watchdog timer to dequeue again (late by milliseconds on a busy machine): tokens beyond the bucket are lost, so a
  * bucket smaller than that caps the rate below B at high rates.
  * So: the larger of 64 KiB + 1 MTU and 10 ms at the rate; a burst of 10 ms is a 1 % error over a one-second transfer.
+ * Measured (2 busy cores, one TCP stream between two namespaces, 2 s): at 1000 Mbit/s a 3 kB bucket gave 694 Mbit/s,
+ * 20 kB 677, 10 ms (1.25 MB) 948; at 2000 Mbit/s 3 kB gave 519, 10 ms 1894. At 50-500 Mbit/s even 3-10 kB held.
+ * The rate is of whole frames: TCP payload goodput is about 96 % of it (1448 of 1514 bytes per full frame).
  */
 export function tbfBurstBytes (mbps: number): number {
   return Math.max(64 * 1024 + 1514, Math.ceil(mbps * 1e6 / 8 * 0.010))
