@@ -334,8 +334,11 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         failIfOriginatorGone()
         const err = controlErrors.slice(before).find(e => e.node === originator.name)
         if (err !== undefined) throw new TestbedControlError(err.node, err.error)
+        // a broadcast through one router that failed at the originator reaches nobody more: stop waiting for it
+        if (router !== 'both' && rec.sendFailures.length > 0) return true
         return rec.startAt !== undefined && rec.doneAt !== undefined && rec.awaiting(tracked, originator.name, present).length === 0
       }, opts.timeoutMs, signal)
+      for (const f of rec.sendFailures) out.say(`warning: ${originator.name} could not send ${rec.id}: ${f}`)
       rec.waitEndedAt = now()
       if (!done) {
         rec.timedOut = true
