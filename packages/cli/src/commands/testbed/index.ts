@@ -238,7 +238,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         if (now() >= deadline) {
           throw new TestbedNotReadyError(`the ${router} warm-up broadcast did not reach`, rec.awaiting(tracked, originator.name, present), setupBoundMs)
         }
-        out.say(`warm-up through ${router} reached ${total - 1 - rec.awaiting(tracked, originator.name, present).length} of the other nodes; again`)
+        const eligible = tracked.filter(n => n.name !== originator.name && BroadcastRecord.eligible(n, router)).length
+        out.say(`warm-up through ${router} reached ${eligible - rec.awaiting(tracked, originator.name, present).length} of ${eligible} nodes in ${WARM_UP_RETRY_MS / 1000} s; again`)
       }
     }
     if (raintree) await warmUp('raintree')
