@@ -163,6 +163,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     const routersStarted = new Set<string>()
     const controlErrors: Array<{ node: string, error: string }> = []
     let firstCopy: (() => void) | undefined
+    const measuredFirst = 'b1'
     const onEvent = ({ node, record }: NodeEvent): void => {
       const ev = record.event
       const id = typeof record.id === 'string' ? record.id : undefined
@@ -170,7 +171,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       if (ev === 'received' || ev === 'duplicate') {
         if (rec === undefined) return
         rec.copy(node.name, ev, record.router, record.at)
-        if (ev === 'received' && firstCopy !== undefined) { const f = firstCopy; firstCopy = undefined; f() }
+        // the faults come with the first measured broadcast's first copy (a late warm-up copy is not it)
+        if (ev === 'received' && firstCopy !== undefined && id === measuredFirst) { const f = firstCopy; firstCopy = undefined; f() }
       } else if (ev === 'broadcasting' && rec !== undefined) {
         rec.startAt = typeof record.at === 'number' ? record.at : now()
       } else if (ev === 'broadcast' && rec !== undefined) {
