@@ -325,7 +325,12 @@ export interface TestbedRouterSummary {
 
 /** One fault applied, when and to whom. */
 export interface TestbedFault {
-  kind: 'kill' | 'stop' | 'cont' | 'partition' | 'heal' | 'restart' | 'restarted'
+  /**
+   * what was done (kill = SIGKILL, stop = SIGSTOP, cont = SIGCONT, partition / heal = link down / up, restart = SIGKILL
+   * before a restart, restarted = `started` again), or `exited`: a node's process ended by itself (or was ended from
+   * outside the run) during the broadcasts; it then counts as killed
+   */
+  kind: 'kill' | 'stop' | 'cont' | 'partition' | 'heal' | 'restart' | 'restarted' | 'exited'
   /** node names */
   nodes: string[]
   /** ms since the first measured broadcast started */

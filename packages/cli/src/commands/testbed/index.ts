@@ -187,8 +187,24 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         controlErrors.push({ node: node.name, error: String(record.error) })
       }
     }
+    // a node whose process ends while it should be up (it crashed, or something outside the run killed it): during
+    // set-up the run fails naming it; during the broadcasts it counts as killed, and the report says so
+    let measuring = false
+    const unexpectedExits: TestbedNode[] = []
+    const onExit = (node: TestbedNode): void => {
+      if (state.get(node.name) !== 'up') return
+      unexpectedExits.push(node)
+      if (measuring) {
+        state.set(node.name, 'killed')
+        fault('exited', [node.name])
+      }
+    }
+    const failIfAnyExited = (): void => {
+      const n = unexpectedExits[0]
+      if (n !== undefined) throw new TestbedNodeExitedError(n.name, describeExit(n.exit ?? { code: null, signal: null }), n.stderrTail)
+    }
     for (const spec of specs) {
-      nodes.push(new TestbedNode(spec, onEvent, () => { conditions.changed() }))
+      nodes.push(new TestbedNode(spec, onEvent, () => { conditions.changed() }, onExit))
       state.set(spec.name, 'up')
     }
     const byName = new Map(nodes.map(n => [n.name, n]))
@@ -220,7 +236,10 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     for (const n of nodes) n.send({ cmd: 'ping', id: 'ready' })
     const background = opts.router !== 'raintree'
     const raintree = opts.router !== 'background'
-    const ready = await conditions.until(() => nodes.every(n => pongs.has(`${n.name}/ready`) && (!background || routersStarted.has(n.name))), setupBoundMs, signal)
+    const ready = await conditions.until(() => {
+      failIfAnyExited()
+      return nodes.every(n => pongs.has(`${n.name}/ready`) && (!background || routersStarted.has(n.name)))
+    }, setupBoundMs, signal)
     if (!ready) {
       throw new TestbedNotReadyError('no pong, or background router not started', nodes.filter(n => !pongs.has(`${n.name}/ready`) || (background && !routersStarted.has(n.name))).map(n => n.name), setupBoundMs)
     }
@@ -232,7 +251,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         records.set(rec.id, rec)
         originator.send({ cmd: 'broadcast', id: rec.id, bytes: rec.bytes, router })
         const reached = await conditions.until(() => {
-          failIfOriginatorGone()
+          failIfAnyExited()
           if (controlErrors.length > 0) throw new TestbedControlError(controlErrors[0]?.node ?? '?', controlErrors[0]?.error ?? '')
           return rec.awaiting(tracked, originator.name, present).length === 0
         }, Math.min(WARM_UP_RETRY_MS, Math.max(1, deadline - now())), signal)
@@ -320,6 +339,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     const scrapeErrors = { malformed: 0 }
     out.say(`broadcasting ${plan.length} × ${opts.payloadBytes} bytes from ${originator.name} through ${opts.router === 'compare' ? 'raintree and background alternately' : opts.router}`)
     runStart = now()
+    failIfAnyExited()
+    measuring = true
     for (const [i, router] of plan.entries()) {
       if (opts.intervalMs > 0 && i > 0) {
         const wait = runStart + i * opts.intervalMs - now()
@@ -370,6 +391,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       }
     }
 
+    measuring = false
     const broadcasts = measured.map(r => r.report(tracked, originator.name, live, runStart))
     const liveNodes = nodes.filter(n => live(n.name))
     const report: TestbedReport = {

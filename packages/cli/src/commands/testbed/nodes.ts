@@ -50,11 +50,18 @@ export class TestbedNode {
   exited: Promise<void> = Promise.resolve()
   readonly #onEvent: (e: NodeEvent) => void
   readonly #onChange: () => void
+  readonly #onExit: (node: TestbedNode) => void
 
-  constructor (spec: NodeSpec, onEvent: (e: NodeEvent) => void, onChange: () => void) {
+  /**
+   * @param onEvent - each JSON event line
+   * @param onChange - anything changed (an event, an exit): conditions are checked again
+   * @param onExit - a run of the process ended (whoever ended it)
+   */
+  constructor (spec: NodeSpec, onEvent: (e: NodeEvent) => void, onChange: () => void, onExit: (node: TestbedNode) => void = () => {}) {
     this.spec = spec
     this.#onEvent = onEvent
     this.#onChange = onChange
+    this.#onExit = onExit
   }
 
   get name (): string { return this.spec.name }
@@ -75,11 +82,13 @@ export class TestbedNode {
       child.once('error', err => {
         this.#tail(`spawn failed: ${err.message}`)
         this.exit ??= { code: null, signal: null }
+        this.#onExit(this)
         this.#onChange()
         resolve()
       })
       child.once('close', (code, signal) => {
         this.exit = { code, signal }
+        this.#onExit(this)
         this.#onChange()
         resolve()
       })
