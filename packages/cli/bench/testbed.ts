@@ -12,8 +12,9 @@
  * It prints a table and the goals, met or not.
  *
  * `tsc -p tsconfig.bench.json && node dist-bench/bench/testbed.js [--validators 30] [--unstaked 5]
- * [--uplink-mbps 500] [--runs 3] [--stream 20] [--only 1,2,3,4] [--json]`. Ctrl-C stops and removes the test bed.
+ * [--uplink-mbps 500] [--runs 3] [--stream 20] [--only 1,2,3,4] [--json] [--save FILE]`. Ctrl-C stops and removes the test bed.
  */
+import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import os from 'node:os'
@@ -35,7 +36,7 @@ const BLOCK_BOTH = 4_000_000
 const { values } = parseArgs({
   options: {
     validators: { type: 'string' }, unstaked: { type: 'string' }, 'uplink-mbps': { type: 'string' }, runs: { type: 'string' },
-    stream: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }
+    stream: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, save: { type: 'string' }
   }
 })
 const validators = values.validators ?? '30'
@@ -115,4 +116,6 @@ for (const { n, name, report: r } of reports) {
   }
 }
 lines.push('Goals:', ...goals.map(g => `  ${g}`))
+// --save FILE: every scenario's full JSON report too (per broadcast, per node), whatever is printed
+if (values.save !== undefined) writeFileSync(values.save, JSON.stringify(reports, null, 1) + '\n')
 ctx.out(values.json === true ? JSON.stringify(reports) : lines.join('\n'))

@@ -42,6 +42,11 @@ const SCRAPE_TIMEOUT_MS = 10_000
 const SCRAPE_PARALLEL = 8
 /** Two scrapes this far apart with no new RainTree write nor gossip message: the broadcast's traffic is over. */
 const QUIET_MS = 300
+/**
+ * The longest wait for quiet after a broadcast (without --interval-ms): RainTree resends to a node that is away go on
+ * for as long as its ACK timer allows, and the figures should not wait for them.
+ */
+const MAX_QUIET_WAIT_MS = 30_000
 /** After the last broadcast, with nodes that were away: how long without a new copy ends the wait for late ones. */
 const CATCH_UP_QUIET_MS = 3000
 /** How long a node gets to stop on SIGTERM before SIGKILL. */
@@ -369,7 +374,9 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         const waiting = rec.awaiting(tracked, originator.name, present)
         out.say(`warning: ${rec.id} (${router}) did not reach ${waiting.length === 0 ? 'the end of the originator\'s call' : waiting.join(', ')} within ${opts.timeoutMs} ms`)
       }
-      rec.after = await scrapeQuiet(nodes, rec, present, network, conditions, signal, scrapeErrors)
+      // quiet, but never past the next broadcast's start in a stream: resends to a node cut off go on until it heals
+      const quietUntil = opts.intervalMs > 0 ? Math.max(now() + QUIET_MS, runStart + (i + 1) * opts.intervalMs) : now() + MAX_QUIET_WAIT_MS
+      rec.after = await scrapeQuiet(nodes, rec, present, network, conditions, signal, scrapeErrors, quietUntil)
       const reachedText = rec.routers.map(r => `${r} ${tracked.filter(n => BroadcastRecord.eligible(n, r) && (n.name === originator.name || rec.has(n.name, r))).length}`).join(', ')
       out.say(`  ${rec.id} ${router}: reached ${reachedText}${rec.startAt !== undefined ? ` (last copy ${(Math.max(...[...rec.copies.values()].flatMap(c => Object.values(c.first)), rec.startAt) - rec.startAt).toFixed(1)} ms)` : ''}`)
     }
@@ -494,14 +501,13 @@ async function scrapeAll (nodes: TestbedNode[], net: TestbedNetwork, signal: Abo
 
 /**
  * Scrapes the present nodes until two scrapes {@link QUIET_MS} apart show no new RainTree write nor gossip message
- * (the broadcast's traffic is over: late resends, gossip to peers that had it), at most --timeout-ms.
+ * (the broadcast's traffic is over: late resends, gossip to peers that had it), or `deadline` (wall-clock ms) passed.
  */
 async function scrapeQuiet (nodes: TestbedNode[], rec: BroadcastRecord, present: (name: string) => boolean, net: TestbedNetwork,
-  conditions: Conditions, signal: AbortSignal, errors: { malformed: number }): Promise<Map<string, Counters>> {
+  conditions: Conditions, signal: AbortSignal, errors: { malformed: number }, deadline: number): Promise<Map<string, Counters>> {
   const activity = (m: Map<string, Counters>): number => [...m.values()].reduce((s, c) => s + c.raintreeWrites + c.gossipMessages, 0)
   const up = (): TestbedNode[] => nodes.filter(n => present(n.name) && rec.before.has(n.name))
   let last = await scrapeAll(up(), net, signal, errors)
-  const deadline = now() + 30_000
   while (now() < deadline) {
     await conditions.pause(QUIET_MS, signal)
     const again = await scrapeAll(up(), net, signal, errors)
