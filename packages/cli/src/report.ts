@@ -252,18 +252,19 @@ export interface TestbedBroadcastRouter {
   fullCoverageMs: number | null
   /**
    * raintree: Σ Δ `pokt_raintree_writes_total` (data messages and resends, ACKs not included);
-   * background: Σ Δ `gossipsub_rpc_sent_message_total` (full message copies in gossipsub RPCs)
+   * background: Σ Δ `gossipsub_rpc_sent_message_total` (full message copies in gossipsub RPCs);
+   * null for a broadcast of a stream (`--interval-ms`): their copies overlap, the router's summary has the stream's mean
    */
-  messages: number
+  messages: number | null
   /**
    * raintree: Σ Δ `pokt_transport_bytes_total{direction="sent"}`: payload bytes of every unicast message (RainTree
    * data and ACKs, and any other unicast the nodes sent meanwhile; no TCP/noise/yamux overhead);
    * background: Σ Δ `gossipsub_rpc_sent_bytes_total`: bytes of gossipsub RPCs, control messages (IHAVE/IWANT,
-   * heartbeat GRAFT/PRUNE) included
+   * heartbeat GRAFT/PRUNE) included; null for a broadcast of a stream, as `messages`
    */
-  bytes: number
-  /** the originator's own Δ of the `bytes` metric */
-  originatorUploadBytes: number
+  bytes: number | null
+  /** the originator's own Δ of the `bytes` metric; null for a broadcast of a stream, as `messages` */
+  originatorUploadBytes: number | null
   /** eligible live nodes that never had a copy through this router, by name */
   missing: string[]
 }
@@ -315,11 +316,14 @@ export interface TestbedRouterSummary {
   fullCoverageMsMax: number | null
   /** broadcasts that covered every awaited node */
   fullyCovered: number
-  /** mean messages per broadcast */
+  /**
+   * mean messages per broadcast (with `--interval-ms`, a stream: the difference of the counters across the whole
+   * stream, over its broadcasts through this router)
+   */
   messages: number
-  /** mean bytes per broadcast */
+  /** mean bytes per broadcast (likewise) */
   bytes: number
-  /** mean originator upload per broadcast */
+  /** mean originator upload per broadcast (likewise) */
   originatorUploadBytes: number
 }
 
@@ -407,7 +411,7 @@ export function renderTestbedReport (r: TestbedReport): string {
     for (const [name, x] of [['raintree', b.raintree], ['background', b.background]] as const) {
       if (x === null) continue
       out.push(`  ${b.id.padEnd(10)}  ${`+${(b.startMs / 1000).toFixed(2)} s`.padEnd(9)}  ${name.padEnd(10)}  ${`${x.liveReached}/${x.eligibleLive}`.padStart(7)}  ${(x.fullCoverageMs === null ? 'not reached' : `${x.fullCoverageMs.toFixed(1)} ms`).padStart(13)}  ` +
-        `${String(x.messages).padStart(9)}  ${String(x.bytes).padStart(10)}  ${String(x.originatorUploadBytes).padStart(18)}  ${x.missing.length === 0 ? '—' : x.missing.join(', ')}`)
+        `${String(x.messages ?? '(stream)').padStart(9)}  ${String(x.bytes ?? '—').padStart(10)}  ${String(x.originatorUploadBytes ?? '—').padStart(18)}  ${x.missing.length === 0 ? '—' : x.missing.join(', ')}`)
     }
     const notes = [
       b.away.length > 0 ? `away: ${b.away.join(', ')}` : '',

@@ -346,40 +346,58 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     runStart = now()
     failIfAnyExited()
     measuring = true
+    // with --interval-ms the broadcasts are a stream: each is sent on schedule, whether the one before has reached
+    // everyone or not (their copies overlap, so only the stream's counters are measured, not each broadcast's);
+    // without it, one at a time, each with its own counters
+    const stream = opts.intervalMs > 0
+    const streamBefore = stream ? await scrapeAll(nodes.filter(n => present(n.name)), network, signal, scrapeErrors) : new Map<string, Counters>()
+    const waits: Array<Promise<void>> = []
+    const reachedLine = (rec: BroadcastRecord): void => {
+      const reachedText = rec.routers.map(r => `${r} ${tracked.filter(n => BroadcastRecord.eligible(n, r) && (n.name === originator.name || rec.has(n.name, r))).length}`).join(', ')
+      out.say(`  ${rec.id} ${rec.router}: reached ${reachedText}${rec.startAt !== undefined ? ` (last copy ${(Math.max(...[...rec.copies.values()].flatMap(c => Object.values(c.first)), rec.startAt) - rec.startAt).toFixed(1)} ms)` : ''}`)
+    }
     for (const [i, router] of plan.entries()) {
-      if (opts.intervalMs > 0 && i > 0) {
+      if (stream && i > 0) {
         const wait = runStart + i * opts.intervalMs - now()
         if (wait > 0) await conditions.pause(wait, signal)
       }
       const rec = new BroadcastRecord(`b${i + 1}`, router, opts.payloadBytes)
       current = rec.id
-      rec.before = await scrapeAll(nodes.filter(n => present(n.name)), network, signal, scrapeErrors)
+      if (!stream) rec.before = await scrapeAll(nodes.filter(n => present(n.name)), network, signal, scrapeErrors)
       records.set(rec.id, rec)
       measured.push(rec)
       if (i === 0 && anyFaults) firstCopy = () => { applyFaults(); for (const r of recoveries) r.catch(err => { recoveryErrors.push(err) }) }
       const before = controlErrors.length
       originator.send({ cmd: 'broadcast', id: rec.id, bytes: opts.payloadBytes, router })
-      const done = await conditions.until(() => {
-        failIfOriginatorGone()
-        const err = controlErrors.slice(before).find(e => e.node === originator.name)
-        if (err !== undefined) throw new TestbedControlError(err.node, err.error)
-        // a broadcast through one router that failed at the originator reaches nobody more: stop waiting for it
-        if (router !== 'both' && rec.sendFailures.length > 0) return true
-        return rec.startAt !== undefined && rec.doneAt !== undefined && rec.awaiting(tracked, originator.name, present).length === 0
-      }, opts.timeoutMs, signal)
-      for (const f of rec.sendFailures) out.say(`warning: ${originator.name} could not send ${rec.id}: ${f}`)
-      rec.waitEndedAt = now()
-      if (!done) {
-        rec.timedOut = true
-        const waiting = rec.awaiting(tracked, originator.name, present)
-        out.say(`warning: ${rec.id} (${router}) did not reach ${waiting.length === 0 ? 'the end of the originator\'s call' : waiting.join(', ')} within ${opts.timeoutMs} ms`)
+      const waited = (async () => {
+        const done = await conditions.until(() => {
+          failIfOriginatorGone()
+          const err = controlErrors.slice(before).find(e => e.node === originator.name)
+          if (err !== undefined) throw new TestbedControlError(err.node, err.error)
+          // a broadcast through one router that failed at the originator reaches nobody more: stop waiting for it
+          if (router !== 'both' && rec.sendFailures.length > 0) return true
+          return rec.startAt !== undefined && rec.doneAt !== undefined && rec.awaiting(tracked, originator.name, present).length === 0
+        }, opts.timeoutMs, signal)
+        for (const f of rec.sendFailures) out.say(`warning: ${originator.name} could not send ${rec.id}: ${f}`)
+        rec.waitEndedAt = now()
+        if (!done) {
+          rec.timedOut = true
+          const waiting = rec.awaiting(tracked, originator.name, present)
+          out.say(`warning: ${rec.id} (${router}) did not reach ${waiting.length === 0 ? 'the end of the originator\'s call' : waiting.join(', ')} within ${opts.timeoutMs} ms`)
+        }
+      })()
+      if (stream) {
+        // awaited after the loop; handled now, so that an abort meanwhile is no unhandled rejection
+        waited.catch(() => {})
+        waits.push(waited.then(() => { reachedLine(rec) }))
+        continue
       }
-      // quiet, but never past the next broadcast's start in a stream: resends to a node cut off go on until it heals
-      const quietUntil = opts.intervalMs > 0 ? Math.max(now() + QUIET_MS, runStart + (i + 1) * opts.intervalMs) : now() + MAX_QUIET_WAIT_MS
-      rec.after = await scrapeQuiet(nodes, rec, present, network, conditions, signal, scrapeErrors, quietUntil)
-      const reachedText = rec.routers.map(r => `${r} ${tracked.filter(n => BroadcastRecord.eligible(n, r) && (n.name === originator.name || rec.has(n.name, r))).length}`).join(', ')
-      out.say(`  ${rec.id} ${router}: reached ${reachedText}${rec.startAt !== undefined ? ` (last copy ${(Math.max(...[...rec.copies.values()].flatMap(c => Object.values(c.first)), rec.startAt) - rec.startAt).toFixed(1)} ms)` : ''}`)
+      await waited
+      rec.after = await scrapeQuiet(nodes, rec.before, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS)
+      reachedLine(rec)
     }
+    await Promise.all(waits)
+    const streamAfter = stream ? await scrapeQuiet(nodes, streamBefore, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS) : new Map<string, Counters>()
     current = null
     firstCopy = undefined
 
@@ -411,8 +429,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       router: opts.router,
       originator: originator.name,
       seed: opts.seed,
-      raintree: summarize(broadcasts, 'raintree'),
-      background: summarize(broadcasts, 'background'),
+      raintree: summarize(broadcasts, 'raintree', stream ? { before: streamBefore, after: streamAfter, originator: originator.name } : undefined),
+      background: summarize(broadcasts, 'background', stream ? { before: streamBefore, after: streamAfter, originator: originator.name } : undefined),
       broadcasts,
       faults,
       nodes: nodes.map(n => ({
@@ -503,10 +521,10 @@ async function scrapeAll (nodes: TestbedNode[], net: TestbedNetwork, signal: Abo
  * Scrapes the present nodes until two scrapes {@link QUIET_MS} apart show no new RainTree write nor gossip message
  * (the broadcast's traffic is over: late resends, gossip to peers that had it), or `deadline` (wall-clock ms) passed.
  */
-async function scrapeQuiet (nodes: TestbedNode[], rec: BroadcastRecord, present: (name: string) => boolean, net: TestbedNetwork,
+async function scrapeQuiet (nodes: TestbedNode[], before: Map<string, Counters>, present: (name: string) => boolean, net: TestbedNetwork,
   conditions: Conditions, signal: AbortSignal, errors: { malformed: number }, deadline: number): Promise<Map<string, Counters>> {
   const activity = (m: Map<string, Counters>): number => [...m.values()].reduce((s, c) => s + c.raintreeWrites + c.gossipMessages, 0)
-  const up = (): TestbedNode[] => nodes.filter(n => present(n.name) && rec.before.has(n.name))
+  const up = (): TestbedNode[] => nodes.filter(n => present(n.name) && before.has(n.name))
   let last = await scrapeAll(up(), net, signal, errors)
   while (now() < deadline) {
     await conditions.pause(QUIET_MS, signal)

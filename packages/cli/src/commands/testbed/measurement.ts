@@ -39,6 +39,17 @@ export function countersOf (e: Exposition): Counters {
   }
 }
 
+/** Σ over the nodes counted on both sides of max(0, after − before) of `key`; only node `only` if given. */
+export function counterDelta (before: Map<string, Counters>, after: Map<string, Counters>, key: keyof Counters, only?: string): number {
+  let total = 0
+  for (const [name, a] of after) {
+    if (only !== undefined && name !== only) continue
+    const b = before.get(name)
+    if (b !== undefined) total += Math.max(0, a[key] - b[key])
+  }
+  return total
+}
+
 /** What the tracker needs to know of a node. */
 export interface TrackedNode { name: string, staked: boolean }
 
@@ -135,15 +146,9 @@ export class BroadcastRecord {
         if (at === undefined || (this.waitEndedAt !== undefined && at > this.waitEndedAt)) { covered = false; break }
         last = Math.max(last ?? at, at)
       }
-      const sum = (key: keyof Counters, only?: string): number => {
-        let total = 0
-        for (const [name, after] of this.after) {
-          if (only !== undefined && name !== only) continue
-          const before = this.before.get(name)
-          if (before !== undefined) total += Math.max(0, after[key] - before[key])
-        }
-        return total
-      }
+      // without counters on both sides (a broadcast of a stream), the stream's are the measure: see summarize
+      const measured = this.before.size > 0 && this.after.size > 0
+      const sum = (key: keyof Counters, only?: string): number | null => measured ? counterDelta(this.before, this.after, key, only) : null
       return {
         reached: reachedNodes.length,
         liveReached: reachedNodes.filter(n => live(n.name)).length,
@@ -175,17 +180,22 @@ export class BroadcastRecord {
       deliveredMoreThanOnce: sortNames(twice),
       deliveredOnce: eligibleAny.filter(n => this.copies.get(n.name)?.received === 1).length,
       sendFailures: [...this.sendFailures],
-      unscraped: sortNames(nodes.filter(n => !scraped.has(n.name)).map(n => n.name))
+      // a broadcast of a stream has no counters of its own: nobody is left out of them
+      unscraped: this.before.size === 0 ? [] : sortNames(nodes.filter(n => !scraped.has(n.name)).map(n => n.name))
     }
   }
 }
 
 /** Per router over its broadcasts (null when none went through it). */
-export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter): TestbedRouterSummary | null {
+export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter, stream?: { before: Map<string, Counters>, after: Map<string, Counters>, originator: string }): TestbedRouterSummary | null {
   const xs = broadcasts.map(b => b[router]).filter((x): x is TestbedBroadcastRouter => x !== null)
   if (xs.length === 0) return null
   const covered = xs.map(x => x.fullCoverageMs).filter((v): v is number => v !== null).sort((a, b) => a - b)
-  const mean = (f: (x: TestbedBroadcastRouter) => number): number => round1(xs.reduce((s, x) => s + f(x), 0) / xs.length)
+  const [messagesKey, bytesKey] = router === 'raintree' ? ['raintreeWrites', 'transportSent'] as const : ['gossipMessages', 'gossipBytes'] as const
+  // a stream's broadcasts overlap: the mean is the stream's counters over its broadcasts through this router
+  const mean = (f: (x: TestbedBroadcastRouter) => number | null, key: keyof Counters, only?: string): number => stream === undefined
+    ? round1(xs.reduce((s, x) => s + (f(x) ?? 0), 0) / xs.length)
+    : round1(counterDelta(stream.before, stream.after, key, only) / xs.length)
   return {
     broadcasts: xs.length,
     reached: Math.min(...xs.map(x => x.reached)),
@@ -193,9 +203,9 @@ export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter
     fullCoverageMs: covered.length === 0 ? null : median(covered),
     fullCoverageMsMax: covered.length === 0 ? null : covered[covered.length - 1] as number,
     fullyCovered: covered.length,
-    messages: mean(x => x.messages),
-    bytes: mean(x => x.bytes),
-    originatorUploadBytes: mean(x => x.originatorUploadBytes)
+    messages: mean(x => x.messages, messagesKey),
+    bytes: mean(x => x.bytes, bytesKey),
+    originatorUploadBytes: mean(x => x.originatorUploadBytes, bytesKey, stream?.originator)
   }
 }
 
