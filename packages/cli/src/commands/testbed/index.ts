@@ -351,6 +351,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     // without it, one at a time, each with its own counters
     const stream = opts.intervalMs > 0
     const streamBefore = stream ? await scrapeAll(nodes.filter(n => present(n.name)), network, signal, scrapeErrors) : new Map<string, Counters>()
+    // the schedule starts now: a scrape of every node takes seconds on a loaded machine
+    runStart = now()
     const waits: Array<Promise<void>> = []
     const reachedLine = (rec: BroadcastRecord): void => {
       const reachedText = rec.routers.map(r => `${r} ${tracked.filter(n => BroadcastRecord.eligible(n, r) && (n.name === originator.name || rec.has(n.name, r))).length}`).join(', ')
