@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -354,6 +355,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     // the schedule starts now: a scrape of every node takes seconds on a loaded machine
     runStart = now()
     const waits: Array<Promise<void>> = []
+    // each broadcast of a stream waits on the signal at once: as many listeners as broadcasts, on purpose
+    if (stream) setMaxListeners(plan.length + 16, signal)
     const reachedLine = (rec: BroadcastRecord): void => {
       const reachedText = rec.routers.map(r => `${r} ${tracked.filter(n => BroadcastRecord.eligible(n, r) && (n.name === originator.name || rec.has(n.name, r))).length}`).join(', ')
       out.say(`  ${rec.id} ${rec.router}: reached ${reachedText}${rec.startAt !== undefined ? ` (last copy ${(Math.max(...[...rec.copies.values()].flatMap(c => Object.values(c.first)), rec.startAt) - rec.startAt).toFixed(1)} ms)` : ''}`)
@@ -378,7 +381,10 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
           if (err !== undefined) throw new TestbedControlError(err.node, err.error)
           // a broadcast through one router that failed at the originator reaches nobody more: stop waiting for it
           if (router !== 'both' && rec.sendFailures.length > 0) return true
-          return rec.startAt !== undefined && rec.doneAt !== undefined && rec.awaiting(tracked, originator.name, present).length === 0
+          // first, on every check: awaiting() also marks the nodes that are away now (a node away when the command
+          // was sent is away for this broadcast, even if it is back by the time the originator starts it)
+          const waiting = rec.awaiting(tracked, originator.name, present)
+          return rec.startAt !== undefined && rec.doneAt !== undefined && waiting.length === 0
         }, opts.timeoutMs, signal)
         for (const f of rec.sendFailures) out.say(`warning: ${originator.name} could not send ${rec.id}: ${f}`)
         rec.waitEndedAt = now()
