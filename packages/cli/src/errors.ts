@@ -122,3 +122,18 @@ export class TestbedCommandError extends PocketP2PError {
     super(`\`${argv.join(' ')}\` failed${exitCode === null ? '' : ` (exit ${exitCode})`}: ${stderr === '' ? '(no output)' : stderr}`, options)
   }
 }
+
+/**
+ * Another process's test bed is running on this machine (its names would clash: every test bed uses the same
+ * prefix). Wait for it to end, or stop it; `pid` is the process that made it.
+ */
+export class TestbedBusyError extends PocketP2PError {
+  static override name = 'TestbedBusyError'
+  /**
+   * @param pid - the process that made the running test bed
+   * @param lockFile - the file that records it
+   */
+  constructor (readonly pid: number, readonly lockFile: string) {
+    super(`another test bed is running on this machine (process ${pid}, recorded in ${lockFile}); wait for it to end or stop it`)
+  }
+}

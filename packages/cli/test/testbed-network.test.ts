@@ -1,10 +1,11 @@
 // The test bed's network (contract 2 of issue 16) on the real kernel: namespaces, veth pairs, a bridge, tbf, real TCP
 // sockets in node processes started with `ip netns exec`. Needs root; skipped with the reason otherwise.
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals'
-import { TestbedCommandError, TestbedUnavailableError } from '../src/errors.js'
+import { TestbedBusyError, TestbedCommandError, TestbedUnavailableError } from '../src/errors.js'
 import { TESTBED_PREFIX, TestbedNetwork, checkTestbedAvailable, cleanTestbed, tbfBurstBytes } from '../src/commands/testbed/network.js'
 import { isAlive, killAll, Proc } from './helpers.js'
 
@@ -19,6 +20,15 @@ function leftovers (): string[] {
   const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0] ?? '')
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map(l => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '')
   return [...ns, ...links].filter(n => n.startsWith(TESTBED_PREFIX))
+}
+
+/** Resolves once process pid is a zombie (dead, not reaped): looks at /proc/PID/stat until its state is Z. */
+async function waitForZombie (pid: number): Promise<void> {
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return
+    await new Promise(resolve => setImmediate(resolve))
+  }
 }
 
 /** The servers the current test started: they run until its end. */
@@ -198,20 +208,29 @@ describeRoot(unavailable === undefined ? 'TestbedNetwork (root)' : `TestbedNetwo
     expect(leftovers()).toEqual([])
   }, 30_000)
 
-  it('cleanTestbed removes what a SIGKILLed run left: namespaces, links, the processes in them', async () => {
+  it('while another process runs a test bed, create and cleanTestbed refuse (TestbedBusyError) and leave it alone; once that process is SIGKILLed, cleanTestbed removes what it left: namespaces, links, the processes in them', async () => {
     const script = `import { spawn } from 'node:child_process'
 const { TestbedNetwork } = await import(${JSON.stringify(DIST)})
 const net = await TestbedNetwork.create({ hosts: 3, uplinkMbps: 10 })
 const [cmd, ...args] = net.commandIn(1, [process.execPath, '-e', 'console.log("in"); setInterval(() => {}, 1e9)'])
 const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true })
-c.stdout.once('data', () => console.log(JSON.stringify({ event: 'created', pid: c.pid })))`
-    const run = new Proc(process.execPath, ['--input-type=module', '-e', script])
+c.stdout.once('data', () => console.log(JSON.stringify({ event: 'created', pid: c.pid, owner: process.pid })))`
+    // the run's parent is \`sleep\`, which never reaps it: once SIGKILLed it stays a zombie, as a run just killed by a
+    // parent that has not yet waited for it does; its lock must count as a leftover all the same
+    const run = new Proc('sh', ['-c', '"$NODE" --input-type=module -e "$SCRIPT" & exec sleep 1000'], { env: { ...process.env, NODE: process.execPath, SCRIPT: script } })
     const created = await run.event('out', 'created')
-    run.child.kill('SIGKILL')
-    expect(await run.exit).toEqual({ code: null, signal: 'SIGKILL' })
+    const all = ['pokttb-0', 'pokttb-1', 'pokttb-2', 'pokttbbr', 'pokttbh0', 'pokttbh1', 'pokttbh2']
+    const busy = await TestbedNetwork.create({ hosts: 1 }).catch((e: unknown) => e)
+    expect(busy).toBeInstanceOf(TestbedBusyError)
+    const owner = created.owner as number
+    expect((busy as TestbedBusyError).pid).toBe(owner)
+    await expect(cleanTestbed()).rejects.toThrow(`another test bed is running on this machine (process ${owner}`)
+    expect(leftovers().sort()).toEqual(all)
+    process.kill(owner, 'SIGKILL')
+    await waitForZombie(owner)
     const pid = created.pid as number
     expect(isAlive(pid)).toBe(true)
-    expect(leftovers().sort()).toEqual(['pokttb-0', 'pokttb-1', 'pokttb-2', 'pokttbbr', 'pokttbh0', 'pokttbh1', 'pokttbh2'])
+    expect(leftovers().sort()).toEqual(all)
 
     const removed = await cleanTestbed()
     expect(removed.namespaces.sort()).toEqual(['pokttb-0', 'pokttb-1', 'pokttb-2'])
@@ -220,6 +239,8 @@ c.stdout.once('data', () => console.log(JSON.stringify({ event: 'created', pid: 
     expect(isAlive(pid)).toBe(false)
     expect(leftovers()).toEqual([])
     expect(await cleanTestbed()).toEqual({ namespaces: [], links: [], processes: 0 })
+    run.child.kill('SIGKILL')
+    expect(await run.exit).toEqual({ code: null, signal: 'SIGKILL' })
   }, 30_000)
 
   it('checkTestbedAvailable: resolves as root; otherwise says why: not root, no `ip`, namespaces refused', async () => {

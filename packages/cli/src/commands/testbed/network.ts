@@ -17,8 +17,8 @@
  * lacks; `tbf` only limits the rate (and queues at most {@link TBF_LATENCY_MS} behind the limit).
  */
 import { execFile } from 'node:child_process'
-import { readdir, stat } from 'node:fs/promises'
-import { TestbedCommandError, TestbedUnavailableError, UsageError } from '../../errors.js'
+import { readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises'
+import { TestbedBusyError, TestbedCommandError, TestbedUnavailableError, UsageError } from '../../errors.js'
 
 /** Every namespace, link and bridge the test bed makes is named starting with this: how leftovers are found. */
 export const TESTBED_PREFIX = 'pokttb'
@@ -238,6 +238,75 @@ async function removeAll (namespaces: string[], links: string[]): Promise<void> 
   }
 }
 
+/**
+ * Records which process owns the test bed, so that a second one started meanwhile does not take the first one's
+ * network away (all use the same names): it gets a {@link TestbedBusyError} instead. In /run, a tmpfs, like the
+ * namespaces it goes with: both are gone after a reboot.
+ */
+export const TESTBED_LOCK_FILE = `/run/${TESTBED_PREFIX}.lock`
+
+/**
+ * Is process pid running? A zombie (killed, not yet reaped by its parent, e.g. a run a test has just SIGKILLed) is
+ * not: its test bed is a leftover.
+ */
+async function alive (pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    // EPERM: it exists, run by another user
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    // "pid (comm) S ...": the state follows the last ')' (comm may contain one)
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+/** The live process that owns the test bed, if any (a lock left by a dead process names no owner). */
+async function lockOwner (): Promise<number | undefined> {
+  let text: string
+  try {
+    text = await readFile(TESTBED_LOCK_FILE, 'utf8')
+  } catch {
+    return undefined
+  }
+  const pid = Number(text.trim())
+  return Number.isInteger(pid) && pid > 0 && await alive(pid) ? pid : undefined
+}
+
+/** The live process other than this one that owns the test bed, if any. */
+async function otherOwner (): Promise<number | undefined> {
+  const pid = await lockOwner()
+  return pid === process.pid ? undefined : pid
+}
+
+/** Makes this process the test bed's owner; throws TestbedBusyError if another live process is. */
+async function takeLock (): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // 'wx': two processes taking it at once cannot both succeed
+      await writeFile(TESTBED_LOCK_FILE, `${process.pid}\n`, { flag: 'wx' })
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const owner = await otherOwner()
+      if (owner !== undefined) throw new TestbedBusyError(owner, TESTBED_LOCK_FILE)
+      // a stale lock that removing did not remove (a racing process re-took it and died, or unlink fails): give up
+      if (attempt >= 2) throw err
+    }
+    // a dead process's (or this process's own earlier) lock: replace it
+    await unlink(TESTBED_LOCK_FILE).catch(() => {})
+  }
+}
+
+/** Removes the lock if it names this process or a dead one. */
+async function releaseLock (): Promise<void> {
+  if (await otherOwner() === undefined) await unlink(TESTBED_LOCK_FILE).catch(() => {})
+}
+
 /** Is the name one of the test bed's? */
 function ours (name: string): boolean {
   return name.startsWith(TESTBED_PREFIX)
@@ -248,14 +317,20 @@ function ours (name: string): boolean {
  * namespaces (SIGKILL), deletes its links (veth pairs and the bridge, with their qdiscs) and namespaces. Returns
  * what it removed. Idempotent: with nothing left, it removes nothing and resolves.
  *
- * Note that it removes a test bed that another process on the machine is running as well: only one test bed at a
- * time per machine.
+ * A test bed whose owner process still runs (see {@link TESTBED_LOCK_FILE}) is not a leftover: cleanTestbed throws
+ * {@link TestbedBusyError} instead, unless `force` (then it is removed too, and its owner's run breaks).
  */
-export async function cleanTestbed (): Promise<{ namespaces: string[], links: string[], processes: number }> {
+export async function cleanTestbed (options: { force?: boolean } = {}): Promise<{ namespaces: string[], links: string[], processes: number }> {
+  if (options.force !== true) {
+    const owner = await otherOwner()
+    if (owner !== undefined) throw new TestbedBusyError(owner, TESTBED_LOCK_FILE)
+  }
   const namespaces = (await listNamespaces()).filter(ours)
   const links = (await listLinks()).filter(ours)
   const processes = await killNamespaceProcesses(namespaces)
   await removeAll(namespaces, links)
+  // a dead owner's lock is a leftover too; this process's own (taken by create, which calls this) is not
+  if (options.force === true || await lockOwner() !== process.pid) await unlink(TESTBED_LOCK_FILE).catch(() => {})
   return { namespaces, links, processes }
 }
 
@@ -315,7 +390,8 @@ export class TestbedNetwork {
   }
 
   /**
-   * Makes the network: removes a previous run's leftovers ({@link cleanTestbed}), then the bridge, and per host a
+   * Makes the network: takes the machine's test bed lock ({@link TestbedBusyError} if another live process holds it),
+   * removes a previous run's leftovers ({@link cleanTestbed}), then makes the bridge, and per host a
    * namespace with `lo` and `eth0` up, its address, and the uplink limit. If it fails or is aborted half-way, it
    * removes what it made before rethrowing. `onProgress(done, total)` is called as hosts are ready.
    *
@@ -343,7 +419,13 @@ export class TestbedNetwork {
     }
     const net = new TestbedNetwork(hosts, `${subnet}.1`, init.uplinkMbps)
 
-    await cleanTestbed()
+    await takeLock()
+    try {
+      await cleanTestbed()
+    } catch (err) {
+      await releaseLock()
+      throw err
+    }
     try {
       // one `ip` process makes the bridge, every namespace and every veth pair; the namespace end is created
       // in its namespace directly, already named eth0 (no move, no rename)
@@ -403,6 +485,7 @@ export class TestbedNetwork {
     const links = [...this.hosts.map(h => h.hostLink), BRIDGE].filter(l => existingLinks.has(l))
     await killNamespaceProcesses(ns)
     await removeAll(ns, links)
+    await releaseLock()
     this.#destroyed = true
   }
 
