@@ -120,6 +120,13 @@ describe('pokt-p2p node --control stdin, three processes on loopback', () => {
     send(n2, { cmd: 'broadcast', id: 'after-eof', bytes: 64, router: 'raintree' })
     await n3.event('out', 'received', r => r.id === 'after-eof')
 
+    // a later copy names its broadcast too (whether a second copy arrives before the test ends is up to the network)
+    for (const p of procs) {
+      for (const d of p.events('out', 'duplicate')) {
+        expect(d).toMatchObject({ at: expect.any(Number), nonce: expect.stringMatching(/^[1-9]\d*$/) })
+        expect(d.id).toMatch(/^(probe-\d+|via-both|via-raintree|via-background|after-bad|after-eof)$/)
+      }
+    }
     // own broadcasts are never reported as received
     for (const [i, p] of procs.entries()) expect(p.events('out', 'received').map(r => r.id)).not.toContain(cases[i]!.id)
 
@@ -202,5 +209,19 @@ describe('fuzz: the control line parser', () => {
         for (const g of got) if ('tooLong' in g) expect(g.tooLong).toBeInstanceOf(ControlLineTooLongError)
       }
     ), { numRuns: fuzzRuns(500) })
+  })
+
+  it('the line cap holds while reading: a line is reported too long before its end arrives, and the rest of it is skipped', () => {
+    const got: ControlLine[] = []
+    const splitter = new ControlLineSplitter(l => { got.push(l) })
+    splitter.push(Buffer.alloc(CONTROL_MAX_LINE_BYTES, 'a'))
+    expect(got).toEqual([])
+    splitter.push(Buffer.from('a'))
+    expect(got).toHaveLength(1)
+    expect(got[0]).toEqual({ tooLong: expect.any(ControlLineTooLongError), head: 'a'.repeat(200) })
+    // megabytes more of it are skipped, then the next line is whole
+    for (let i = 0; i < 64; i++) splitter.push(Buffer.alloc(64 * 1024, 'b'))
+    splitter.push(Buffer.from('bbb\n{"cmd":"ping","id":"p"}\n'))
+    expect(got.slice(1)).toEqual([{ line: '{"cmd":"ping","id":"p"}' }])
   })
 })
