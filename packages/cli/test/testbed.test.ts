@@ -24,7 +24,7 @@ describe('testbed options: a bad flag is a usage error naming it (exit 2)', () =
     [['--validators', '4', '--stop-ms', '100'], /--stop-ms needs --stop/],
     [['--validators', '4', '--timeout-ms', '10'], /--timeout-ms/],
     [['--validators', '4', '--kil', '1'], /unknown option --kil \(did you mean --kill\?\)/],
-    [['clean', '--force'], /testbed clean: unknown option --force/]
+    [['clean', '--forse'], /testbed clean: unknown option --forse \(did you mean --force\?\)/]
   ]
   for (const [argv, message] of cases) {
     it(`testbed ${argv.join(' ')}`, async () => {

@@ -113,10 +113,11 @@ export async function testbed (argv: string[], ctx: CommandContext): Promise<num
 
 /** `pokt-p2p testbed clean`: what a killed run left (namespaces, links, processes, temporary directories). */
 async function clean (argv: string[], ctx: CommandContext): Promise<number> {
-  const o = parseOptions(argv, { json: { type: 'boolean' } }, 'testbed clean')
+  const o = parseOptions(argv, { json: { type: 'boolean' }, force: { type: 'boolean' } }, 'testbed clean')
   if (o.help === true) { ctx.out(testbedHelp); return 0 }
   await checkTestbedAvailable({ signal: ctx.signal })
-  const removed = await cleanTestbed()
+  // first: it refuses (TestbedBusyError) while a run's owner lives, before any of that run's files is touched
+  const removed = await cleanTestbed({ force: o.force === true })
   const dirs = await removeTempDirs()
   const result = { ...removed, directories: dirs }
   ctx.out(o.json === true

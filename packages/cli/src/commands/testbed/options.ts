@@ -9,7 +9,7 @@ export const MAX_PAYLOAD_BYTES = CONTROL_MAX_PAYLOAD_BYTES
 
 /** The help text of `pokt-p2p testbed` (`--help`). */
 export const testbedHelp = `pokt-p2p testbed --validators N [--unstaked M] [options]
-pokt-p2p testbed clean
+pokt-p2p testbed clean [--force] [--json]
 
   Linux, root. Starts N staked validators and M unstaked full nodes, each a separate 'pokt-p2p node' process in
   its own network namespace (pokttb-<i>), joined by veth pairs to one bridge on 10.213.0.0/24, optionally with a
@@ -39,8 +39,11 @@ pokt-p2p testbed clean
                          bound of each set-up phase (start, readiness); then the missing nodes are named
   --json                 print one JSON object on stdout (progress on stderr)
 
-  clean                  remove every pokttb-* namespace, link and process and pokttb-* temporary directory
-                         left by a run that was killed (a run also does this first)`
+  clean [--force] [--json]
+                         remove every pokttb-* namespace, link and process and pokttb-* temporary directory
+                         left by a run that was killed (a run also does this first). One test bed runs at a time
+                         per machine (lock /run/pokttb.lock): while its owner lives, a second run and clean are
+                         refused (TestbedBusyError); clean --force removes it anyway, breaking that run`
 
 /** How the measured broadcasts go through the routers (`--router`). */
 export type TestbedRouterChoice = 'both' | 'raintree' | 'background' | 'compare'
