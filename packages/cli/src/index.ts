@@ -44,3 +44,10 @@ export { jsonLogger, formatMessage, type JsonLoggerInit, type JsonLogRecord } fr
 export { serveMetrics, type MetricsServer } from './metrics-server.js'
 export { localnetIdentities } from './keys.js'
 export { renderReport, renderTree, timingNote, type FirstCopyTimes, type LocalnetReport, type NodeState, type PerNodeReport } from './report.js'
+export { runTestbed, parseTestbedOptions, testbedHelp, NODE_BIN, type TestbedOptions, type TestbedRunInit } from './commands/testbed/index.js'
+export { TESTBED_METRICS } from './commands/testbed/measurement.js'
+export { TestbedStartError, TestbedNotReadyError, TestbedControlError, TestbedNodeExitedError } from './commands/testbed/failures.js'
+export {
+  renderTestbedReport, type TestbedReport, type TestbedBroadcast, type TestbedBroadcastRouter, type TestbedRouterSummary, type TestbedFault,
+  type TestbedNodeReport, type TestbedRouter
+} from './report.js'

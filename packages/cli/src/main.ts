@@ -9,6 +9,7 @@ import { keygen } from './commands/keygen.js'
 import { localnet } from './commands/localnet/index.js'
 import { node } from './commands/node.js'
 import { simulateCommand } from './commands/simulate.js'
+import { testbed } from './commands/testbed/index.js'
 
 /** The top-level help text (`pokt-p2p --help`). */
 export const usage = `pokt-p2p <command> [options]
@@ -20,11 +21,13 @@ commands:
   keygen     print a new key, or the reference's deterministic test key
   genesis    write a genesis file (and node configs) for a multi-process local network
   simulate   simulate one RainTree broadcast among up to millions of routers in virtual time, with faults
+  testbed    (Linux, root) N node processes in their own network namespaces, with uplink limits and faults:
+             broadcasts measured from the nodes' logs and /metrics; 'testbed clean' removes a killed run's leftovers
 
 'pokt-p2p <command> --help' describes a command's options; 'pokt-p2p --version' prints the version.
 SIGINT (Ctrl-C) or SIGTERM stops any command cleanly (exit status 130 or 143); a second one exits at once.`
 
-const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = { localnet, bench, node, keygen, genesis, simulate: simulateCommand }
+const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = { localnet, bench, node, keygen, genesis, simulate: simulateCommand, testbed }
 
 /** This package's version (package.json is one directory above both src/ and dist/). */
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version

@@ -225,3 +225,214 @@ export function timingNote (nodes: number): string {
   return `Timings: all ${nodes} nodes share this process and its one event loop, so latency is CPU-bound: every hop costs\n` +
     'noise decryption and encryption, protobuf coding and signature checks, run one after another on one core.'
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The test bed report (`pokt-p2p testbed`): its JSON shape (the `--json` contract) and its human rendering.
+
+/** A router of the test bed's broadcasts. */
+export type TestbedRouter = 'raintree' | 'background'
+
+/**
+ * One broadcast as one router carried it. Times come from the nodes' JSON lines (`at`: wall-clock epoch ms, one
+ * clock on one machine); counts and bytes from their /metrics, scraped before the broadcast and once the network
+ * is quiet after it (no new RainTree write nor gossip message between two scrapes), summed over the nodes scraped
+ * both times (a node killed, frozen or cut off in between is left out, and named in `unscraped`).
+ */
+export interface TestbedBroadcastRouter {
+  /** nodes that got a copy through this router, the originator included (also nodes killed later) */
+  reached: number
+  /** of them, nodes live at the end of the run */
+  liveReached: number
+  /** nodes this router serves (raintree: the validators; background: every node), live at the end */
+  eligibleLive: number
+  /**
+   * ms from the originator's `broadcasting` event (`at`) to the first copy through this router at the last node it
+   * awaited (every eligible node present for the whole broadcast); null when one of them had none within --timeout-ms
+   */
+  fullCoverageMs: number | null
+  /**
+   * raintree: Σ Δ `pokt_raintree_writes_total` (data messages and resends, ACKs not included);
+   * background: Σ Δ `gossipsub_rpc_sent_message_total` (full message copies in gossipsub RPCs);
+   * null for a broadcast of a stream (`--interval-ms`): their copies overlap, the router's summary has the stream's mean
+   */
+  messages: number | null
+  /**
+   * raintree: Σ Δ `pokt_transport_bytes_total{direction="sent"}`: payload bytes of every unicast message (RainTree
+   * data and ACKs, and any other unicast the nodes sent meanwhile; no TCP/noise/yamux overhead);
+   * background: Σ Δ `gossipsub_rpc_sent_bytes_total`: bytes of gossipsub RPCs, control messages (IHAVE/IWANT,
+   * heartbeat GRAFT/PRUNE) included; null for a broadcast of a stream, as `messages`
+   */
+  bytes: number | null
+  /** the originator's own Δ of the `bytes` metric; null for a broadcast of a stream, as `messages` */
+  originatorUploadBytes: number | null
+  /** eligible live nodes that never had a copy through this router, by name */
+  missing: string[]
+}
+
+/** One measured broadcast. */
+export interface TestbedBroadcast {
+  /** the broadcast's id (its payload starts with it) */
+  id: string
+  /** how it was sent: the module's broadcast (`both`) or one router's own */
+  router: 'both' | TestbedRouter
+  /** payload bytes */
+  bytes: number
+  /** ms from the first measured broadcast's start to this one's start */
+  startMs: number
+  /** ms the originator's broadcast call took (`broadcast.doneAt − broadcasting.at`); null if it never returned */
+  callMs: number | null
+  /** per router measured (null: not sent through it) */
+  raintree: TestbedBroadcastRouter | null
+  background: TestbedBroadcastRouter | null
+  /** nodes killed, frozen, cut off or restarting at some time during the broadcast's wait: not awaited */
+  away: string[]
+  /** the wait ended on --timeout-ms with awaited nodes still missing */
+  timedOut: boolean
+  /** live nodes (eligible for a router it went through) that never got it at all by the end of the run, by name */
+  missing: string[]
+  /** nodes that got it only after the wait for it ended (e.g. once healed), by name */
+  late: string[]
+  /** nodes whose application got it more than once (`received` twice): a de-duplication bug, by name */
+  deliveredMoreThanOnce: string[]
+  /** live nodes that got it exactly once */
+  deliveredOnce: number
+  /** send-failed events of the originator for it (their error texts) */
+  sendFailures: string[]
+  /** nodes whose metrics could not be read before and after (left out of messages and bytes) */
+  unscraped: string[]
+}
+
+/** Per router, over the broadcasts that went through it. */
+export interface TestbedRouterSummary {
+  /** broadcasts through this router */
+  broadcasts: number
+  /** the fewest nodes a broadcast reached (originator included) */
+  reached: number
+  /** the fewest live nodes a broadcast reached */
+  liveReached: number
+  /** median fullCoverageMs over the broadcasts that covered every awaited node; null when none did */
+  fullCoverageMs: number | null
+  /** the slowest of them; null when none did */
+  fullCoverageMsMax: number | null
+  /** broadcasts that covered every awaited node */
+  fullyCovered: number
+  /**
+   * mean messages per broadcast (with `--interval-ms`, a stream: the difference of the counters across the whole
+   * stream, over its broadcasts through this router)
+   */
+  messages: number
+  /** mean bytes per broadcast (likewise) */
+  bytes: number
+  /** mean originator upload per broadcast (likewise) */
+  originatorUploadBytes: number
+}
+
+/** One fault applied, when and to whom. */
+export interface TestbedFault {
+  /**
+   * what was done (kill = SIGKILL, stop = SIGSTOP, cont = SIGCONT, partition / heal = link down / up, restart = SIGKILL
+   * before a restart, restarted = `started` again), or `exited`: a node's process ended by itself (or was ended from
+   * outside the run) during the broadcasts; it then counts as killed
+   */
+  kind: 'kill' | 'stop' | 'cont' | 'partition' | 'heal' | 'restart' | 'restarted' | 'exited'
+  /** node names */
+  nodes: string[]
+  /** ms since the first measured broadcast started */
+  atMs: number
+  /** the broadcast under way (or the last one started) */
+  during: string | null
+}
+
+/** One node of the test bed. */
+export interface TestbedNodeReport {
+  name: string
+  /** pocket address */
+  address: string
+  /** its host address on the bridge */
+  host: string
+  staked: boolean
+  /** `killed`: SIGKILLed and not restarted; else live */
+  state: 'live' | 'killed'
+  /** times its process was started (2 after a restart) */
+  runs: number
+  /** its output lines that were not JSON events or were too long */
+  malformedLines: number
+}
+
+/** What `pokt-p2p testbed` measured (printed as JSON with `--json`). */
+export interface TestbedReport {
+  validators: number
+  unstaked: number
+  /** nodes live at the end (not killed), validators and unstaked */
+  live: number
+  /** live validators */
+  liveValidators: number
+  /** per-node uplink in Mbit/s (tc tbf); null: unlimited */
+  uplinkMbps: number | null
+  payloadBytes: number
+  /** --router */
+  router: 'both' | 'raintree' | 'background' | 'compare'
+  originator: string
+  seed: string
+  /** per router over its broadcasts; null when no broadcast went through it */
+  raintree: TestbedRouterSummary | null
+  background: TestbedRouterSummary | null
+  broadcasts: TestbedBroadcast[]
+  faults: TestbedFault[]
+  nodes: TestbedNodeReport[]
+  /** every (broadcast, live eligible node) pair either delivered or named in a `missing` list: always true */
+  accounted: boolean
+  /** Σ missing over the broadcasts */
+  missingTotal: number
+  /** output lines of the nodes that were not JSON events (skipped) */
+  malformedLines: number
+  /** metric lines that did not parse (skipped) */
+  malformedMetricLines: number
+  /** ms to write the files, create the network, start every node and see it ready */
+  setupMs: number
+  /** how the run was measured, in words */
+  notes: string[]
+}
+
+/** The test bed's readable summary. */
+export function renderTestbedReport (r: TestbedReport): string {
+  const out: string[] = []
+  out.push(`Test bed: ${r.validators} validators + ${r.unstaked} unstaked nodes, one process and network namespace each, ` +
+    `${r.uplinkMbps === null ? 'unlimited uplinks' : `${r.uplinkMbps} Mbit/s uplinks (tc tbf)`}, no emulated latency; ` +
+    `${r.broadcasts.length} broadcast(s) of ${r.payloadBytes} bytes from ${r.originator} (--router ${r.router}) — setup ${(r.setupMs / 1000).toFixed(1)} s`)
+  out.push(`Live at the end: ${r.live}/${r.validators + r.unstaked} nodes (${r.liveValidators}/${r.validators} validators)`)
+  if (r.faults.length > 0) {
+    out.push('Faults:')
+    for (const f of r.faults) out.push(`  +${(f.atMs / 1000).toFixed(2)} s  ${f.kind.padEnd(9)} ${f.nodes.join(', ')}${f.during === null ? '' : `  (during ${f.during})`}`)
+  }
+  out.push('')
+  out.push('  broadcast   start      router      reached  full coverage   messages       bytes   originator upload  missing')
+  for (const b of r.broadcasts) {
+    for (const [name, x] of [['raintree', b.raintree], ['background', b.background]] as const) {
+      if (x === null) continue
+      out.push(`  ${b.id.padEnd(10)}  ${`+${(b.startMs / 1000).toFixed(2)} s`.padEnd(9)}  ${name.padEnd(10)}  ${`${x.liveReached}/${x.eligibleLive}`.padStart(7)}  ${(x.fullCoverageMs === null ? 'not reached' : `${x.fullCoverageMs.toFixed(1)} ms`).padStart(13)}  ` +
+        `${String(x.messages ?? '(stream)').padStart(9)}  ${String(x.bytes ?? '—').padStart(10)}  ${String(x.originatorUploadBytes ?? '—').padStart(18)}  ${x.missing.length === 0 ? '—' : x.missing.join(', ')}`)
+    }
+    const notes = [
+      b.away.length > 0 ? `away: ${b.away.join(', ')}` : '',
+      b.late.length > 0 ? `late: ${b.late.join(', ')}` : '',
+      b.missing.length > 0 ? `never delivered: ${b.missing.join(', ')}` : '',
+      b.deliveredMoreThanOnce.length > 0 ? `delivered more than once (a bug): ${b.deliveredMoreThanOnce.join(', ')}` : '',
+      b.timedOut ? 'timed out' : ''
+    ].filter(t => t !== '')
+    if (notes.length > 0) out.push(`  ${''.padEnd(21)}  ${notes.join('; ')}`)
+  }
+  out.push('')
+  for (const [name, s] of [['RainTree', r.raintree], ['Background', r.background]] as const) {
+    if (s === null) continue
+    out.push(`${`${name}:`.padEnd(12)}${s.broadcasts} broadcast(s), ${s.fullyCovered} fully covered; full coverage median ` +
+      `${s.fullCoverageMs === null ? '—' : `${s.fullCoverageMs.toFixed(1)} ms`} (max ${s.fullCoverageMsMax === null ? '—' : `${s.fullCoverageMsMax.toFixed(1)} ms`}); ` +
+      `fewest reached ${s.liveReached} live; per broadcast ${Math.round(s.messages)} messages, ${Math.round(s.bytes)} bytes, originator upload ${Math.round(s.originatorUploadBytes)} bytes`)
+  }
+  out.push(`Accounted: every broadcast delivered to every live node or its missing nodes named (${r.missingTotal} missing in all)` +
+    (r.malformedLines > 0 ? `; ${r.malformedLines} malformed output lines skipped` : '') +
+    (r.malformedMetricLines > 0 ? `; ${r.malformedMetricLines} malformed metric lines skipped` : ''))
+  out.push('')
+  out.push(...r.notes)
+  return out.join('\n')
+}

@@ -1,0 +1,236 @@
+import type {
+  TestbedBroadcast, TestbedBroadcastRouter, TestbedRouter, TestbedRouterSummary
+} from '../../report.js'
+import { sumOf, type Exposition } from './prometheus.js'
+
+/**
+ * The metrics the test bed reads from each node's /metrics, and what each includes. Every figure of the report's
+ * `messages` and `bytes` is a difference of these across one broadcast, summed over the nodes.
+ */
+export const TESTBED_METRICS = {
+  /** RainTree data messages sent (resends included, ACKs not): `messages` of raintree */
+  raintreeWrites: 'pokt_raintree_writes_total',
+  /**
+   * payload bytes of the unicast transport's messages by `direction`: `bytes` of raintree (`sent`). Every unicast
+   * message counts (RainTree data and ACKs, and anything else sent meanwhile); TCP, noise and yamux overhead do not
+   */
+  transportBytes: 'pokt_transport_bytes_total',
+  /** full message copies gossipsub put in its RPCs: `messages` of background */
+  gossipMessages: 'gossipsub_rpc_sent_message_total',
+  /** bytes of the gossipsub RPCs sent, control messages included (IHAVE/IWANT, GRAFT/PRUNE): `bytes` of background */
+  gossipBytes: 'gossipsub_rpc_sent_bytes_total'
+} as const
+
+/** One node's counters at one scrape. */
+export interface Counters {
+  raintreeWrites: number
+  transportSent: number
+  gossipMessages: number
+  gossipBytes: number
+}
+
+/** The counters the report uses, out of one exposition. */
+export function countersOf (e: Exposition): Counters {
+  return {
+    raintreeWrites: sumOf(e, TESTBED_METRICS.raintreeWrites),
+    transportSent: sumOf(e, TESTBED_METRICS.transportBytes, { direction: 'sent' }),
+    gossipMessages: sumOf(e, TESTBED_METRICS.gossipMessages),
+    gossipBytes: sumOf(e, TESTBED_METRICS.gossipBytes)
+  }
+}
+
+/** Σ over the nodes counted on both sides of max(0, after − before) of `key`; only node `only` if given. */
+export function counterDelta (before: Map<string, Counters>, after: Map<string, Counters>, key: keyof Counters, only?: string): number {
+  let total = 0
+  for (const [name, a] of after) {
+    if (only !== undefined && name !== only) continue
+    const b = before.get(name)
+    if (b !== undefined) total += Math.max(0, a[key] - b[key])
+  }
+  return total
+}
+
+/** What the tracker needs to know of a node. */
+export interface TrackedNode { name: string, staked: boolean }
+
+/** A node's copies of one broadcast. */
+interface NodeCopies {
+  /** wall-clock ms of the first copy through each router (`received` or `duplicate`) */
+  first: Partial<Record<TestbedRouter, number>>
+  /** `received` events: application deliveries */
+  received: number
+  /** wall-clock ms of the first `received` */
+  receivedAt: number | undefined
+}
+
+/**
+ * One broadcast from its command to the end of the run: the originator's events, every node's copies, the nodes
+ * that were away during its wait, and the counters before and after.
+ */
+export class BroadcastRecord {
+  readonly id: string
+  readonly router: 'both' | TestbedRouter
+  readonly bytes: number
+  /** the originator's `broadcasting.at` */
+  startAt: number | undefined
+  /** the originator's `broadcast.doneAt` */
+  doneAt: number | undefined
+  /** wall-clock ms the test bed stopped waiting for it */
+  waitEndedAt: number | undefined
+  timedOut = false
+  readonly copies = new Map<string, NodeCopies>()
+  readonly away = new Set<string>()
+  readonly sendFailures: string[] = []
+  before = new Map<string, Counters>()
+  after = new Map<string, Counters>()
+
+  constructor (id: string, router: 'both' | TestbedRouter, bytes: number) {
+    this.id = id
+    this.router = router
+    this.bytes = bytes
+  }
+
+  /** The routers measured for it. */
+  get routers (): TestbedRouter[] {
+    return this.router === 'both' ? ['raintree', 'background'] : [this.router]
+  }
+
+  /** Records a `received` or `duplicate` event of `node` for this broadcast. */
+  copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown): void {
+    const c = this.copies.get(node) ?? { first: {}, received: 0, receivedAt: undefined }
+    this.copies.set(node, c)
+    const when = typeof at === 'number' && Number.isFinite(at) ? at : Date.now()
+    if (kind === 'received') {
+      c.received++
+      c.receivedAt ??= when
+    }
+    if (router === 'raintree' || router === 'background') c.first[router] ??= when
+  }
+
+  /** Whether `node` has had a copy through `router`. */
+  has (node: string, router: TestbedRouter): boolean {
+    return this.copies.get(node)?.first[router] !== undefined
+  }
+
+  /** Whether `node` can get it through `router`: RainTree reaches the staked set only. */
+  static eligible (node: TrackedNode, router: TestbedRouter): boolean {
+    return router === 'background' || node.staked
+  }
+
+  /**
+   * The nodes still awaited: eligible for a measured router, not the originator, present (`present(name)`) and
+   * not away at any time since the broadcast started, without a copy through that router yet.
+   */
+  awaiting (nodes: TrackedNode[], originator: string, present: (name: string) => boolean): string[] {
+    const waiting = new Set<string>()
+    for (const n of nodes) {
+      if (n.name === originator) continue
+      if (!present(n.name)) this.away.add(n.name)
+      if (this.away.has(n.name)) continue
+      for (const r of this.routers) if (BroadcastRecord.eligible(n, r) && !this.has(n.name, r)) waiting.add(n.name)
+    }
+    return [...waiting]
+  }
+
+  /** The broadcast's report, once the run is over. `live(name)`: not killed at the end. */
+  report (nodes: TrackedNode[], originator: string, live: (name: string) => boolean, runStart: number): TestbedBroadcast {
+    const perRouter = (r: TestbedRouter): TestbedBroadcastRouter | null => {
+      if (!this.routers.includes(r)) return null
+      const eligible = nodes.filter(n => BroadcastRecord.eligible(n, r))
+      const reachedNodes = eligible.filter(n => n.name === originator ? this.startAt !== undefined : this.has(n.name, r))
+      const awaited = eligible.filter(n => n.name !== originator && !this.away.has(n.name) && live(n.name))
+      let last = this.startAt
+      let covered = this.startAt !== undefined
+      for (const n of awaited) {
+        const at = this.copies.get(n.name)?.first[r]
+        if (at === undefined || (this.waitEndedAt !== undefined && at > this.waitEndedAt)) { covered = false; break }
+        last = Math.max(last ?? at, at)
+      }
+      // without counters on both sides (a broadcast of a stream), the stream's are the measure: see summarize
+      const measured = this.before.size > 0 && this.after.size > 0
+      const sum = (key: keyof Counters, only?: string): number | null => measured ? counterDelta(this.before, this.after, key, only) : null
+      return {
+        reached: reachedNodes.length,
+        liveReached: reachedNodes.filter(n => live(n.name)).length,
+        eligibleLive: eligible.filter(n => live(n.name)).length,
+        fullCoverageMs: covered && last !== undefined && this.startAt !== undefined ? round1(last - this.startAt) : null,
+        messages: sum(r === 'raintree' ? 'raintreeWrites' : 'gossipMessages'),
+        bytes: sum(r === 'raintree' ? 'transportSent' : 'gossipBytes'),
+        originatorUploadBytes: sum(r === 'raintree' ? 'transportSent' : 'gossipBytes', originator),
+        missing: eligible.filter(n => n.name !== originator && live(n.name) && !this.has(n.name, r)).map(n => n.name)
+      }
+    }
+    const eligibleAny = nodes.filter(n => n.name !== originator && live(n.name) && this.routers.some(r => BroadcastRecord.eligible(n, r)))
+    const missing = eligibleAny.filter(n => (this.copies.get(n.name)?.received ?? 0) === 0).map(n => n.name)
+    const late = [...this.copies].filter(([, c]) => c.receivedAt !== undefined && this.waitEndedAt !== undefined && c.receivedAt > this.waitEndedAt).map(([n]) => n)
+    const twice = [...this.copies].filter(([, c]) => c.received > 1).map(([n]) => n)
+    const scraped = new Set([...this.after.keys()].filter(n => this.before.has(n)))
+    return {
+      id: this.id,
+      router: this.router,
+      bytes: this.bytes,
+      startMs: this.startAt === undefined ? 0 : round1(this.startAt - runStart),
+      callMs: this.startAt !== undefined && this.doneAt !== undefined ? round1(this.doneAt - this.startAt) : null,
+      raintree: perRouter('raintree'),
+      background: perRouter('background'),
+      away: sortNames([...this.away]),
+      timedOut: this.timedOut,
+      missing: sortNames(missing),
+      late: sortNames(late),
+      deliveredMoreThanOnce: sortNames(twice),
+      deliveredOnce: eligibleAny.filter(n => this.copies.get(n.name)?.received === 1).length,
+      sendFailures: [...this.sendFailures],
+      // a broadcast of a stream has no counters of its own: nobody is left out of them
+      unscraped: this.before.size === 0 ? [] : sortNames(nodes.filter(n => !scraped.has(n.name)).map(n => n.name))
+    }
+  }
+}
+
+/** Per router over its broadcasts (null when none went through it). */
+export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter, stream?: { before: Map<string, Counters>, after: Map<string, Counters>, originator: string }): TestbedRouterSummary | null {
+  const xs = broadcasts.map(b => b[router]).filter((x): x is TestbedBroadcastRouter => x !== null)
+  if (xs.length === 0) return null
+  const covered = xs.map(x => x.fullCoverageMs).filter((v): v is number => v !== null).sort((a, b) => a - b)
+  const [messagesKey, bytesKey] = router === 'raintree' ? ['raintreeWrites', 'transportSent'] as const : ['gossipMessages', 'gossipBytes'] as const
+  // a stream's broadcasts overlap: the mean is the stream's counters over its broadcasts through this router
+  const mean = (f: (x: TestbedBroadcastRouter) => number | null, key: keyof Counters, only?: string): number => stream === undefined
+    ? round1(xs.reduce((s, x) => s + (f(x) ?? 0), 0) / xs.length)
+    : round1(counterDelta(stream.before, stream.after, key, only) / xs.length)
+  return {
+    broadcasts: xs.length,
+    reached: Math.min(...xs.map(x => x.reached)),
+    liveReached: Math.min(...xs.map(x => x.liveReached)),
+    fullCoverageMs: covered.length === 0 ? null : median(covered),
+    fullCoverageMsMax: covered.length === 0 ? null : covered[covered.length - 1] as number,
+    fullyCovered: covered.length,
+    messages: mean(x => x.messages, messagesKey),
+    bytes: mean(x => x.bytes, bytesKey),
+    originatorUploadBytes: mean(x => x.originatorUploadBytes, bytesKey, stream?.originator)
+  }
+}
+
+function median (sorted: number[]): number {
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] as number : round1(((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2)
+}
+
+function round1 (v: number): number {
+  return Math.round(v * 10) / 10
+}
+
+/** val_2 before val_10, validators before full nodes. */
+export function sortNames (names: string[]): string[] {
+  const key = (n: string): [number, number] => {
+    const m = /^(val|full)_(\d+)$/.exec(n)
+    return m === null ? [2, 0] : [m[1] === 'val' ? 0 : 1, Number(m[2])]
+  }
+  return names.sort((a, b) => { const [x, i] = key(a); const [y, j] = key(b); return x - y || i - j || (a < b ? -1 : a > b ? 1 : 0) })
+}
+
+/**
+ * `count` names out of `candidates`, picked by `seed` (the same seed picks the same nodes): sorted by a hash of
+ * seed and name, the first `count`.
+ */
+export function pick (candidates: string[], count: number, seed: string, hash: (text: string) => string): string[] {
+  return sortNames([...candidates].sort((a, b) => { const x = hash(`${seed}\0${a}`); const y = hash(`${seed}\0${b}`); return x < y ? -1 : x > y ? 1 : 0 }).slice(0, count))
+}
