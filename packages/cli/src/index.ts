@@ -44,7 +44,7 @@ export { jsonLogger, formatMessage, type JsonLoggerInit, type JsonLogRecord } fr
 export { serveMetrics, type MetricsServer } from './metrics-server.js'
 export { localnetIdentities } from './keys.js'
 export { renderReport, renderTree, timingNote, type FirstCopyTimes, type LocalnetReport, type NodeState, type PerNodeReport } from './report.js'
-export { runTestbed, parseTestbedOptions, testbedHelp, NODE_BIN, type TestbedOptions, type TestbedRunInit } from './commands/testbed/index.js'
+export { runTestbed, parseTestbedOptions, testbedHelp, NODE_BIN, type TestbedOptions, type TestbedRouterChoice, type TestbedRunInit } from './commands/testbed/index.js'
 export { TESTBED_METRICS } from './commands/testbed/measurement.js'
 export { TestbedStartError, TestbedNotReadyError, TestbedControlError, TestbedNodeExitedError } from './commands/testbed/failures.js'
 export {

@@ -281,8 +281,9 @@ export interface TestbedBroadcast {
   startMs: number
   /** ms the originator's broadcast call took (`broadcast.doneAt − broadcasting.at`); null if it never returned */
   callMs: number | null
-  /** per router measured (null: not sent through it) */
+  /** what RainTree carried (null: not sent through it) */
   raintree: TestbedBroadcastRouter | null
+  /** what the background router (gossipsub) carried (null: not sent through it) */
   background: TestbedBroadcastRouter | null
   /** nodes killed, frozen, cut off or restarting at some time during the broadcast's wait: not awaited */
   away: string[]
@@ -345,11 +346,13 @@ export interface TestbedFault {
 
 /** One node of the test bed. */
 export interface TestbedNodeReport {
+  /** its name: val_N (validators, by address order) or full_N (unstaked) */
   name: string
   /** pocket address */
   address: string
   /** its host address on the bridge */
   host: string
+  /** whether it is in the genesis' staked set (a validator) */
   staked: boolean
   /** `killed`: SIGKILLed and not restarted; else live */
   state: 'live' | 'killed'
@@ -361,7 +364,9 @@ export interface TestbedNodeReport {
 
 /** What `pokt-p2p testbed` measured (printed as JSON with `--json`). */
 export interface TestbedReport {
+  /** staked validators started */
   validators: number
+  /** unstaked full nodes started (reached by the background router only) */
   unstaked: number
   /** nodes live at the end (not killed), validators and unstaked */
   live: number
@@ -369,16 +374,23 @@ export interface TestbedReport {
   liveValidators: number
   /** per-node uplink in Mbit/s (tc tbf); null: unlimited */
   uplinkMbps: number | null
+  /** payload bytes of each measured broadcast (--payload-bytes) */
   payloadBytes: number
   /** --router */
   router: 'both' | 'raintree' | 'background' | 'compare'
+  /** the node every broadcast came from (val_1) */
   originator: string
+  /** the seed of the keys and of the fault victims (--seed) */
   seed: string
-  /** per router over its broadcasts; null when no broadcast went through it */
+  /** RainTree over its broadcasts; null when no broadcast went through it */
   raintree: TestbedRouterSummary | null
+  /** the background router over its broadcasts; null when no broadcast went through it */
   background: TestbedRouterSummary | null
+  /** every measured broadcast, in order */
   broadcasts: TestbedBroadcast[]
+  /** every fault applied, in order */
   faults: TestbedFault[]
+  /** every node, validators first */
   nodes: TestbedNodeReport[]
   /** every (broadcast, live eligible node) pair either delivered or named in a `missing` list: always true */
   accounted: boolean

@@ -31,6 +31,7 @@ export type ControlRouter = typeof CONTROL_ROUTERS[number]
 
 /** A parsed `broadcast` command. */
 export interface BroadcastCommand {
+  /** the command's name */
   cmd: 'broadcast'
   /** names the broadcast; the payload starts with it and "\n" */
   id: string
@@ -42,7 +43,9 @@ export interface BroadcastCommand {
 
 /** A parsed `ping` command. */
 export interface PingCommand {
+  /** the command's name */
   cmd: 'ping'
+  /** named in the answer (`pong`) */
   id: string
 }
 
@@ -138,7 +141,15 @@ export function parseControlLine (line: string, maxPayloadBytes: number = CONTRO
 }
 
 /** What {@link ControlLineSplitter} hands on: a whole line, or a line that was too long (its first bytes). */
-export type ControlLine = { line: string } | { tooLong: ControlLineTooLongError, head: string }
+export type ControlLine = {
+  /** the line, without its "\n" (and a trailing "\r") */
+  line: string
+} | {
+  /** the line passed the cap: the rest of it is skipped */
+  tooLong: ControlLineTooLongError
+  /** its first 200 characters */
+  head: string
+}
 
 /**
  * Splits a byte stream into lines of at most `maxBytes`, enforced while reading: a longer line is reported once,

@@ -17,10 +17,10 @@ import { TestbedControlError, TestbedNodeExitedError, TestbedNotReadyError, Test
 import { BroadcastRecord, countersOf, pick, sortNames, summarize, type Counters, type TrackedNode } from './measurement.js'
 import { checkTestbedAvailable, cleanTestbed, TESTBED_PREFIX, TestbedNetwork } from './network.js'
 import { TestbedNode, type NodeEvent } from './nodes.js'
-import { parseTestbedOptions, testbedHelp, type TestbedOptions } from './options.js'
+import { parseTestbedOptions, testbedHelp, type TestbedOptions, type TestbedRouterChoice } from './options.js'
 import { scrapeMetrics } from './prometheus.js'
 
-export { parseTestbedOptions, testbedHelp, type TestbedOptions }
+export { parseTestbedOptions, testbedHelp, type TestbedOptions, type TestbedRouterChoice }
 
 /** The port every node serves /metrics on, inside its own namespace (one address per namespace: no clash). */
 export const METRICS_PORT = 9000

@@ -88,7 +88,10 @@ export interface TestbedOptions {
  * Parses the arguments of `pokt-p2p testbed` (after the command name; `clean` is handled before).
  * @throws {UsageError} naming the option for an unknown option, a missing value or a value out of range
  */
-export function parseTestbedOptions (argv: string[]): TestbedOptions & { help: boolean } {
+export function parseTestbedOptions (argv: string[]): TestbedOptions & {
+  /** `--help` was given: print the help, run nothing */
+  help: boolean
+} {
   const o = parseOptions(argv, {
     validators: { type: 'string' },
     unstaked: { type: 'string' },
