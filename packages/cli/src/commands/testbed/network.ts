@@ -334,6 +334,9 @@ export async function cleanTestbed (options: { force?: boolean } = {}): Promise<
   return { namespaces, links, processes }
 }
 
+/** Probe namespaces made so far by this process (see {@link checkTestbedAvailable}). */
+let probes = 0
+
 /**
  * Resolves when the test bed can run here, else throws {@link TestbedUnavailableError} with the reason: not root,
  * `ip` (iproute2) missing, or a network namespace cannot be created (the system's message). Creates and removes a
@@ -351,7 +354,8 @@ export async function checkTestbedAvailable (options: TestbedCallOptions = {}): 
     }
     throw err
   }
-  const probe = `${TESTBED_PREFIX}-probe-${process.pid}`
+  // one name per call: two checks at once in one process (two test files' set-up) must not collide
+  const probe = `${TESTBED_PREFIX}-probe-${process.pid}-${++probes}`
   try {
     await run(['ip', 'netns', 'add', probe], options)
   } catch (err) {

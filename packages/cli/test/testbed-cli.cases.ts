@@ -1,0 +1,169 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { checkTestbedAvailable } from '../src/commands/testbed/network.js'
+import type { TestbedReport } from '../src/report.js'
+import { BIN, isAlive, killAll, Proc, run, startBin } from './helpers.js'
+
+afterEach(killAll)
+
+describe('testbed options: a bad flag is a usage error naming it (exit 2)', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /--validators is required/],
+    [['--validators', '1'], /--validators.*\[2, 250\].*got 1/],
+    [['--validators', 'many'], /--validators/],
+    [['--validators', '200', '--unstaked', '60'], /--validators 200 and --unstaked 60 make 260 nodes/],
+    [['--validators', '4', '--kill', '4'], /--kill.*\[0, 3\].*got 4/],
+    [['--validators', '6', '--kill', '3', '--stop', '3'], /--kill 3, --stop 3 and --restart 0 pick 6 validators/],
+    [['--validators', '4', '--unstaked', '1', '--kill', '2', '--partition', '3'], /--partition 3 and the other faults pick 5 nodes/],
+    [['--validators', '4', '--router', 'gossip'], /--router must be one of both, raintree, background, compare, got "gossip"/],
+    [['--validators', '4', '--uplink-mbps', '0'], /--uplink-mbps must be a number greater than 0/],
+    [['--validators', '4', '--payload-bytes', '5000000'], /--payload-bytes/],
+    [['--validators', '4', '--partition-ms', '100'], /--partition-ms needs --partition/],
+    [['--validators', '4', '--stop-ms', '100'], /--stop-ms needs --stop/],
+    [['--validators', '4', '--timeout-ms', '10'], /--timeout-ms/],
+    [['--validators', '4', '--kil', '1'], /unknown option --kil \(did you mean --kill\?\)/],
+    [['clean', '--forse'], /testbed clean: unknown option --forse \(did you mean --force\?\)/]
+  ]
+  for (const [argv, message] of cases) {
+    it(`testbed ${argv.join(' ')}`, async () => {
+      const r = await run(['testbed', ...argv])
+      expect(r.code).toBe(2)
+      expect(r.err).toMatch(message)
+      expect(r.out).toBe('')
+    })
+  }
+
+  it('--help describes every option and says latency is not emulated', async () => {
+    const r = await run(['testbed', '--help'])
+    expect(r.code).toBe(0)
+    for (const flag of ['--validators', '--unstaked', '--uplink-mbps', '--payload-bytes', '--broadcasts', '--router', '--interval-ms', '--kill',
+      '--stop', '--partition', '--partition-ms', '--restart', '--seed', '--timeout-ms', '--json', 'clean']) expect(r.out).toContain(flag)
+    expect(r.out).toMatch(/Latency is NOT emulated/)
+  })
+})
+
+/** Why the test bed cannot run here, or null when it can. */
+const unavailable = await checkTestbedAvailable().then(() => null, (err: Error) => err.message)
+const bedIt = unavailable === null ? it : it.skip
+
+/** Every test bed namespace, link and process on the machine (what a run must leave behind: nothing). */
+function leftovers (): { namespaces: string[], links: string[], processes: string[], dirs: string[] } {
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0] ?? '').filter(n => n.startsWith('pokttb'))
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map(l => l.split(': ')[1]?.split('@')[0] ?? '').filter(n => n.startsWith('pokttb'))
+  const processes = execFileSync('ps', ['-A', '-o', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter(l => l.includes(BIN) && l.includes(' node --config ') && l.includes('pokttb'))
+  const dirs = readdirSync(tmpdir()).filter(n => n.startsWith('pokttb-'))
+  return { namespaces, links, processes, dirs }
+}
+const NOTHING = { namespaces: [], links: [], processes: [], dirs: [] }
+
+describe(unavailable === null ? 'the test bed, for real (root, network namespaces)' : `the test bed, for real: SKIPPED (${unavailable})`, () => {
+  // "nothing left" is measured from a clean machine: what an earlier, killed run left is removed first (without
+  // --force: a test bed another process is running makes this fail, naming it, rather than breaking that run)
+  beforeAll(async () => {
+    if (unavailable !== null) return
+    const r = await run(['testbed', 'clean'])
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: expect.any(String) })
+    expect(leftovers()).toEqual(NOTHING)
+  }, 120_000)
+
+  bedIt('6 validators + 2 unstaked: raintree and background alternate, a validator killed and a node cut off mid-stream; every live node reached or named missing; nothing left', async () => {
+    const p = startBin(['testbed', '--validators', '6', '--unstaked', '2', '--router', 'compare', '--broadcasts', '2', '--interval-ms', '600',
+      '--kill', '1', '--partition', '1', '--partition-ms', '1500', '--json'])
+    const exit = await p.exit
+    expect({ exit, err: exit.code === 0 ? '' : p.err.join('\n') }).toEqual({ exit: { code: 0, signal: null }, err: '' })
+    const report = JSON.parse(p.out.join('\n')) as TestbedReport
+    expect([report.validators, report.unstaked, report.live, report.liveValidators]).toEqual([6, 2, 7, 5])
+    expect(report.broadcasts.map(b => b.router)).toEqual(['raintree', 'background', 'raintree', 'background'])
+    const kinds = report.faults.map(f => f.kind)
+    expect(kinds).toEqual(expect.arrayContaining(['kill', 'partition', 'heal']))
+    const killed = report.faults.find(f => f.kind === 'kill')?.nodes ?? []
+    const cut = report.faults.find(f => f.kind === 'partition')?.nodes ?? []
+    expect(killed).toHaveLength(1)
+    expect(cut).toHaveLength(1)
+    expect(report.nodes.filter(n => n.state === 'killed').map(n => n.name)).toEqual(killed)
+    for (const r of [report.raintree, report.background]) {
+      expect(r).not.toBeNull()
+      for (const key of ['reached', 'liveReached', 'fullCoverageMs', 'messages', 'bytes', 'originatorUploadBytes'] as const) expect(r).toHaveProperty(key)
+    }
+    for (const b of report.broadcasts) {
+      const x = b.router === 'raintree' ? b.raintree : b.background
+      expect(x).not.toBeNull()
+      // every live node the router serves got it, or is named: the cut-off node, only while it was away
+      const eligible = b.router === 'raintree' ? report.liveValidators : report.live
+      expect(x!.liveReached + x!.missing.length).toBe(eligible)
+      for (const name of x!.missing) expect(b.away).toContain(name)
+      expect(b.missing.every(n => cut.includes(n))).toBe(true)
+      expect(b.deliveredMoreThanOnce).toEqual([])
+      // the killed node is never counted live, nor named missing
+      expect(x!.missing).not.toContain(killed[0])
+      if (!b.away.includes(cut[0]!)) expect(x!.fullCoverageMs).not.toBeNull()
+      // a stream (--interval-ms): the broadcasts overlap, so counters are the stream's, in the summary
+      expect([x!.messages, x!.bytes, x!.originatorUploadBytes]).toEqual([null, null, null])
+    }
+    for (const r of [report.raintree!, report.background!]) {
+      expect(r.broadcasts).toBe(2)
+      expect(r.messages).toBeGreaterThan(0)
+      expect(r.bytes).toBeGreaterThan(0)
+      expect(r.originatorUploadBytes).toBeGreaterThan(0)
+    }
+    // the first broadcast went on while the node was cut off (the faults come with its first copy)
+    expect(report.broadcasts[0]!.away).toEqual(expect.arrayContaining([...killed, ...cut]))
+    expect(report.accounted).toBe(true)
+    expect(report.malformedLines).toBe(0)
+    expect(leftovers()).toEqual(NOTHING)
+  }, 300_000)
+
+  bedIt('testbed clean removes what a SIGKILLed run left: namespaces, links, node processes, the configs directory', async () => {
+    const p = startBin(['testbed', '--validators', '2', '--broadcasts', '1'])
+    await p.line('err', l => l.startsWith('started 2 nodes'), 'the nodes started')
+    p.child.kill('SIGKILL')
+    await p.exit
+    const left = leftovers()
+    expect(left.namespaces).toHaveLength(2)
+    expect(left.processes).toHaveLength(2)
+    const c = startBin(['testbed', 'clean', '--json'])
+    expect((await c.exit).code).toBe(0)
+    const removed = JSON.parse(c.out.join('\n')) as { namespaces: string[], links: string[], processes: number, directories: string[] }
+    expect(removed.namespaces.sort()).toEqual(left.namespaces.sort())
+    // a node may have ended on its own meanwhile (its stdout's reader is gone): at most the two, and none left
+    expect(removed.processes).toBeLessThanOrEqual(2)
+    expect(removed.directories).toHaveLength(1)
+    expect(leftovers()).toEqual(NOTHING)
+    // and again: nothing to do
+    const again = startBin(['testbed', 'clean'])
+    expect((await again.exit).code).toBe(0)
+    expect(again.out.join('\n')).toMatch(/removed 0 namespaces, 0 links, 0 processes, 0 temporary directories \(nothing was left\)/)
+  }, 300_000)
+
+  bedIt('SIGINT during the broadcasts: exit 130, every node stopped, nothing left', async () => {
+    // a long interval keeps the run between its broadcasts until the signal comes
+    const p = startBin(['testbed', '--validators', '3', '--broadcasts', '3', '--interval-ms', '600000'])
+    await p.line('err', l => /^ {2}b1 both: reached/.test(l), 'the first broadcast measured')
+    const pids = leftovers().processes.map(l => Number(l.trim().split(' ')[0]))
+    expect(pids).toHaveLength(3)
+    p.child.kill('SIGINT')
+    expect(await p.exit).toEqual({ code: 130, signal: null })
+    expect(p.err.join('\n')).toMatch(/stopping 3 nodes and removing the test bed \(interrupted by SIGINT\)/)
+    expect(p.out).toEqual([])
+    expect(pids.filter(isAlive)).toEqual([])
+    expect(leftovers()).toEqual(NOTHING)
+  }, 300_000)
+
+  bedIt('refuses a user that is not root, in one line naming why (exit 1)', async () => {
+    // setpriv drops to nobody; the binary must be readable by it (the repository is, on this machine)
+    const probe = startBinAs(['--version'])
+    // nobody cannot run the binary here (e.g. the repository is not readable by it): nothing to check
+    if ((await probe.exit).code !== 0) { process.stderr.write(`non-root refusal not checked: user nobody cannot run the binary:\n${probe.describe()}\n`); return }
+    const p = startBinAs(['testbed', '--validators', '2'])
+    expect((await p.exit).code).toBe(1)
+    expect(p.err).toEqual(['pokt-p2p testbed: TestbedUnavailableError: test bed unavailable: the test bed needs root (network namespaces, veth, tc): run it as root, e.g. sudo'])
+    expect(leftovers().namespaces).toEqual([])
+  }, 60_000)
+})
+
+/** The binary as user nobody (65534), through setpriv. */
+function startBinAs (argv: string[]): Proc {
+  return new Proc('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, BIN, ...argv])
+}
