@@ -8,8 +8,8 @@ import { chunk, figures, startNodes, stopAll, type TestNode, type TransportFigur
 const CAP = 4096
 /**
  * Inputs of these real-node properties in `npm run fuzz`: each takes tens of ms (a stream, a deadline), so 100,000
- * would take hours. The framed decoder gets the full count in framing.test.ts; the v1 read path (readMessage) has no
- * test of its own without a stream, so it gets this count.
+ * would take hours. The framed decoder gets the full count in framing.test.ts, and the v1 read path (readMessage)
+ * in read-message-fuzz.test.ts, over libp2p's in-memory stream pair; here the same cases cross real nodes.
  */
 const REAL_NODE_FUZZ_MAX = 20_000
 /** read deadline of the receiver that gets the stalled streams */
