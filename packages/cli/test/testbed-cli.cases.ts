@@ -68,6 +68,37 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
     expect(leftovers()).toEqual(NOTHING)
   }, 120_000)
 
+  bedIt('a frozen validator (SIGSTOP, SIGCONT) and one restarted with the same key: both live again and reached by later broadcasts', async () => {
+    const p = startBin(['testbed', '--validators', '6', '--unstaked', '1', '--router', 'raintree', '--broadcasts', '3', '--interval-ms', '1500',
+      '--stop', '1', '--stop-ms', '1000', '--restart', '1', '--json'])
+    const exit = await p.exit
+    expect({ exit, err: exit.code === 0 ? '' : p.err.join('\n') }).toEqual({ exit: { code: 0, signal: null }, err: '' })
+    const report = JSON.parse(p.out.join('\n')) as TestbedReport
+    const kinds = report.faults.map(f => f.kind)
+    expect(kinds).toEqual(expect.arrayContaining(['stop', 'cont', 'restart', 'restarted']))
+    const stopped = report.faults.find(f => f.kind === 'stop')!.nodes
+    const restarted = report.faults.find(f => f.kind === 'restart')!.nodes
+    expect(report.faults.find(f => f.kind === 'cont')!.nodes).toEqual(stopped)
+    expect(report.faults.find(f => f.kind === 'restarted')!.nodes).toEqual(restarted)
+    expect(stopped).toHaveLength(1)
+    expect(restarted).toHaveLength(1)
+    // neither counts as killed: both are live at the end, the restarted one on its second process
+    expect([report.live, report.liveValidators]).toEqual([7, 6])
+    const node = (name: string): TestbedReport['nodes'][number] => report.nodes.find(n => n.name === name)!
+    expect([node(stopped[0]!).state, node(stopped[0]!).runs]).toEqual(['live', 1])
+    expect([node(restarted[0]!).state, node(restarted[0]!).runs]).toEqual(['live', 2])
+    // every (broadcast, live validator) pair delivered or named; the last broadcast, after both returned, reached all
+    expect(report.accounted).toBe(true)
+    for (const b of report.broadcasts) {
+      expect(b.raintree!.liveReached + b.raintree!.missing.length).toBe(6)
+      for (const name of b.raintree!.missing) expect(b.away).toContain(name)
+      expect(b.deliveredMoreThanOnce).toEqual([])
+    }
+    const last = report.broadcasts.at(-1)!
+    if (last.away.length === 0) expect(last.raintree!.missing).toEqual([])
+    expect(leftovers()).toEqual(NOTHING)
+  }, 300_000)
+
   bedIt('6 validators + 2 unstaked: raintree and background alternate, a validator killed and a node cut off mid-stream; every live node reached or named missing; nothing left', async () => {
     const p = startBin(['testbed', '--validators', '6', '--unstaked', '2', '--router', 'compare', '--broadcasts', '2', '--interval-ms', '600',
       '--kill', '1', '--partition', '1', '--partition-ms', '1500', '--json'])

@@ -110,9 +110,9 @@ describe('measurement', () => {
     const r = new BroadcastRecord('b1', 'both', 100)
     r.startAt = 1000
     r.doneAt = 1005
-    r.copy('val_2', 'received', 'raintree', 1010)
-    r.copy('val_2', 'duplicate', 'background', 1030)
-    r.copy('full_1', 'received', 'background', 1040)
+    r.copy('val_2', 'received', 'raintree', 1010, 1010)
+    r.copy('val_2', 'duplicate', 'background', 1030, 1030)
+    r.copy('full_1', 'received', 'background', 1040, 1040)
     expect(r.awaiting(nodes, 'val_1', () => true).sort()).toEqual(['val_3'])
     // val_3 goes away: no longer awaited, and never reached
     expect(r.awaiting(nodes, 'val_1', n => n !== 'val_3')).toEqual([])
@@ -130,10 +130,10 @@ describe('measurement', () => {
   it('a copy after the wait ended is late, and the coverage is not full', () => {
     const r = new BroadcastRecord('b2', 'raintree', 100)
     r.startAt = 0
-    r.copy('val_2', 'received', 'raintree', 5)
+    r.copy('val_2', 'received', 'raintree', 5, 5)
     r.waitEndedAt = 10
-    r.copy('val_3', 'received', 'raintree', 20)
-    r.copy('val_3', 'received', 'raintree', 21)
+    r.copy('val_3', 'received', 'raintree', 20, 20)
+    r.copy('val_3', 'received', 'raintree', 21, 21)
     const rep = r.report(nodes, 'val_1', () => true, 0)
     expect(rep.raintree?.fullCoverageMs).toBeNull()
     expect(rep.late).toEqual(['val_3'])
@@ -143,6 +143,19 @@ describe('measurement', () => {
     expect(rep.missing).toEqual([])
     expect(summarize([rep], 'raintree')).toMatchObject({ broadcasts: 1, fullyCovered: 0, fullCoverageMs: null })
     expect(summarize([rep], 'background')).toBeNull()
+  })
+
+  it('early or late is decided by when the test bed read the line, not by the node\'s clock (a few ms apart between processes)', () => {
+    const r = new BroadcastRecord('b3', 'raintree', 100)
+    r.startAt = 0
+    r.copy('val_2', 'received', 'raintree', 5, 6)
+    // val_3's clock runs 30 ms ahead: its copy says 40, but the test bed read it at 9, before the wait ended
+    r.copy('val_3', 'received', 'raintree', 40, 9)
+    r.waitEndedAt = 10
+    const rep = r.report(nodes, 'val_1', () => true, 0)
+    expect(rep.late).toEqual([])
+    // the time to full coverage is the nodes' own: the last first copy, by its clock
+    expect(rep.raintree?.fullCoverageMs).toBe(40)
   })
 
   it('pick: the same seed picks the same nodes, a different seed may not; sortNames orders val_2 before val_10', () => {

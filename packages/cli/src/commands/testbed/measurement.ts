@@ -55,12 +55,17 @@ export interface TrackedNode { name: string, staked: boolean }
 
 /** A node's copies of one broadcast. */
 interface NodeCopies {
-  /** wall-clock ms of the first copy through each router (`received` or `duplicate`) */
+  /** wall-clock ms of the first copy through each router (`received` or `duplicate`), by the node's clock */
   first: Partial<Record<TestbedRouter, number>>
+  /**
+   * when the test bed read that first copy's line, by its own clock: what decides whether a copy came before or
+   * after the wait for it ended (the nodes' clocks may be a few ms apart: each process fixes its time origin at start)
+   */
+  firstSeen: Partial<Record<TestbedRouter, number>>
   /** `received` events: application deliveries */
   received: number
-  /** wall-clock ms of the first `received` */
-  receivedAt: number | undefined
+  /** when the test bed read the first `received` line, by its own clock */
+  receivedSeen: number | undefined
 }
 
 /**
@@ -95,16 +100,23 @@ export class BroadcastRecord {
     return this.router === 'both' ? ['raintree', 'background'] : [this.router]
   }
 
-  /** Records a `received` or `duplicate` event of `node` for this broadcast. */
-  copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown): void {
-    const c = this.copies.get(node) ?? { first: {}, received: 0, receivedAt: undefined }
+  /**
+   * Records a `received` or `duplicate` event of `node` for this broadcast.
+   * @param at - the event's `at` (the node's clock)
+   * @param seenAt - when the test bed read the line (its own clock)
+   */
+  copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown, seenAt: number): void {
+    const c = this.copies.get(node) ?? { first: {}, firstSeen: {}, received: 0, receivedSeen: undefined }
     this.copies.set(node, c)
-    const when = typeof at === 'number' && Number.isFinite(at) ? at : Date.now()
+    const when = typeof at === 'number' && Number.isFinite(at) ? at : seenAt
     if (kind === 'received') {
       c.received++
-      c.receivedAt ??= when
+      c.receivedSeen ??= seenAt
     }
-    if (router === 'raintree' || router === 'background') c.first[router] ??= when
+    if (router === 'raintree' || router === 'background') {
+      c.first[router] ??= when
+      c.firstSeen[router] ??= seenAt
+    }
   }
 
   /** Whether `node` has had a copy through `router`. */
@@ -142,8 +154,10 @@ export class BroadcastRecord {
       let last = this.startAt
       let covered = this.startAt !== undefined
       for (const n of awaited) {
-        const at = this.copies.get(n.name)?.first[r]
-        if (at === undefined || (this.waitEndedAt !== undefined && at > this.waitEndedAt)) { covered = false; break }
+        const c = this.copies.get(n.name)
+        const at = c?.first[r]
+        const seen = c?.firstSeen[r]
+        if (at === undefined || seen === undefined || (this.waitEndedAt !== undefined && seen > this.waitEndedAt)) { covered = false; break }
         last = Math.max(last ?? at, at)
       }
       // without counters on both sides (a broadcast of a stream), the stream's are the measure: see summarize
@@ -162,7 +176,7 @@ export class BroadcastRecord {
     }
     const eligibleAny = nodes.filter(n => n.name !== originator && live(n.name) && this.routers.some(r => BroadcastRecord.eligible(n, r)))
     const missing = eligibleAny.filter(n => (this.copies.get(n.name)?.received ?? 0) === 0).map(n => n.name)
-    const late = [...this.copies].filter(([, c]) => c.receivedAt !== undefined && this.waitEndedAt !== undefined && c.receivedAt > this.waitEndedAt).map(([n]) => n)
+    const late = [...this.copies].filter(([, c]) => c.receivedSeen !== undefined && this.waitEndedAt !== undefined && c.receivedSeen > this.waitEndedAt).map(([n]) => n)
     const twice = [...this.copies].filter(([, c]) => c.received > 1).map(([n]) => n)
     const scraped = new Set([...this.after.keys()].filter(n => this.before.has(n)))
     return {
