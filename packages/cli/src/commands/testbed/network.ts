@@ -346,13 +346,16 @@ export async function checkTestbedAvailable (options: TestbedCallOptions = {}): 
   if (process.getuid?.() !== 0) {
     throw new TestbedUnavailableError('the test bed needs root (network namespaces, veth, tc): run it as root, e.g. sudo')
   }
-  try {
-    await run(['ip', '-V'], options)
-  } catch (err) {
-    if (err instanceof TestbedCommandError && err.exitCode === null) {
-      throw new TestbedUnavailableError(`the \`ip\` command (iproute2) cannot be run: ${err.stderr}; install iproute2`, { cause: err })
+  // both come with iproute2; `tc` sets the uplink limits
+  for (const tool of ['ip', 'tc']) {
+    try {
+      await run([tool, '-V'], options)
+    } catch (err) {
+      if (err instanceof TestbedCommandError && err.exitCode === null) {
+        throw new TestbedUnavailableError(`the \`${tool}\` command (iproute2) cannot be run: ${err.stderr}; install iproute2`, { cause: err })
+      }
+      throw err
     }
-    throw err
   }
   // one name per call: two checks at once in one process (two test files' set-up) must not collide
   const probe = `${TESTBED_PREFIX}-probe-${process.pid}-${++probes}`
