@@ -36,10 +36,11 @@ export { runBench, parseBenchOptions, renderBench, benchGoals, benchHelp, type B
 export { LOCALNET_METRICS } from './commands/localnet/measurement.js'
 export { parseNodeFileConfig, type NodeFileConfig } from './commands/node.js'
 export {
-  parseControlLine, ControlLineSplitter, InvalidControlCommandError, ControlLineTooLongError, ControlQueueFullError, ControlRouterUnavailableError,
+  parseControlLine, InvalidControlCommandError, ControlQueueFullError, ControlRouterUnavailableError,
   CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, CONTROL_MAX_PENDING, CONTROL_ROUTERS, type ControlCommand, type BroadcastCommand, type PingCommand,
-  type ControlRouter, type ControlLine
+  type ControlRouter
 } from './commands/control.js'
+export { LineSplitter, LineTooLongError, type Line } from './line-splitter.js'
 export { jsonLogger, formatMessage, type JsonLoggerInit, type JsonLogRecord } from './logging.js'
 export { serveMetrics, type MetricsServer } from './metrics-server.js'
 export { localnetIdentities } from './keys.js'

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { fuzzRuns } from '@pokt-p2p/testing'
 import {
-  CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, ControlLineSplitter, ControlLineTooLongError, InvalidControlCommandError, parseControlLine,
-  type ControlLine
+  CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, InvalidControlCommandError, parseControlLine
 } from '../src/commands/control.js'
+import { LineSplitter, LineTooLongError, type Line } from '../src/line-splitter.js'
 import { mutatedText } from '../../../test-support/fuzz-inputs.js'
 import { BIN, freePortRange, genesisNetwork, killAll, Proc, runBin } from './helpers.js'
 
@@ -196,8 +196,8 @@ describe('fuzz: the control line parser', () => {
       fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 8 }),
       (lines, cuts) => {
         const max = 100
-        const got: ControlLine[] = []
-        const splitter = new ControlLineSplitter(l => { got.push(l) }, max)
+        const got: Line[] = []
+        const splitter = new LineSplitter(l => { got.push(l) }, max)
         const bytes = Buffer.from(lines.map(l => `${l}\n`).join(''))
         for (let at = 0, k = 0; at < bytes.length; k++) {
           const n = cuts[k % cuts.length]!
@@ -207,19 +207,19 @@ describe('fuzz: the control line parser', () => {
         splitter.end()
         const expected = lines.map(l => Buffer.byteLength(l) > max ? 'too long' : l)
         expect(got.map(g => 'line' in g ? g.line : 'too long')).toEqual(expected)
-        for (const g of got) if ('tooLong' in g) expect(g.tooLong).toBeInstanceOf(ControlLineTooLongError)
+        for (const g of got) if ('tooLong' in g) expect(g.tooLong).toBeInstanceOf(LineTooLongError)
       }
     ), { numRuns: fuzzRuns(500) })
   })
 
   it('the line cap holds while reading: a line is reported too long before its end arrives, and the rest of it is skipped', () => {
-    const got: ControlLine[] = []
-    const splitter = new ControlLineSplitter(l => { got.push(l) })
+    const got: Line[] = []
+    const splitter = new LineSplitter(l => { got.push(l) }, CONTROL_MAX_LINE_BYTES)
     splitter.push(Buffer.alloc(CONTROL_MAX_LINE_BYTES, 'a'))
     expect(got).toEqual([])
     splitter.push(Buffer.from('a'))
     expect(got).toHaveLength(1)
-    expect(got[0]).toEqual({ tooLong: expect.any(ControlLineTooLongError), head: 'a'.repeat(200) })
+    expect(got[0]).toEqual({ tooLong: expect.any(LineTooLongError), head: 'a'.repeat(200) })
     // megabytes more of it are skipped, then the next line is whole
     for (let i = 0; i < 64; i++) splitter.push(Buffer.alloc(64 * 1024, 'b'))
     splitter.push(Buffer.from('bbb\n{"cmd":"ping","id":"p"}\n'))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { createServer } from 'node:http'
-import { LineSplitter, parseEventLine } from '../src/commands/testbed/lines.js'
+import { LineSplitter } from '../src/line-splitter.js'
+import { parseEventLine } from '../src/commands/testbed/lines.js'
 import { BroadcastRecord, pick, sortNames, summarize } from '../src/commands/testbed/measurement.js'
 import { MAX_METRICS_BYTES, parsePrometheusText, scrapeMetrics, sumOf } from '../src/commands/testbed/prometheus.js'
 
@@ -81,7 +82,7 @@ describe('JSON lines from a node process', () => {
       const text = lines.map(l => l + '\n').join('')
       const got: string[] = []
       let overlong = 0
-      const s = new LineSplitter(l => { got.push(l) }, () => { overlong++ }, max)
+      const s = new LineSplitter(l => { if ('line' in l) got.push(l.line); else overlong++ }, max)
       let at = 0
       for (const c of cuts) { s.push(text.slice(at, at + c)); at += c }
       s.push(text.slice(at))

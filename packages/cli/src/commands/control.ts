@@ -1,6 +1,7 @@
 // `pokt-p2p node --control stdin`: the command channel a test bed drives a node through (one JSON command a line
 // on stdin, one JSON event a line back). The parser and the line splitter are pure, so they are fuzzed directly.
 import { DEFAULT_MAX_MESSAGE_BYTES, PocketP2PError } from '@pokt-p2p/types'
+import { LineSplitter, type Line } from '../line-splitter.js'
 
 /** The longest command line accepted, in bytes (without its "\n"): a broadcast command needs about 80. */
 export const CONTROL_MAX_LINE_BYTES = 4096
@@ -61,15 +62,6 @@ export class InvalidControlCommandError extends PocketP2PError {
    */
   constructor (readonly field: string, readonly reason: string) {
     super(`${field}: ${reason}`)
-  }
-}
-
-/** A command line was longer than {@link CONTROL_MAX_LINE_BYTES}; the rest of it was discarded. */
-export class ControlLineTooLongError extends PocketP2PError {
-  static override name = 'ControlLineTooLongError'
-  /** @param max - the limit in bytes */
-  constructor (readonly max: number) {
-    super(`(line): longer than ${max} bytes; the rest of the line is discarded`)
   }
 }
 
@@ -140,83 +132,6 @@ export function parseControlLine (line: string, maxPayloadBytes: number = CONTRO
   return { cmd, id, bytes, router: router as ControlRouter }
 }
 
-/** What {@link ControlLineSplitter} hands on: a whole line, or a line that was too long (its first bytes). */
-export type ControlLine = {
-  /** the line, without its "\n" (and a trailing "\r") */
-  line: string
-} | {
-  /** the line passed the cap: the rest of it is skipped */
-  tooLong: ControlLineTooLongError
-  /** its first 200 characters */
-  head: string
-}
-
-/**
- * Splits a byte stream into lines of at most `maxBytes`, enforced while reading: a longer line is reported once,
- * as soon as it passes the limit, with its first bytes, and the rest of it is skipped up to its "\n" without being
- * buffered. So at most `maxBytes` are ever held, whatever the writer sends.
- */
-export class ControlLineSplitter {
-  readonly #maxBytes: number
-  readonly #onLine: (l: ControlLine) => void
-  #parts: Uint8Array[] = []
-  #held = 0
-  #skipping = false
-
-  /**
-   * @param onLine - called for each line, in order
-   * @param maxBytes - the longest line (@default CONTROL_MAX_LINE_BYTES)
-   */
-  constructor (onLine: (l: ControlLine) => void, maxBytes: number = CONTROL_MAX_LINE_BYTES) {
-    this.#onLine = onLine
-    this.#maxBytes = maxBytes
-  }
-
-  /** Feeds the next chunk. */
-  push (chunk: Uint8Array): void {
-    let start = 0
-    while (start < chunk.length) {
-      const nl = chunk.indexOf(0x0a, start)
-      const end = nl === -1 ? chunk.length : nl
-      if (!this.#skipping) {
-        const piece = chunk.subarray(start, end)
-        if (this.#held + piece.length > this.#maxBytes) {
-          this.#parts.push(piece.subarray(0, Math.max(0, 200 - this.#held)))
-          const head = Buffer.concat(this.#parts).subarray(0, 200).toString('utf8')
-          this.#parts = []
-          this.#held = 0
-          this.#skipping = true
-          this.#onLine({ tooLong: new ControlLineTooLongError(this.#maxBytes), head })
-        } else {
-          // copied: the stream may reuse its chunk
-          this.#parts.push(Buffer.from(piece))
-          this.#held += piece.length
-        }
-      }
-      if (nl === -1) break
-      if (this.#skipping) {
-        this.#skipping = false
-      } else {
-        this.#emit()
-      }
-      start = nl + 1
-    }
-  }
-
-  /** The input ended: a last line without "\n" still counts. */
-  end (): void {
-    if (!this.#skipping && this.#held > 0) this.#emit()
-    this.#skipping = false
-  }
-
-  #emit (): void {
-    const line = Buffer.concat(this.#parts).toString('utf8').replace(/\r$/, '')
-    this.#parts = []
-    this.#held = 0
-    this.#onLine({ line })
-  }
-}
-
 /** Wall-clock epoch milliseconds with a sub-millisecond fraction: comparable between processes on one machine. */
 export function preciseNow (): number {
   return performance.timeOrigin + performance.now()
@@ -259,7 +174,7 @@ export interface ControlChannelInit {
  */
 export class ControlChannel {
   readonly #init: ControlChannelInit
-  readonly #splitter: ControlLineSplitter
+  readonly #splitter: LineSplitter
   /** commands before `ready`, then waiting broadcasts */
   #waiting: Array<{ command: ControlCommand, line: string }> = []
   #ready = false
@@ -269,9 +184,9 @@ export class ControlChannel {
 
   constructor (init: ControlChannelInit) {
     this.#init = init
-    this.#splitter = new ControlLineSplitter(l => { this.#line(l) })
+    this.#splitter = new LineSplitter(l => { this.#line(l) }, CONTROL_MAX_LINE_BYTES)
     const { input, signal } = init
-    const onData = (chunk: Buffer | string): void => { this.#splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk) }
+    const onData = (chunk: Buffer | string): void => { this.#splitter.push(chunk) }
     const onEnd = (): void => { this.#splitter.end() }
     const onError = (err: Error): void => { init.log({ event: 'control-error', error: `(input): ${err.message}`, line: '' }) }
     input.on('data', onData)
@@ -305,7 +220,7 @@ export class ControlChannel {
     this.#init.log({ event: 'control-error', error: error.message, line: line.slice(0, 200) })
   }
 
-  #line (l: ControlLine): void {
+  #line (l: Line): void {
     if (this.#init.signal.aborted) return
     if ('tooLong' in l) { this.#error(l.tooLong, l.head); return }
     if (l.line.trim() === '') return // blank lines (e.g. a trailing "\n\n") are not commands

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { LineSplitter, parseEventLine } from './lines.js'
+import { LineSplitter } from '../../line-splitter.js'
+import { MAX_LINE_BYTES, parseEventLine } from './lines.js'
 
 /** How many of a node's last stderr lines are kept, to explain a node that did not start or died. */
 const STDERR_TAIL = 20
@@ -99,7 +100,9 @@ export class TestbedNode {
 
   #read (stream: NodeJS.ReadableStream | null, which: 'out' | 'err'): void {
     if (stream === null) return
-    const splitter = new LineSplitter(line => {
+    const splitter = new LineSplitter(l => {
+      if ('tooLong' in l) { this.malformed++; return }
+      const { line } = l
       if (which === 'err') this.#tail(line)
       const record = parseEventLine(line)
       if (record === undefined) {
@@ -109,9 +112,8 @@ export class TestbedNode {
       if (record.event === 'started') this.started = record
       this.#onEvent({ node: this, stream: which, record })
       this.#onChange()
-    }, () => { this.malformed++ })
-    stream.setEncoding('utf8')
-    stream.on('data', (chunk: string) => { splitter.push(chunk) })
+    }, MAX_LINE_BYTES)
+    stream.on('data', (chunk: Buffer | string) => { splitter.push(chunk) })
     stream.on('end', () => { splitter.end() })
   }
 
