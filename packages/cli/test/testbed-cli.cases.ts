@@ -153,13 +153,15 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
     await p.exit
     const left = leftovers()
     expect(left.namespaces).toHaveLength(2)
-    expect(left.processes).toHaveLength(2)
+    // the nodes outlive the run that was killed, unless one ended on its own meanwhile (its stdout's reader is gone)
+    expect(left.processes.length).toBeLessThanOrEqual(2)
+    expect(left.dirs).toHaveLength(1)
     const c = startBin(['testbed', 'clean', '--json'])
     expect((await c.exit).code).toBe(0)
     const removed = JSON.parse(c.out.join('\n')) as { namespaces: string[], links: string[], processes: number, directories: string[] }
     expect(removed.namespaces.sort()).toEqual(left.namespaces.sort())
-    // a node may have ended on its own meanwhile (its stdout's reader is gone): at most the two, and none left
-    expect(removed.processes).toBeLessThanOrEqual(2)
+    // a node may have ended on its own since: at most those seen, and none left
+    expect(removed.processes).toBeLessThanOrEqual(left.processes.length)
     expect(removed.directories).toHaveLength(1)
     expect(leftovers()).toEqual(NOTHING)
     // and again: nothing to do

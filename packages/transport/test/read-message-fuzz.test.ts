@@ -1,6 +1,7 @@
 import { expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { streamPair } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
 import { MessageTooLargeError } from '@pokt-p2p/types'
 import { fuzzRuns } from '@pokt-p2p/testing'
 import { ReadTimeoutError, StreamAbortedError, readMessage } from '../src/index.js'
@@ -16,6 +17,11 @@ const CAP = 4096
 /** the deadline of a stalled read: short, so a stall costs little; the other endings get one they never reach */
 const STALL_TIMEOUT_MS = 5
 const NO_TIMEOUT_MS = 600_000
+/**
+ * Given to every pair: without it `streamPair` names each connection's address by a counter used as a TCP port,
+ * which passes 65535 after 32,768 pairs (an invalid multiaddr)
+ */
+const PAIR_ADDRESSES = { outboundConnection: { remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/1') }, inboundConnection: { remoteAddr: multiaddr('/ip4/127.0.0.1/tcp/2') } }
 
 it('random payloads, chunking and endings over an in-memory libp2p stream: intact within the cap, else the typed error', async () => {
   const counts = { delivered: 0, tooLarge: 0, timeout: 0, aborted: 0 }
@@ -24,7 +30,7 @@ it('random payloads, chunking and endings over an in-memory libp2p stream: intac
     fc.array(fc.nat(3 * CAP), { maxLength: 8 }),
     fc.constantFrom('close', 'close', 'close', 'reset', 'stall'),
     async (payload, cuts, ending) => {
-      const [outbound, inbound] = await streamPair({ delay: 0 })
+      const [outbound, inbound] = await streamPair({ delay: 0, ...PAIR_ADDRESSES })
       const read = readMessage(inbound, { maxBytes: CAP, timeoutMs: ending === 'stall' ? STALL_TIMEOUT_MS : NO_TIMEOUT_MS })
       // settled now, inspected after: a rejection while the writer still writes must not go unhandled
       const outcome = read.then(bytes => ({ bytes }), (error: unknown) => ({ error }))
