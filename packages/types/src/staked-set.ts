@@ -218,15 +218,25 @@ export class StakedSet implements ReadonlyPeerstore, Iterable<Peer> {
     for (let i = 0; i < length; i++) yield this.getPeer(this.addresses.at(i)) as Peer
   }
 
-  /** This set plus `peers` (an address already present keeps its peer); `this` when nothing changes. */
+  /**
+   * This set plus `peers` (an address already present keeps its peer; one that comes back after a removal comes back
+   * with the data it has now); `this` when nothing changes.
+   */
   with (peers: Iterable<Peer>): StakedSet {
+    const list = [...peers]
     const removed = new Set(this.#removed)
     const added = new Map(this.#added)
     let changed = false
-    for (const peer of peers) {
-      if (this.#basePeers.has(peer.address)) {
-        // back in: the base's peer, as it was never removed
-        if (removed.delete(peer.address)) changed = true
+    for (const peer of list) {
+      const before = this.#basePeers.get(peer.address)
+      if (before !== undefined) {
+        if (!removed.has(peer.address)) continue
+        // back in with other data (a validator re-staked under a new service URL): the base's entry must not come
+        // back, so the set is rebuilt flat with the new peer (rare: O(N))
+        if (!samePeer(before, peer)) return StakedSet.from([...this, ...list])
+        // back in as it was: the base's peer, as if never removed
+        removed.delete(peer.address)
+        changed = true
       } else if (!added.has(peer.address)) {
         added.set(peer.address, peer)
         changed = true
@@ -256,4 +266,9 @@ export class StakedSet implements ReadonlyPeerstore, Iterable<Peer> {
     for (const [address, peer] of this.#basePeers) if (!removed.has(address)) peers.push(peer)
     return StakedSet.from([...peers, ...added.values()])
   }
+}
+
+/** Whether two peers carry the same data (the set may hand back either). */
+function samePeer (a: Peer, b: Peer): boolean {
+  return a === b || (a.address === b.address && a.publicKey === b.publicKey && a.serviceUrl === b.serviceUrl)
 }
