@@ -58,6 +58,14 @@ function leftovers (): { namespaces: string[], links: string[], processes: strin
 }
 const NOTHING = { namespaces: [], links: [], processes: [], dirs: [] }
 
+/** Runs `pokt-p2p testbed ARGS --json` to its end: it must exit 0 (else its stderr is shown); its report. */
+async function testbedReport (args: string[]): Promise<TestbedReport> {
+  const p = startBin(['testbed', ...args, '--json'])
+  const exit = await p.exit
+  expect({ exit, err: exit.code === 0 ? '' : p.err.join('\n') }).toEqual({ exit: { code: 0, signal: null }, err: '' })
+  return JSON.parse(p.out.join('\n')) as TestbedReport
+}
+
 describe(unavailable === null ? 'the test bed, for real (root, network namespaces)' : `the test bed, for real: SKIPPED (${unavailable})`, () => {
   // "nothing left" is measured from a clean machine: what an earlier, killed run left is removed first (without
   // --force: a test bed another process is running makes this fail, naming it, rather than breaking that run)
@@ -69,11 +77,8 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
   }, 120_000)
 
   bedIt('a frozen validator (SIGSTOP, SIGCONT) and one restarted with the same key: both live again and reached by later broadcasts', async () => {
-    const p = startBin(['testbed', '--validators', '6', '--unstaked', '1', '--router', 'raintree', '--broadcasts', '3', '--interval-ms', '1500',
-      '--stop', '1', '--stop-ms', '1000', '--restart', '1', '--json'])
-    const exit = await p.exit
-    expect({ exit, err: exit.code === 0 ? '' : p.err.join('\n') }).toEqual({ exit: { code: 0, signal: null }, err: '' })
-    const report = JSON.parse(p.out.join('\n')) as TestbedReport
+    const report = await testbedReport(['--validators', '6', '--unstaked', '1', '--router', 'raintree', '--broadcasts', '3', '--interval-ms', '1500',
+      '--stop', '1', '--stop-ms', '1000', '--restart', '1'])
     const kinds = report.faults.map(f => f.kind)
     expect(kinds).toEqual(expect.arrayContaining(['stop', 'cont', 'restart', 'restarted']))
     const stopped = report.faults.find(f => f.kind === 'stop')!.nodes
@@ -100,11 +105,8 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
   }, 300_000)
 
   bedIt('6 validators + 2 unstaked: raintree and background alternate, a validator killed and a node cut off mid-stream; every live node reached or named missing; nothing left', async () => {
-    const p = startBin(['testbed', '--validators', '6', '--unstaked', '2', '--router', 'compare', '--broadcasts', '2', '--interval-ms', '600',
-      '--kill', '1', '--partition', '1', '--partition-ms', '1500', '--json'])
-    const exit = await p.exit
-    expect({ exit, err: exit.code === 0 ? '' : p.err.join('\n') }).toEqual({ exit: { code: 0, signal: null }, err: '' })
-    const report = JSON.parse(p.out.join('\n')) as TestbedReport
+    const report = await testbedReport(['--validators', '6', '--unstaked', '2', '--router', 'compare', '--broadcasts', '2', '--interval-ms', '600',
+      '--kill', '1', '--partition', '1', '--partition-ms', '1500'])
     expect([report.validators, report.unstaked, report.live, report.liveValidators]).toEqual([6, 2, 7, 5])
     expect(report.broadcasts.map(b => b.router)).toEqual(['raintree', 'background', 'raintree', 'background'])
     const kinds = report.faults.map(f => f.kind)
