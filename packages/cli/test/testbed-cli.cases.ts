@@ -126,8 +126,12 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
       // every live node the router serves got it, or is named: the cut-off node, only while it was away
       const eligible = b.router === 'raintree' ? report.liveValidators : report.live
       expect(x!.liveReached + x!.missing.length).toBe(eligible)
-      for (const name of x!.missing) expect(b.away).toContain(name)
-      expect(b.missing.every(n => cut.includes(n))).toBe(true)
+      // RainTree (ACK on) misses only nodes that were away; gossip gives no such promise (a node whose mesh peers
+      // were the killed or cut-off ones may miss a message): there, a miss must be named, which the line above checks
+      if (b.router === 'raintree') {
+        for (const name of x!.missing) expect(b.away).toContain(name)
+        expect(b.missing.every(n => cut.includes(n))).toBe(true)
+      }
       expect(b.deliveredMoreThanOnce).toEqual([])
       // the killed node is never counted live, nor named missing
       expect(x!.missing).not.toContain(killed[0])

@@ -102,4 +102,3 @@ function hiddenFromBothNeighbours (o: { nodes: number, dead: number, crashAfterR
   }
   return false
 }
-
