@@ -1,7 +1,8 @@
 import {
   InvalidConfigError, Lifecycle, MessageDroppedError, NonceDeduper, NotStartedError, PeerManager, RAINTREE_MODES,
   RAINTREE_PROTOCOL_ID, RAINTREE_STREAM_PROTOCOL_ID, RainTreeControl, TypedEvents, UnknownPeerError, checkEnvelope,
-  GAP_QUERY_LEVEL, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl, encodeRainTreeMessage, systemClock
+  ADDRESS_BYTES, GAP_QUERY_LEVEL, bytesToHex, decodeRainTreeMessage, defaultComponentLogger, encodeRainTreeControl,
+  encodeRainTreeMessage, systemClock, tryHexToBytes
 } from '@pokt-p2p/types'
 import type {
   AbortOptions, Address, Clock, ClockTimer, ComponentLogger, DropReason, Logger, MessageTransport, Metrics, Peer, RainTreeMessage,
@@ -66,7 +67,9 @@ export interface RainTreeInit {
    * about log₂ of its length steps (the repaired nodes walk too, after the delay, in case the repairer crashes); no
    * answer moves on to the next node to the right, up to `maxProbes` in a row. A node asked by someone that is not
    * its left neighbour also asks the nodes in between (the asker's view may miss them); a node asked by a peer
-   * outside its own view (never answered) asks its own view neighbours for the message instead. It catches a node
+   * outside its own view (never answered) asks its own view neighbours for the message instead; a `HAVE` names its
+   * sender's right neighbour (20 bytes more), and a querier whose view holds nodes between the two asks them, which
+   * that walk would pass by (a node missing from both its neighbours' views is still reached). It catches a node
    * that ACKed and then crashed before forwarding, a message and its resend both lost, and nodes missing from some
    * senders' views. A peer that speaks only the reference protocol is never asked (it counts as having the message).
    * Timeouts are the ACK layer's (tuned by `ack` when it is an object). A node always answers a query, whatever
@@ -181,7 +184,8 @@ export const RAINTREE_METRICS = {
    * counter group by `event`, the clean-up layer: `query_sent` (IGYW queries), `query_failed` (queries that could
    * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
    * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`), `pull_sent`
-   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view), `not_retained`
+   * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view), `skipped_asked`
+   * (queries to nodes a `HAVE`'s named right neighbour showed its sender's walk would pass by), `not_retained`
    * (messages larger than `cleanup.maxRetainedBytes`: not kept, not cleaned up by this node)
    */
   cleanup: 'pokt_raintree_cleanup_total',
@@ -259,10 +263,20 @@ interface AwaitedAck { acked: boolean, wake?: () => void }
 type Answer = 'have' | 'want' | 'timeout' | 'failed' | 'stopped'
 
 /** A clean-up answer a querier waits for: `answer` once it came; `wake` ends the wait early. */
-interface AwaitedAnswer { answer?: 'have' | 'want' | 'stopped', wake?: (answer: 'have' | 'want' | 'stopped') => void }
+interface AwaitedAnswer {
+  answer?: 'have' | 'want' | 'stopped'
+  /** with a `HAVE`: the answerer's right neighbour in its view (see {@link RainTreeRouter.#askSkipped}) */
+  next?: Address
+  wake?: (answer: 'have' | 'want' | 'stopped') => void
+}
 
 /** A message this node cleans up: its bytes (to repair with) and its pending timer (the delay, then the retention). */
-interface CleanupEntry { readonly data: Uint8Array, timer: ClockTimer | undefined }
+interface CleanupEntry {
+  readonly data: Uint8Array
+  timer: ClockTimer | undefined
+  /** the later queries of nodes a `HAVE` showed its sender's walk passes by (see `#askSkipped`) */
+  skippedTimer?: ClockTimer
+}
 
 /** Messages a node keeps for clean-up at most (the oldest is forgotten first): bounds memory whatever the rate. */
 const MAX_CLEANUPS = 256
@@ -797,7 +811,9 @@ export class RainTreeRouter implements Router {
 
   #clearTimer (entry: CleanupEntry): void {
     if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer)
+    if (entry.skippedTimer !== undefined) this.#clock.clearTimeout(entry.skippedTimer)
     entry.timer = undefined
+    entry.skippedTimer = undefined
   }
 
   /**
@@ -861,12 +877,14 @@ export class RainTreeRouter implements Router {
       }
       probes++
       const size = Math.min(range, view.length - k)
-      let answer = await this.#ask(peer, nonce, entry.data, size)
+      const heard: { next?: Address } = {}
+      let answer = await this.#ask(peer, nonce, entry.data, size, 1, false, heard)
       // no answer may be a lost query or a lost answer: ask once more, waiting twice as long, before moving on (the
       // next node's "have" would end the walk, and this one would never be asked again)
-      if (answer === 'timeout') answer = await this.#ask(peer, nonce, entry.data, size, 2)
+      if (answer === 'timeout') answer = await this.#ask(peer, nonce, entry.data, size, 2, false, heard)
       if (answer === 'stopped') return
       answered = answer === 'have'
+      if (answered && heard.next !== undefined) this.#askSkipped(nonce, entry, address, heard.next)
       if (answer !== 'want') {
         range = 1
         continue
@@ -894,6 +912,7 @@ export class RainTreeRouter implements Router {
   /** Forgets the clean-up of `nonce` (its bytes), if `entry` is still the one kept for it. */
   #forgetCleanup (nonce: bigint, entry: CleanupEntry): void {
     if (this.#cleanups?.get(nonce) !== entry) return
+    this.#clearTimer(entry)
     this.#cleanups.delete(nonce)
     this.#retainedBytes -= entry.data.byteLength
   }
@@ -901,9 +920,9 @@ export class RainTreeRouter implements Router {
   /**
    * One clean-up query to `peer` about `nonce`, and a repair (of `repairRange` nodes from it on) when it answers
    * `WANT`. `failed` when the query could not be sent, `timeout` when no answer came within `patience` answer
-   * timeouts.
+   * timeouts. A `HAVE`'s right neighbour, if it named one, is put in `heard`.
    */
-  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1, patience = 1, gap = false): Promise<Answer> {
+  async #ask (peer: Peer, nonce: bigint, data: Uint8Array, repairRange = 1, patience = 1, gap = false, heard?: { next?: Address }): Promise<Answer> {
     const roundTrip = this.#roundTrip as RoundTripEstimator
     const key = `${nonce}/${peer.address}`
     const answers = this.#awaitedAnswers ??= new Map()
@@ -930,6 +949,7 @@ export class RainTreeRouter implements Router {
     } finally {
       answers.delete(key)
     }
+    if (heard !== undefined) heard.next = awaited.next
     if ((answer === 'have' || answer === 'want') && writtenAt !== undefined) roundTrip.sample(this.#clock.now() - writtenAt)
     if (answer === 'timeout') this.#metrics.cleanup?.increment({ no_answer: true })
     if (answer === 'want') await this.#repair(peer, nonce, data, repairRange)
@@ -983,6 +1003,41 @@ export class RainTreeRouter implements Router {
       if (peer === undefined || this.#referenceOnly?.has(peer.address) === true) continue
       void this.#ask(peer, nonce, entry.data, 1, 1, true)
     }
+  }
+
+  /**
+   * After a `HAVE` from `answerer` naming its right neighbour `next`, the node its own walk asks first: the nodes
+   * this node's view holds between the two are missing from the answerer's view, so its walk passes them by, and
+   * when its other neighbour's view misses them too no walk would ever ask them. This node asks them itself (the
+   * nearest `maxProbes`, all at once, as gap queries: their answers check no gap of their own).
+   */
+  #askSkipped (nonce: bigint, entry: CleanupEntry, answerer: Address, next: Address): void {
+    if (!this.isStarted() || this.#cleanups?.get(nonce) !== entry || entry.skippedTimer !== undefined) return
+    const view = this.#manager.view
+    const j = view.indexOf(answerer)
+    if (j <= 0) return
+    const peerstore = this.#manager.peerstore
+    const { maxProbes } = this.#cleanup as ResolvedCleanup
+    const skipped: Peer[] = []
+    for (let k = j + 1; k < view.length && skipped.length < maxProbes; k++) {
+      const address = view.at(k)
+      if (!strictlyBetween(answerer, address, next)) break
+      const peer = peerstore.getPeer(address)
+      if (peer !== undefined && this.#referenceOnly?.has(address) !== true) skipped.push(peer)
+    }
+    if (skipped.length === 0) return
+    // Later, not now: the answerer's walk asks `next`, whose gap check asks them too when its view has them (one
+    // node missing from one view, the common case), and two askers would send two repairs. That walk starts within
+    // a clean-up delay of this answer; two answer timeouts more cover its query and repair, so this query most
+    // likely hears "have" (11 + 33 bytes), and only a node both neighbours miss takes its repair from here.
+    entry.skippedTimer = this.#clock.setTimeout(() => {
+      entry.skippedTimer = undefined
+      if (!this.isStarted() || this.#cleanups?.get(nonce) !== entry) return
+      for (const peer of skipped) {
+        this.#metrics.cleanup?.increment({ skipped_asked: true })
+        void this.#ask(peer, nonce, entry.data, 1, 1, true)
+      }
+    }, this.#cleanupDelayMs() + 2 * (this.#roundTrip as RoundTripEstimator).timeoutMs())
   }
 
   /**
@@ -1094,6 +1149,8 @@ export class RainTreeRouter implements Router {
         }
         if (awaited === undefined || awaited.answer !== undefined) return // late, or never asked: nothing waits for it
         awaited.answer = answer
+        // an address's bytes, else ignored (a malformed one only forgoes the check it serves)
+        if (answer === 'have' && msg.next.length === ADDRESS_BYTES) awaited.next = bytesToHex(msg.next)
         awaited.wake?.(answer)
         return
       }
@@ -1115,10 +1172,23 @@ export class RainTreeRouter implements Router {
     }
     if (!this.isStarted() || !this.#manager.view.containsSelf || this.#streamProtocol === undefined) return
     const has = this.#has(nonce)
-    this.#transport.sendTo(peer, this.#streamProtocol,
-      encodeRainTreeControl(has ? RainTreeControl.HAVE : RainTreeControl.WANT, nonce)).catch(ignore)
+    const frame = has
+      ? encodeRainTreeControl(RainTreeControl.HAVE, nonce, 0, this.#rightNeighbourBytes())
+      : encodeRainTreeControl(RainTreeControl.WANT, nonce)
+    this.#transport.sendTo(peer, this.#streamProtocol, frame).catch(ignore)
     // a gap query checks no gap of its own: gap checks never chain
     if (has && walkQuery && this.#cleanup !== undefined) this.#askGap(nonce, to, true)
+  }
+
+  /**
+   * This node's right neighbour in its view as address bytes, for a `HAVE` (see {@link #askSkipped}): undefined when
+   * it has none, or when its address is not an address's hex (then the querier checks nothing).
+   */
+  #rightNeighbourBytes (): Uint8Array | undefined {
+    const view = this.#manager.view
+    if (view.length < 2) return undefined
+    const bytes = tryHexToBytes(view.at(1))
+    return bytes?.length === ADDRESS_BYTES ? bytes : undefined
   }
 
   #sendAck (nonce: bigint, to: Address): void {
@@ -1227,4 +1297,13 @@ function toError (err: unknown): Error {
  */
 export function rainTree (init: RainTreeInit = {}): (components: RainTreeComponents) => RainTreeRouter {
   return (components) => new RainTreeRouter(components, init)
+}
+
+/**
+ * Whether `x` comes strictly after `from` and before `to` going right round the ring of addresses (the view's sort
+ * order); the whole ring but `from` when the two are one.
+ */
+function strictlyBetween (from: Address, x: Address, to: Address): boolean {
+  if (from < to) return from < x && x < to
+  return x > from || x < to
 }

@@ -108,6 +108,48 @@ describe('clean-up (IGYW)', () => {
     expect(total(metrics, RAINTREE_METRICS.cleanup, 'gave_up')).toBe(0)
   })
 
+  it('a node missing from the views of both its neighbours is asked by the node a HAVE told of the skip', async () => {
+    // every node but 2 misses 4, the originator and 4's neighbours 3 and 5 included: the tree never sends to 4, 3's
+    // walk asks 5, and 5's gap check does not know 4 either. 2's walk hears 3's HAVE naming 5, and 2 knows 4 lies
+    // between: later (a gap check of 5 would come first), it asks 4 itself
+    const miss = new Map(Array.from({ length: 27 }, (_, i) => [i, [4]] as [number, number[]]).filter(([i]) => i !== 2 && i !== 4))
+    const { routers, metrics, delivered, clock } = await network(27, { miss })
+    await routers[0]!.broadcast(envelope('cleanup hidden from both neighbours'))
+    await waitFor(() => delivered.filter(d => d === 1).length === 25, { what: 'the tree: all but 4' })
+    clock.advance(CLEANUP.delayMs)
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') === 26, { what: 'every walk answered "have"' })
+    expect(delivered[4]).toBe(0)
+    // the later query: the clean-up delay and two answer timeouts (FAST: 50 ms before any round trip on this clock)
+    clock.advance(CLEANUP.delayMs + 2 * FAST.initialTimeoutMs)
+    await waitFor(() => delivered[4] === 1, { what: '4 repaired' })
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'repaired') === 1, { what: 'the repair ACKed' })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(metrics[2]!.value(RAINTREE_METRICS.cleanup, 'skipped_asked')).toBe(1)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'skipped_asked')).toBe(1)
+    expect(total(metrics, RAINTREE_METRICS.cleanup, 'want')).toBe(1)
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
+  })
+
+  it('one node missing from one view: its gap check repairs it, and the later query of the node left of them hears "have"', async () => {
+    // 3 misses 4: 3's walk asks 5, whose gap check repairs 4 (if the tree has not reached it); 2 heard 3's HAVE
+    // naming 5 and asks 4 later: "have", no second repair
+    const { routers, metrics, delivered, clock } = await network(27, { miss: new Map([[3, [4]]]) })
+    await routers[0]!.broadcast(envelope('cleanup one view miss'))
+    await waitFor(() => delivered.filter(d => d === 1).length >= 25, { what: 'the tree' })
+    clock.advance(CLEANUP.delayMs)
+    await waitFor(() => delivered[4] === 1, { what: '4, by the tree or the gap check' })
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'have') >= 26, { what: 'the walks answered' })
+    await waitFor(() => metrics[2]!.value(RAINTREE_METRICS.cleanup, 'have') === 1, { what: "3's answer to 2" })
+    clock.advance(CLEANUP.delayMs + 2 * FAST.initialTimeoutMs)
+    await waitFor(() => total(metrics, RAINTREE_METRICS.cleanup, 'skipped_asked') === 1, { what: "2's later query" })
+    await waitFor(() => metrics[2]!.value(RAINTREE_METRICS.cleanup, 'have') === 2, { what: "4's answer to 2" })
+    await Promise.all(routers.map(async r => { await r.stop() }))
+    expect(delivered).toEqual(routers.map((_, i) => (i === 0 ? 0 : 1)))
+    // one copy reached 4 (the later query sent none: 4 had it)
+    expect(metrics[4]!.value(RAINTREE_METRICS.duplicates)).toBe(0)
+    expect(metrics[2]!.value(RAINTREE_METRICS.cleanup, 'want')).toBe(0)
+  })
+
   it('a query that is lost is asked again before the walk moves on: the node is not skipped', async () => {
     // 5 is missed: its range head 3 does not know it (3's view misses 5), nor does 6, whose gap check would have
     // asked it. The walker, 4, loses its first query to 5: without asking again it would hear "have" from 6 and stop

@@ -75,14 +75,18 @@ export const GAP_QUERY_LEVEL = 1
 /**
  * Encodes a RainTree control frame (the fast path only): `control` about the message whose envelope nonce is `nonce`.
  * 11 bytes; exactly `toBinary(RainTreeMessageSchema, { control, nonce })`. With `level` (a gap query's
- * {@link GAP_QUERY_LEVEL}) 13 bytes, the level last, so the frame still starts with its control.
+ * {@link GAP_QUERY_LEVEL}) 13 bytes, the level after the nonce, so the frame still starts with its control. With
+ * `next` (a `HAVE`'s right neighbour, an address's 20 bytes) 22 bytes more, last.
  */
-export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint, level = 0): Uint8Array {
+export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint, level = 0, next?: Uint8Array): Uint8Array {
   assertUint32('control', control)
   assertUint32('level', level)
   if (control === RainTreeControl.NONE) throw new RangeError('a control frame needs a control other than NONE')
   if (nonce < 0n || nonce > 0xffff_ffff_ffff_ffffn) throw new RangeError(`RainTreeMessage.nonce must be a uint64, got ${nonce}`)
-  const out = new Uint8Array(1 + varintSize(control) + (nonce === 0n ? 0 : 9) + (level === 0 ? 0 : 1 + varintSize(level)))
+  // (a control frame stays small: its receivers bound nothing else about it)
+  if (next !== undefined && next.length > 64) throw new RangeError(`RainTreeMessage.next must be at most 64 bytes, got ${next.length}`)
+  const nextSize = next === undefined || next.length === 0 ? 0 : 2 + next.length
+  const out = new Uint8Array(1 + varintSize(control) + (nonce === 0n ? 0 : 9) + (level === 0 ? 0 : 1 + varintSize(level)) + nextSize)
   out[0] = 0x20 // field 4, varint
   let at = writeVarint(out, 1, control)
   if (nonce !== 0n) {
@@ -92,7 +96,12 @@ export function encodeRainTreeControl (control: RainTreeControl, nonce: bigint, 
   }
   if (level !== 0) {
     out[at++] = 0x08 // field 1, varint
-    writeVarint(out, at, level)
+    at = writeVarint(out, at, level)
+  }
+  if (nextSize !== 0) {
+    out[at++] = 0x42 // field 8, length-delimited
+    out[at++] = (next as Uint8Array).length
+    out.set(next as Uint8Array, at)
   }
   return out
 }

@@ -82,6 +82,18 @@ describe('wire format (reference §2 worked example)', () => {
     }), { numRuns: 200 })
   })
 
+  it('a HAVE naming its right neighbour: 33 bytes, `next` last, decoded back; at most 64 bytes of it', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 1n, max: 2n ** 64n - 1n }), fc.uint8Array({ minLength: 20, maxLength: 20 }), (nonce, next) => {
+      const bytes = encodeRainTreeControl(RainTreeControl.HAVE, nonce, 0, next)
+      expect(bytes).toHaveLength(33)
+      const back = decodeRainTreeMessage(bytes)
+      expect([back.control, back.nonce, back.level, hex(back.next)]).toEqual([RainTreeControl.HAVE, nonce, 0, hex(next)])
+      expect(rainTreeFrameKind(bytes)).toBe('have')
+    }), { numRuns: 200 })
+    expect(encodeRainTreeControl(RainTreeControl.HAVE, 1n, 0, new Uint8Array())).toHaveLength(11)
+    expect(() => encodeRainTreeControl(RainTreeControl.HAVE, 1n, 0, new Uint8Array(65))).toThrow(RangeError)
+  })
+
   it('round-trips envelopes, and the nonce is a uint64 bigint', () => {
     const max = (1n << 64n) - 2n
     const env = decodePocketEnvelope(encodePocketEnvelope(createAny('type.googleapis.com/pocket.Foo', Uint8Array.of(1, 2)), max))

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pokt/raintree.proto.
  */
 export const file_pokt_raintree: GenFile = /*@__PURE__*/
-  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSKQAgoPUmFpblRyZWVNZXNzYWdlEg0KBWxldmVsGAEgASgNEgwKBGRhdGEYAiABKAwSEgoKcmFuZ2Vfc2l6ZRgDIAEoDRIyCgdjb250cm9sGAQgASgOMiEucmFpbnRyZWUuUmFpblRyZWVNZXNzYWdlLkNvbnRyb2wSDQoFbm9uY2UYBSABKAYSFQoNYWNrX3JlcXVlc3RlZBgGIAEoCBIOCgZyZXBhaXIYByABKAgiYgoHQ29udHJvbBIQCgxDT05UUk9MX05PTkUQABIPCgtDT05UUk9MX0FDSxABEhAKDENPTlRST0xfSUdZVxACEhAKDENPTlRST0xfSEFWRRADEhAKDENPTlRST0xfV0FOVBAEYgZwcm90bzM");
+  fileDesc("ChNwb2t0L3JhaW50cmVlLnByb3RvEghyYWludHJlZSKeAgoPUmFpblRyZWVNZXNzYWdlEg0KBWxldmVsGAEgASgNEgwKBGRhdGEYAiABKAwSEgoKcmFuZ2Vfc2l6ZRgDIAEoDRIyCgdjb250cm9sGAQgASgOMiEucmFpbnRyZWUuUmFpblRyZWVNZXNzYWdlLkNvbnRyb2wSDQoFbm9uY2UYBSABKAYSFQoNYWNrX3JlcXVlc3RlZBgGIAEoCBIOCgZyZXBhaXIYByABKAgSDAoEbmV4dBgIIAEoDCJiCgdDb250cm9sEhAKDENPTlRST0xfTk9ORRAAEg8KC0NPTlRST0xfQUNLEAESEAoMQ09OVFJPTF9JR1lXEAISEAoMQ09OVFJPTF9IQVZFEAMSEAoMQ09OVFJPTF9XQU5UEARiBnByb3RvMw");
 
 /**
  * One RainTree hop. Field numbers 1 and 2 are the reference implementation's wire format; fields added later use
@@ -65,6 +65,15 @@ export type RainTreeMessage = Message<"raintree.RainTreeMessage"> & {
    * @generated from field: bool repair = 7;
    */
   repair: boolean;
+
+  /**
+   * Clean-up, on a CONTROL_HAVE only: the address (20 bytes) of the answerer's right neighbour in its own view, the
+   * node its own walk asks first. A querier whose view holds nodes between the two asks them itself: the answerer's
+   * view misses them, so its walk would pass them by.
+   *
+   * @generated from field: bytes next = 8;
+   */
+  next: Uint8Array;
 };
 
 /**
