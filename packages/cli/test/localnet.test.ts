@@ -32,7 +32,7 @@ describe('localnet', () => {
     expect(r.delivered).toEqual({ exactlyOnce: 26, liveExactlyOnce: 26, duplicates: 0 })
     expect(r).toMatchObject({ live: 27, faults: null })
     // the router's defaults, as the routers report them
-    expect(r.raintree).toMatchObject({ liveReached: 27, ack: true, cleanup: false })
+    expect(r.raintree).toMatchObject({ liveReached: 27, ack: true, cleanup: true })
     expect(r.raintree.perNode.map(n => n.delivered)).toEqual([0, ...new Array(26).fill(1)])
     // the mesh line states what is true: ready, or a warning, never both
     const mesh = log.filter(l => /gossipsub topic peers/.test(l))
@@ -109,7 +109,7 @@ describe('localnet', () => {
     expect(() => parseLocalnetOptions(['--crash-after-receive', '0.05'])).toThrow(/^--crash-after-receive needs --background off/)
     expect(() => parseLocalnetOptions(['--ack', 'yes'])).toThrow('--ack must be one of on, off, got "yes"')
     expect(() => parseLocalnetOptions(['--cleanup', 'of'])).toThrow(/^--cleanup must be one of on, off, got "of"/)
-    // no faults: the router's defaults (nothing passed: ACK on, clean-up off); faults pass ACK on, crashes clean-up
+    // no faults: the router's defaults (nothing passed: ACK and clean-up on); faults pass ACK on, crashes clean-up
     // too; given values win
     const defaults = parseLocalnetOptions([])
     expect(defaults).toMatchObject({ dead: 0, crashAfterReceive: 0 })

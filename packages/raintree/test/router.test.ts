@@ -433,13 +433,15 @@ describe('router API', () => {
     expect(r.maxNumLevels).toBe(2)
   })
 
-  it('layers: ACK on and clean-up and redundancy off by default; ACK and clean-up need the stream protocol', () => {
+  it('layers: ACK and clean-up on and redundancy off by default; ACK and clean-up need the stream protocol', () => {
     const t = new FakeTransport('x')
     const layers = (init: RainTreeInit): RainTreeRouter['layers'] => rainTree(init)({ selfAddress: 'x', transport: t, peers: [] }).layers
-    expect(layers({})).toEqual({ ack: true, cleanup: false, redundancy: false })
+    expect(layers({})).toEqual({ ack: true, cleanup: true, redundancy: false })
+    expect(layers({ ack: false, cleanup: false, redundancy: true })).toEqual({ ack: false, cleanup: false, redundancy: true })
     expect(layers({ ack: false, cleanup: true, redundancy: true })).toEqual({ ack: false, cleanup: true, redundancy: true })
-    expect(layers({ streamProtocol: false, cleanup: true })).toEqual({ ack: false, cleanup: false, redundancy: false })
-    expect(layers({ mode: 'reference', redundancy: true })).toEqual({ ack: true, cleanup: false, redundancy: false })
+    expect(layers({ streamProtocol: false })).toEqual({ ack: false, cleanup: false, redundancy: false })
+    // (reference mode sends no complete-mode message: the layers act on the complete-mode messages it receives)
+    expect(layers({ mode: 'reference', redundancy: true })).toEqual({ ack: true, cleanup: true, redundancy: false })
   })
 
   it('rejects an unknown mode', () => {

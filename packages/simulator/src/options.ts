@@ -131,7 +131,7 @@ export interface SimulationOptions {
   ack?: boolean | AckTimeoutInit
   /**
    * Every router's clean-up layer, IGYW (`cleanup` of `RainTreeInit`): `true`, or its delay and probe count.
-   * @default false (the router's default)
+   * @default false: the bare tree, as `ack` (the router's own default is on)
    */
   cleanup?: boolean | CleanupInit
   /**

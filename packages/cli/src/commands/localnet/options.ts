@@ -26,8 +26,8 @@ export const localnetHelp = `pokt-p2p localnet [options]
                          0 <= F < 1: round(F·N) other nodes stop as soon as the measured broadcast reaches their
                          RainTree router: it ACKs, forwards nothing (default 0; needs --background off)
   --ack on|off           RainTree's ACK / adjust / resend layer (default: the router's, on)
-  --cleanup on|off       RainTree's clean-up layer, IGYW (default on with --crash-after-receive, else the router's
-                         default, off)
+  --cleanup on|off       RainTree's clean-up layer, IGYW (default: the router's, on; on with --crash-after-receive
+                         whatever the router's default)
   --json                 print one JSON object on stdout (logs on stderr)
 
   Every figure of the report is read from each node's own metrics (reads and writes from pokt_raintree_*, bytes
