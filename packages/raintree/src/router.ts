@@ -187,7 +187,9 @@ export const RAINTREE_METRICS = {
    * not be sent), `no_answer` (queries unanswered within the answer timeout), `have` and `want` (answers received),
    * `repaired` (repairs taken), `gave_up` (walks that found no one answering within `maxProbes`), `pull_sent`
    * (unasked `WANT`s sent to the view neighbours after a query from a peer outside the view), `skipped_asked`
-   * (queries to nodes a `HAVE`'s named right neighbour showed its sender's walk would pass by), `not_retained`
+   * (queries to nodes a `HAVE`'s named right neighbour showed its sender's walk would pass by), `evicted_unwalked`
+   * (messages forgotten, by the count or byte bound, before their walk started: not cleaned up by this node),
+   * `not_retained`
    * (messages larger than `cleanup.maxRetainedBytes`: not kept, not cleaned up by this node)
    */
   cleanup: 'pokt_raintree_cleanup_total',
@@ -276,6 +278,8 @@ interface AwaitedAnswer {
 interface CleanupEntry {
   readonly data: Uint8Array
   timer: ClockTimer | undefined
+  /** its walk has started (an entry forgotten before that is a clean-up not made: counted) */
+  walked?: boolean
   /** the later queries of nodes a `HAVE` showed its sender's walk passes by (see `#askSkipped`) */
   skippedTimer?: ClockTimer
 }
@@ -838,7 +842,11 @@ export class RainTreeRouter implements Router {
     // the oldest first, by count and by bytes (a walk not started yet is not made)
     while (cleanups.size >= MAX_CLEANUPS || this.#retainedBytes + data.byteLength > maxRetainedBytes) {
       const [oldest, entry] = cleanups.entries().next().value as [bigint, CleanupEntry]
-      this.#clearTimer(entry)
+      if (entry.walked !== true) {
+        this.#metrics.cleanup?.increment({ evicted_unwalked: true })
+        this.#log('message %d forgotten before its clean-up walk: more than %d messages or %d bytes within a clean-up delay',
+          oldest, MAX_CLEANUPS, maxRetainedBytes)
+      }
       this.#forgetCleanup(oldest, entry)
     }
     const entry: CleanupEntry = { data, timer: undefined }
@@ -846,6 +854,7 @@ export class RainTreeRouter implements Router {
     this.#retainedBytes += data.byteLength
     const walk = (): void => {
       entry.timer = undefined
+      entry.walked = true
       void this.#walk(nonce, entry).catch(err => {
         this.#log.error('clean-up of message %d failed: %s', nonce, toError(err).message)
       })

@@ -311,6 +311,13 @@ describe('clean-up (IGYW)', () => {
       await t.want(nonces[1]!)
       expect(t.dataFrames()).toBe(6)
       expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'not_retained')).toBe(0)
+      // the first was forgotten before its walk (the clock has not moved): a clean-up not made, counted
+      expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'evicted_unwalked')).toBe(1)
+      // a message forgotten after its walk is not counted so
+      t.clock.advance(CLEANUP.delayMs)
+      await waitFor(() => t.metrics.value(RAINTREE_METRICS.cleanup, 'query_sent') === 3, { what: 'the three walks' })
+      await t.broadcast(`4 ${KIB}`)
+      expect(t.metrics.value(RAINTREE_METRICS.cleanup, 'evicted_unwalked')).toBe(1)
       await t.origin.stop()
     })
 
