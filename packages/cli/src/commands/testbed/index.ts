@@ -172,7 +172,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     const controlErrors: Array<{ node: string, error: string }> = []
     let firstCopy: (() => void) | undefined
     // --kill-on-receive: called with each node's `received` line of the first measured broadcast (set once picked)
-    let receivedFirst: ((node: TestbedNode) => void) | undefined
+    let receivedFirst = (_node: TestbedNode): void => {}
     const measuredFirst = 'b1'
     const onEvent = ({ node, record }: NodeEvent): void => {
       const ev = record.event
@@ -181,7 +181,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       if (ev === 'received' || ev === 'duplicate') {
         if (rec === undefined) return
         rec.copy(node.name, ev, record.router, record.at, now())
-        if (ev === 'received' && id === measuredFirst) receivedFirst?.(node)
+        if (ev === 'received' && id === measuredFirst) receivedFirst(node)
         // the faults come with the first measured broadcast's first copy (a late warm-up copy is not it)
         if (ev === 'received' && firstCopy !== undefined && id === measuredFirst) { const f = firstCopy; firstCopy = undefined; f() }
       } else if (ev === 'broadcasting' && rec !== undefined) {
