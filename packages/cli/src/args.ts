@@ -116,6 +116,16 @@ export function choiceOption<C extends string> (name: string, value: string | bo
   return value as C
 }
 
+/**
+ * A layer switch, `on` or `off` (`--ack`, `--cleanup`); undefined when absent, so that the caller leaves the
+ * library's own default in place rather than copying it (a default that changes there then changes here too).
+ * @throws {UsageError} naming `--name` and the value
+ */
+export function onOffOption (name: string, value: string | boolean | undefined): boolean | undefined {
+  if (value === undefined) return undefined
+  return choiceOption(name, value, ['on', 'off'] as const, 'off') === 'on'
+}
+
 export function stringOption (name: string, value: string | boolean | undefined): string | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} needs a value`)

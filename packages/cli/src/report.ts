@@ -265,6 +265,12 @@ export interface TestbedBroadcastRouter {
   bytes: number | null
   /** the originator's own Δ of the `bytes` metric; null for a broadcast of a stream, as `messages` */
   originatorUploadBytes: number | null
+  /**
+   * raintree: what the clean-up layer did, Σ Δ `pokt_raintree_cleanup_total{event}` by event, only the events that
+   * moved (`query_sent`, `have`, `want`, `repaired`, `no_answer`, `query_failed`, `gave_up`, …; `{}`: nothing,
+   * e.g. clean-up off); null for background and for a broadcast of a stream, as `messages`
+   */
+  cleanup: Record<string, number> | null
   /** eligible live nodes that never had a copy through this router, by name */
   missing: string[]
 }
@@ -326,16 +332,19 @@ export interface TestbedRouterSummary {
   bytes: number
   /** mean originator upload per broadcast (likewise) */
   originatorUploadBytes: number
+  /** raintree: Σ of the broadcasts' `cleanup` by event (a stream's: over the stream); null for background */
+  cleanup: Record<string, number> | null
 }
 
 /** One fault applied, when and to whom. */
 export interface TestbedFault {
   /**
-   * what was done (kill = SIGKILL, stop = SIGSTOP, cont = SIGCONT, partition / heal = link down / up, restart = SIGKILL
+   * what was done (kill = SIGKILL, kill-on-receive = SIGKILL of one node as its `received` line for the first measured
+   * broadcast was read, stop = SIGSTOP, cont = SIGCONT, partition / heal = link down / up, restart = SIGKILL
    * before a restart, restarted = `started` again), or `exited`: a node's process ended by itself (or was ended from
    * outside the run) during the broadcasts; it then counts as killed
    */
-  kind: 'kill' | 'stop' | 'cont' | 'partition' | 'heal' | 'restart' | 'restarted' | 'exited'
+  kind: 'kill' | 'stop' | 'cont' | 'partition' | 'heal' | 'restart' | 'restarted' | 'exited' | 'kill-on-receive'
   /** node names */
   nodes: string[]
   /** ms since the first measured broadcast started */
@@ -382,6 +391,16 @@ export interface TestbedReport {
   originator: string
   /** the seed of the keys and of the fault victims (--seed) */
   seed: string
+  /**
+   * the RainTree layers the nodes ran, as val_1's router reported them in its `started` line (after the router's
+   * defaults: `--ack` and `--cleanup` when given); null when it did not say
+   */
+  raintreeLayers: {
+    /** the ACK / adjust / resend layer */
+    ack: boolean
+    /** the clean-up layer, IGYW */
+    cleanup: boolean
+  } | null
   /** RainTree over its broadcasts; null when no broadcast went through it */
   raintree: TestbedRouterSummary | null
   /** the background router over its broadcasts; null when no broadcast went through it */
@@ -413,6 +432,7 @@ export function renderTestbedReport (r: TestbedReport): string {
     `${r.uplinkMbps === null ? 'unlimited uplinks' : `${r.uplinkMbps} Mbit/s uplinks (tc tbf)`}, no emulated latency; ` +
     `${r.broadcasts.length} broadcast(s) of ${r.payloadBytes} bytes from ${r.originator} (--router ${r.router}) — setup ${(r.setupMs / 1000).toFixed(1)} s`)
   out.push(`Live at the end: ${r.live}/${r.validators + r.unstaked} nodes (${r.liveValidators}/${r.validators} validators)`)
+  if (r.raintreeLayers !== null) out.push(`RainTree layers: ack ${r.raintreeLayers.ack ? 'on' : 'off'}, clean-up ${r.raintreeLayers.cleanup ? 'on' : 'off'}`)
   if (r.faults.length > 0) {
     out.push('Faults:')
     for (const f of r.faults) out.push(`  +${(f.atMs / 1000).toFixed(2)} s  ${f.kind.padEnd(9)} ${f.nodes.join(', ')}${f.during === null ? '' : `  (during ${f.during})`}`)
@@ -430,7 +450,10 @@ export function renderTestbedReport (r: TestbedReport): string {
       b.late.length > 0 ? `late: ${b.late.join(', ')}` : '',
       b.missing.length > 0 ? `never delivered: ${b.missing.join(', ')}` : '',
       b.deliveredMoreThanOnce.length > 0 ? `delivered more than once (a bug): ${b.deliveredMoreThanOnce.join(', ')}` : '',
-      b.timedOut ? 'timed out' : ''
+      b.timedOut ? 'timed out' : '',
+      Object.keys(b.raintree?.cleanup ?? {}).length > 0
+        ? `clean-up: ${Object.entries(b.raintree?.cleanup ?? {}).map(([e, v]) => `${e} ${v}`).join(', ')}`
+        : ''
     ].filter(t => t !== '')
     if (notes.length > 0) out.push(`  ${''.padEnd(21)}  ${notes.join('; ')}`)
   }

@@ -38,7 +38,10 @@ describe('usage errors: exit 2 and one message naming the problem', () => {
     [['node'], /--config FILE is required/],
     [['node', '--config', '/nonexistent/x.json'], /--config: cannot read \/nonexistent\/x.json: ENOENT: no such file or directory/],
     [['node', '--config', 'x.json', '--metrics-port', '70000'], /invalid --metrics-port: must be an integer in \[0, 65535\], got 70000/],
-    [['node', '--config', 'x.json', '--metrics-host', '0.0.0.0'], /--metrics-host needs --metrics-port/]
+    [['node', '--config', 'x.json', '--metrics-host', '0.0.0.0'], /--metrics-host needs --metrics-port/],
+    [['node', '--config', 'x.json', '--ack', 'maybe'], /--ack must be one of on, off, got "maybe"/],
+    [['node', '--config', 'x.json', '--cleanup', 'of'], /--cleanup must be one of on, off, got "of" \(did you mean off\?\)/],
+    [['node', '--config', 'x.json', '--cleanup'], /--cleanup needs a value/]
   ]
   it.each(cases)('%j', async (argv, message) => {
     const r = await run(argv)
@@ -142,6 +145,8 @@ describe('node --help', () => {
     expect(r.out).toMatch(/--metrics-port P\s+serve Prometheus metrics at http:\/\/H:P\/metrics/)
     expect(r.out).toMatch(/--metrics-host H\s+the address it listens on \(default 127\.0\.0\.1/)
     expect(r.out).toMatch(/\{"event":"log","level","namespace","time","message"\}[^]*DEBUG=pokt:\*/)
+    expect(r.out).toMatch(/--ack on\|off\s+RainTree's ACK \/ adjust \/ resend layer \(default: the router's own default/)
+    expect(r.out).toMatch(/--cleanup on\|off\s+RainTree's clean-up layer, IGYW/)
   })
 })
 

@@ -15,7 +15,14 @@ describe('testbed options: a bad flag is a usage error naming it (exit 2)', () =
     [['--validators', 'many'], /--validators/],
     [['--validators', '200', '--unstaked', '60'], /--validators 200 and --unstaked 60 make 260 nodes/],
     [['--validators', '4', '--kill', '4'], /--kill.*\[0, 3\].*got 4/],
-    [['--validators', '6', '--kill', '3', '--stop', '3'], /--kill 3, --stop 3 and --restart 0 pick 6 validators/],
+    [['--validators', '6', '--kill', '3', '--stop', '3'], /--kill 3, --stop 3, --restart 0 and --kill-on-receive 0 pick 6 validators/],
+    [['--validators', '6', '--kill', '2', '--kill-on-receive', '4'], /--kill 2, --stop 0, --restart 0 and --kill-on-receive 4 pick 6 validators; at most 5/],
+    [['--validators', '4', '--kill-on-receive', '4'], /--kill-on-receive.*\[0, 3\].*got 4/],
+    [['--validators', '4', '--kill-on-receive', 'one'], /--kill-on-receive/],
+    [['--validators', '4', '--unstaked', '1', '--kill-on-receive', '2', '--partition', '3'], /--partition 3 and the other faults pick 5 nodes/],
+    [['--validators', '4', '--cleanup', 'yes'], /--cleanup must be one of on, off, got "yes"/],
+    [['--validators', '4', '--ack', 'true'], /--ack must be one of on, off, got "true"/],
+    [['--validators', '4', '--cleanup'], /--cleanup needs a value/],
     [['--validators', '4', '--unstaked', '1', '--kill', '2', '--partition', '3'], /--partition 3 and the other faults pick 5 nodes/],
     [['--validators', '4', '--router', 'gossip'], /--router must be one of both, raintree, background, compare, got "gossip"/],
     [['--validators', '4', '--uplink-mbps', '0'], /--uplink-mbps must be a number greater than 0/],
@@ -39,7 +46,7 @@ describe('testbed options: a bad flag is a usage error naming it (exit 2)', () =
     const r = await run(['testbed', '--help'])
     expect(r.code).toBe(0)
     for (const flag of ['--validators', '--unstaked', '--uplink-mbps', '--payload-bytes', '--broadcasts', '--router', '--interval-ms', '--kill',
-      '--stop', '--partition', '--partition-ms', '--restart', '--seed', '--timeout-ms', '--json', 'clean']) expect(r.out).toContain(flag)
+      '--stop', '--partition', '--partition-ms', '--restart', '--kill-on-receive', '--ack', '--cleanup', '--seed', '--timeout-ms', '--json', 'clean']) expect(r.out).toContain(flag)
     expect(r.out).toMatch(/Latency is NOT emulated/)
   })
 })
@@ -151,6 +158,33 @@ describe(unavailable === null ? 'the test bed, for real (root, network namespace
     expect(report.malformedLines).toBe(0)
     expect(leftovers()).toEqual(NOTHING)
   }, 300_000)
+
+  bedIt('--kill-on-receive 1 with clean-up on: the node killed as it got the first broadcast is named in faults, and every live validator delivers it exactly once', async () => {
+    const report = await testbedReport(['--validators', '8', '--router', 'raintree', '--kill-on-receive', '1', '--cleanup', 'on',
+      '--payload-bytes', '200000', '--uplink-mbps', '50', '--seed', 'kor'])
+    // what the nodes ran: clean-up as asked, ACKs as the router's default left them
+    expect(report.raintreeLayers?.cleanup).toBe(true)
+    const f = report.faults.filter(x => x.kind === 'kill-on-receive')
+    expect(f).toHaveLength(1)
+    expect(f[0]).toMatchObject({ during: 'b1' })
+    const victim = f[0]!.nodes[0]!
+    expect(f[0]!.nodes).toEqual([victim])
+    expect(victim).not.toBe('val_1')
+    // the victim is killed, not live, never awaited nor named missing
+    expect(report.nodes.filter(n => n.state === 'killed').map(n => n.name)).toEqual([victim])
+    expect([report.live, report.liveValidators]).toEqual([7, 7])
+    const [b] = report.broadcasts
+    expect(b!.away).toEqual([victim])
+    // it had the broadcast (reached counts it), and every live validator besides val_1 delivered it exactly once
+    expect(b!.raintree).toMatchObject({ reached: 8, liveReached: 7, eligibleLive: 7, missing: [] })
+    expect([b!.deliveredOnce, b!.deliveredMoreThanOnce, b!.missing, b!.timedOut]).toEqual([6, [], [], false])
+    expect(b!.raintree!.fullCoverageMs).not.toBeNull()
+    // the clean-up walked: each live holder queried at least once (the counters were read after the walks)
+    const cleanup = b!.raintree!.cleanup!
+    expect((cleanup.query_sent ?? 0) + (cleanup.query_failed ?? 0)).toBeGreaterThanOrEqual(7)
+    expect(report.accounted).toBe(true)
+    expect(leftovers()).toEqual(NOTHING)
+  }, 120_000)
 
   bedIt('testbed clean removes what a SIGKILLed run left: namespaces, links, node processes, the configs directory', async () => {
     const p = startBin(['testbed', '--validators', '2', '--broadcasts', '1'])

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { createServer } from 'node:http'
 import { LineSplitter } from '../src/line-splitter.js'
 import { parseEventLine } from '../src/commands/testbed/lines.js'
-import { BroadcastRecord, pick, sortNames, summarize } from '../src/commands/testbed/measurement.js'
+import { BroadcastRecord, cleanupDelta, countersOf, pick, sortNames, summarize, walksPending, type Counters } from '../src/commands/testbed/measurement.js'
 import { MAX_METRICS_BYTES, parsePrometheusText, scrapeMetrics, sumOf } from '../src/commands/testbed/prometheus.js'
 
 describe('Prometheus text from a node (bytes from the network)', () => {
@@ -118,14 +118,26 @@ describe('measurement', () => {
     // val_3 goes away: no longer awaited, and never reached
     expect(r.awaiting(nodes, 'val_1', n => n !== 'val_3')).toEqual([])
     r.waitEndedAt = 1050
-    const c = (w: number, t: number, m: number, b: number): { raintreeWrites: number, transportSent: number, gossipMessages: number, gossipBytes: number } =>
-      ({ raintreeWrites: w, transportSent: t, gossipMessages: m, gossipBytes: b })
+    const c = (w: number, t: number, m: number, b: number): Counters => ({ raintreeWrites: w, transportSent: t, gossipMessages: m, gossipBytes: b, cleanup: {} })
     r.before = new Map([['val_1', c(0, 0, 0, 0)], ['val_2', c(5, 50, 1, 10)], ['full_1', c(0, 0, 0, 0)], ['val_3', c(0, 0, 0, 0)]])
     r.after = new Map([['val_1', c(2, 220, 3, 330)], ['val_2', c(6, 60, 2, 20)], ['full_1', c(0, 0, 1, 7)]])
     const rep = r.report(nodes, 'val_1', () => true, 900)
-    expect(rep.raintree).toEqual({ reached: 2, liveReached: 2, eligibleLive: 3, fullCoverageMs: 10, messages: 3, bytes: 230, originatorUploadBytes: 220, missing: ['val_3'] })
-    expect(rep.background).toEqual({ reached: 3, liveReached: 3, eligibleLive: 4, fullCoverageMs: 40, messages: 5, bytes: 347, originatorUploadBytes: 330, missing: ['val_3'] })
+    expect(rep.raintree).toEqual({ reached: 2, liveReached: 2, eligibleLive: 3, fullCoverageMs: 10, messages: 3, bytes: 230, originatorUploadBytes: 220, cleanup: {}, missing: ['val_3'] })
+    expect(rep.background).toEqual({ reached: 3, liveReached: 3, eligibleLive: 4, fullCoverageMs: 40, messages: 5, bytes: 347, originatorUploadBytes: 330, cleanup: null, missing: ['val_3'] })
     expect(rep).toMatchObject({ startMs: 100, callMs: 5, away: ['val_3'], missing: ['val_3'], late: [], deliveredOnce: 2, deliveredMoreThanOnce: [], unscraped: ['val_3'] })
+  })
+
+  it('clean-up: events read by label, deltas summed over the nodes scraped twice, and the holders yet to walk named', () => {
+    const text = (events: Record<string, number>): string => Object.entries(events).map(([e, v]) => `pokt_raintree_cleanup_total{event="${e}"} ${v}`).join('\n')
+    const at = (events: Record<string, number>): Counters => countersOf(parsePrometheusText(text(events)))
+    expect(at({ query_sent: 2, have: 1 }).cleanup).toEqual({ query_sent: 2, have: 1 })
+    const before = new Map([['val_1', at({ query_sent: 1 })], ['val_2', at({})], ['val_3', at({ have: 1 })], ['val_4', at({})]])
+    const after = new Map([['val_1', at({ query_sent: 2, have: 1 })], ['val_2', at({ query_failed: 1, want: 1, repaired: 1 })], ['val_3', at({ have: 1 })]])
+    // val_4 was not scraped after (killed): left out; events that did not move are not listed
+    expect(cleanupDelta(before, after)).toEqual({ have: 1, query_failed: 1, query_sent: 1, repaired: 1, want: 1 })
+    // val_3 holds the message and has not walked yet; val_4 is not counted (not scraped after)
+    expect(walksPending(before, after, () => true)).toEqual(['val_3'])
+    expect(walksPending(before, after, n => n !== 'val_3')).toEqual([])
   })
 
   it('a copy after the wait ended is late, and the coverage is not full', () => {

@@ -6,11 +6,12 @@ import {
   type Router
 } from '@pokt-p2p/types'
 import { anyOf, createP2P, parseP2PConfig, type P2PConfig, type RouterRole } from '@pokt-p2p/p2p'
+import { RainTreeRouter, type RainTreeInit } from '@pokt-p2p/raintree'
 import {
   bootstrap, genesisPeerstoreProvider, loadGenesisFile, readRegularTextFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
   rpcServer, staticProviders
 } from '@pokt-p2p/providers'
-import { intOption, parseOptions, stringOption, UsageError } from '../args.js'
+import { intOption, onOffOption, parseOptions, stringOption, UsageError } from '../args.js'
 import type { CommandContext } from '../context.js'
 import { addressInUse, interruptedExitCode, PortInUseError } from '../errors.js'
 import { startInterruptibly } from '../lifecycle.js'
@@ -28,7 +29,7 @@ const BROADCAST_WAIT_PEERS_MAX_MS = 60_000
 
 /** The help text of `pokt-p2p node` (`--help`). */
 export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broadcast-wait-peers K] [--broadcast-delay-ms MS]
-                     [--metrics-port P [--metrics-host H]] [--control stdin]
+                     [--metrics-port P [--metrics-host H]] [--control stdin] [--ack on|off] [--cleanup on|off]
 
   Runs one long-lived node until SIGINT/SIGTERM, then stops it cleanly (exit status 130 / 143).
   The config file (JSON):
@@ -48,6 +49,10 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
   --metrics-host H           the address it listens on (default 127.0.0.1; 0.0.0.0 for every interface)
   --control stdin            take commands on stdin (what a test bed drives a node with; see "control channel" below).
                              Without it stdin is not read at all
+  --ack on|off               RainTree's ACK / adjust / resend layer (default: the router's own default, on)
+  --cleanup on|off           RainTree's clean-up layer, IGYW: neighbours ask each other for a message after a delay
+                             and repair who lacks it (default: the router's own default, off). Both apply to the
+                             staked router only, and need its stream protocol; "started" says what is in effect
 
   control channel (--control stdin): one JSON command a line, each at most ${CONTROL_MAX_LINE_BYTES} bytes; commands that
   come before "started" wait (in order, at most ${CONTROL_MAX_PENDING}) and run after it. The end of stdin does not stop the
@@ -65,7 +70,8 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
   stdout, one JSON object per line:
     {"event":"starting","address","hostname","port"}  (the start lasts until the bootstrap has dialled every peer)
     {"event":"started","at","address","staked","listen"} (and "rpc", the RPC server's URL, with "rpc" in the
-                                    config, and "metrics", the metrics URL, with --metrics-port)
+                                    config, "metrics", the metrics URL, with --metrics-port, and "raintree":
+                                    {"ack","cleanup"}, the RainTree layers in effect, on a staked node)
     {"event":"received","router","from","typeUrl","bytes","text","at","id","nonce"}  each message delivered to the
                                     application, once, with the router whose copy arrived first ("raintree" or
                                     "background"); id: the payload's text before its first "\\n" when that is a
@@ -157,6 +163,24 @@ function followRouter (router: Router, ctx: CommandContext): void {
   })
 }
 
+/**
+ * `--ack` and `--cleanup` as the staked router's init: only the layers given, so that an absent option leaves the
+ * router's own default (which may change) in effect.
+ * @throws {UsageError} naming the option, for a value other than on or off
+ */
+export function raintreeLayerOptions (ack: string | boolean | undefined, cleanup: string | boolean | undefined): Pick<RainTreeInit, 'ack' | 'cleanup'> {
+  const a = onOffOption('ack', ack)
+  const c = onOffOption('cleanup', cleanup)
+  return { ...(a === undefined ? {} : { ack: a }), ...(c === undefined ? {} : { cleanup: c }) }
+}
+
+/** The RainTree layers in effect (read from the router: the options say only what was asked), for `started`. */
+function raintreeLayers (router: Router | undefined): { raintree?: { ack: boolean, cleanup: boolean } } {
+  if (!(router instanceof RainTreeRouter)) return {}
+  const { ack, cleanup } = router.layers
+  return { raintree: { ack, cleanup } }
+}
+
 /** Resolves when `signal` aborts (at once when it already has). */
 async function aborted (signal: AbortSignal): Promise<void> {
   if (signal.aborted) return
@@ -167,7 +191,8 @@ async function aborted (signal: AbortSignal): Promise<void> {
 export async function node (argv: string[], ctx: CommandContext): Promise<number> {
   const o = parseOptions(argv, {
     config: { type: 'string' }, broadcast: { type: 'string' }, 'broadcast-delay-ms': { type: 'string' }, 'broadcast-wait-peers': { type: 'string' },
-    'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, control: { type: 'string' }
+    'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' }, control: { type: 'string' },
+    ack: { type: 'string' }, cleanup: { type: 'string' }
   }, 'node')
   if (o.help === true) { ctx.out(nodeHelp); return 0 }
   const file = stringOption('config', o.config)
@@ -180,6 +205,7 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   if (o['metrics-host'] !== undefined && metricsPort === undefined) throw new UsageError('node: --metrics-host needs --metrics-port')
   const control = stringOption('control', o.control)
   if (control !== undefined && control !== 'stdin') throw new UsageError(`node: --control must be stdin (the only channel so far), got ${JSON.stringify(control)}`)
+  const raintree = raintreeLayerOptions(o.ack, o.cleanup)
   const path = resolve(file)
   let text: string
   try {
@@ -235,6 +261,7 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
     currentHeightProvider: heights,
     peerstoreProvider: peerstores,
     logger,
+    raintree,
     ...(metrics === undefined ? {} : { metrics: () => metrics })
   })
   p2p.events.on('router:created', ({ router }) => { followRouter(router, ctx) })
@@ -334,7 +361,8 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
       staked: p2p.isStaked(),
       listen: addrs,
       ...(rpc === undefined ? {} : { rpc: rpc.url }),
-      ...(metricsServer === undefined ? {} : { metrics: metricsServer.url })
+      ...(metricsServer === undefined ? {} : { metrics: metricsServer.url }),
+      ...raintreeLayers(p2p.routers.staked)
     }))
     channel?.ready()
 

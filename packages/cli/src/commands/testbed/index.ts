@@ -14,7 +14,7 @@ import { renderTestbedReport, type TestbedFault, type TestbedReport, type Testbe
 import { progressOf } from '../localnet/index.js'
 import type { NodeFileConfig } from '../node.js'
 import { TestbedControlError, TestbedNodeExitedError, TestbedNotReadyError, TestbedStartError } from './failures.js'
-import { BroadcastRecord, countersOf, pick, sortNames, summarize, type Counters, type TrackedNode } from './measurement.js'
+import { BroadcastRecord, countersOf, pick, sortNames, summarize, walksPending, type Counters, type TrackedNode } from './measurement.js'
 import { checkTestbedAvailable, cleanTestbed, TESTBED_PREFIX, TestbedNetwork } from './network.js'
 import { TestbedNode, type NodeEvent } from './nodes.js'
 import { parseTestbedOptions, testbedHelp, type TestbedOptions, type TestbedRouterChoice } from './options.js'
@@ -148,6 +148,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
   const total = opts.validators + opts.unstaked
   const setupBoundMs = Math.max(opts.timeoutMs, START_MS_PER_NODE * total)
   const conditions = new Conditions()
+  const scrapeErrors = { malformed: 0 }
   let net: TestbedNetwork | undefined
   let dir: string | undefined
   const nodes: TestbedNode[] = []
@@ -170,6 +171,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     const routersStarted = new Set<string>()
     const controlErrors: Array<{ node: string, error: string }> = []
     let firstCopy: (() => void) | undefined
+    // --kill-on-receive: called with each node's `received` line of the first measured broadcast (set once picked)
+    let receivedFirst = (_node: TestbedNode): void => {}
     const measuredFirst = 'b1'
     const onEvent = ({ node, record }: NodeEvent): void => {
       const ev = record.event
@@ -178,6 +181,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       if (ev === 'received' || ev === 'duplicate') {
         if (rec === undefined) return
         rec.copy(node.name, ev, record.router, record.at, now())
+        if (ev === 'received' && id === measuredFirst) receivedFirst(node)
         // the faults come with the first measured broadcast's first copy (a late warm-up copy is not it)
         if (ev === 'received' && firstCopy !== undefined && id === measuredFirst) { const f = firstCopy; firstCopy = undefined; f() }
       } else if (ev === 'broadcasting' && rec !== undefined) {
@@ -270,8 +274,20 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         out.say(`warm-up through ${router} reached ${eligible - rec.awaiting(tracked, originator.name, present).length} of ${eligible} nodes in ${WARM_UP_RETRY_MS / 1000} s; again`)
       }
     }
+    // the layers in effect, as val_1's router says (every node has the same options); with clean-up on, the walks
+    // of each RainTree broadcast come a few ACK timeouts after it: its counters are read once they are made
+    const raintreeLayers = layersOf(originator.started?.raintree)
+    const walks = raintreeLayers?.cleanup === true
+    const beforeWarmUp = raintree && walks ? await scrapeAll(nodes, network, signal, scrapeErrors) : undefined
     if (raintree) await warmUp('raintree')
     if (background) await warmUp('background')
+    if (beforeWarmUp !== undefined) {
+      // the warm-up's walks end before the measured broadcasts start, or their queries would count in the first's
+      out.say('waiting for the clean-up walks of the RainTree warm-up')
+      const last = [...records.values()].filter(r => r.router === 'raintree').at(-1)
+      await scrapeQuiet(nodes, beforeWarmUp, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS,
+        name => name === originator.name || last?.has(name, 'raintree') === true)
+    }
     const setupMs = now() - setupStart
     out.say(`ready in ${(setupMs / 1000).toFixed(1)} s: every node answered, and a warm-up broadcast through ${[raintree ? 'raintree' : '', background ? 'background' : ''].filter(t => t !== '').join(' and ')} reached every node`)
 
@@ -284,6 +300,9 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     const left2 = left1.filter(n => !stopped.includes(n))
     const restarted = pick(left2, opts.restart, `${opts.seed}\0restart`, hash)
     const taken = new Set([...killed, ...stopped, ...restarted])
+    // picked after the others, so that adding it leaves their picks as they were for a seed
+    const onReceive = pick(left2.filter(n => !restarted.includes(n)), opts.killOnReceive ?? 0, `${opts.seed}\0kill-on-receive`, hash)
+    for (const name of onReceive) taken.add(name)
     const partitioned = pick(nodes.slice(1).map(n => n.name).filter(n => !taken.has(n)), opts.partition, `${opts.seed}\0partition`, hash)
     const faults: TestbedFault[] = []
     let runStart = 0
@@ -293,6 +312,15 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       faults.push({ kind, nodes: names, atMs: Math.round((now() - runStart) * 10) / 10, during: current })
       out.say(`fault: ${kind} ${names.join(', ')}`)
       conditions.changed()
+    }
+    // each at once, as its line is read: the node has delivered the message, so its RainTree router has ACKed the
+    // range and is forwarding it (the crash the ACK layer cannot see)
+    const victims = new Set(onReceive)
+    receivedFirst = node => {
+      if (!victims.delete(node.name) || state.get(node.name) !== 'up') return
+      state.set(node.name, 'killed')
+      node.signal('SIGKILL')
+      fault('kill-on-receive', [node.name])
     }
     const recoveries: Array<Promise<void>> = []
     const applyFaults = (): void => {
@@ -343,7 +371,6 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       ? Array.from({ length: opts.broadcasts * 2 }, (_, i) => i % 2 === 0 ? 'raintree' : 'background')
       : Array.from({ length: opts.broadcasts }, () => opts.router as 'both' | TestbedRouter)
     const measured: BroadcastRecord[] = []
-    const scrapeErrors = { malformed: 0 }
     out.say(`broadcasting ${plan.length} × ${opts.payloadBytes} bytes from ${originator.name} through ${opts.router === 'compare' ? 'raintree and background alternately' : opts.router}`)
     runStart = now()
     failIfAnyExited()
@@ -402,7 +429,8 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
         continue
       }
       await waited
-      rec.after = await scrapeQuiet(nodes, rec.before, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS)
+      rec.after = await scrapeQuiet(nodes, rec.before, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS,
+        walks && rec.routers.includes('raintree') ? name => name === originator.name || rec.has(name, 'raintree') : undefined)
       reachedLine(rec)
     }
     await Promise.all(waits)
@@ -438,6 +466,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       router: opts.router,
       originator: originator.name,
       seed: opts.seed,
+      raintreeLayers,
       raintree: summarize(broadcasts, 'raintree', stream ? { before: streamBefore, after: streamAfter, originator: originator.name } : undefined),
       background: summarize(broadcasts, 'background', stream ? { before: streamBefore, after: streamAfter, originator: originator.name } : undefined),
       broadcasts,
@@ -499,7 +528,10 @@ async function writeFiles (opts: TestbedOptions, net: TestbedNetwork, dir: strin
       address: id.address,
       staked,
       argv: net.commandIn(i, [process.execPath, bin, 'node', '--config', file, '--control', 'stdin',
-        '--metrics-port', String(METRICS_PORT), '--metrics-host', '0.0.0.0'])
+        '--metrics-port', String(METRICS_PORT), '--metrics-host', '0.0.0.0',
+        // only when given: otherwise each node runs the router's own default
+        ...(opts.ack === undefined ? [] : ['--ack', opts.ack ? 'on' : 'off']),
+        ...(opts.cleanup === undefined ? [] : ['--cleanup', opts.cleanup ? 'on' : 'off'])])
     })
   }
   return specs
@@ -527,12 +559,15 @@ async function scrapeAll (nodes: TestbedNode[], net: TestbedNetwork, signal: Abo
 }
 
 /**
- * Scrapes the present nodes until two scrapes {@link QUIET_MS} apart show no new RainTree write nor gossip message
- * (the broadcast's traffic is over: late resends, gossip to peers that had it), or `deadline` (wall-clock ms) passed.
+ * Scrapes the present nodes until two scrapes {@link QUIET_MS} apart show no new RainTree write, clean-up event nor
+ * gossip message (the broadcast's traffic is over: late resends, gossip to peers that had it) and, with `holders`
+ * (clean-up on), every node it names has made its clean-up walk since `before`; or until `deadline` (wall-clock ms).
  */
 async function scrapeQuiet (nodes: TestbedNode[], before: Map<string, Counters>, present: (name: string) => boolean, net: TestbedNetwork,
-  conditions: Conditions, signal: AbortSignal, errors: { malformed: number }, deadline: number): Promise<Map<string, Counters>> {
-  const activity = (m: Map<string, Counters>): number => [...m.values()].reduce((s, c) => s + c.raintreeWrites + c.gossipMessages, 0)
+  conditions: Conditions, signal: AbortSignal, errors: { malformed: number }, deadline: number,
+  holders?: (name: string) => boolean): Promise<Map<string, Counters>> {
+  const activity = (m: Map<string, Counters>): number => [...m.values()].reduce((s, c) =>
+    s + c.raintreeWrites + c.gossipMessages + Object.values(c.cleanup).reduce((x, y) => x + y, 0), 0)
   const up = (): TestbedNode[] => nodes.filter(n => present(n.name) && before.has(n.name))
   let last = await scrapeAll(up(), net, signal, errors)
   while (now() < deadline) {
@@ -540,9 +575,16 @@ async function scrapeQuiet (nodes: TestbedNode[], before: Map<string, Counters>,
     const again = await scrapeAll(up(), net, signal, errors)
     const same = again.size === last.size && activity(again) === activity(last)
     last = again
-    if (same) break
+    if (same && (holders === undefined || walksPending(before, again, holders).length === 0)) break
   }
   return last
+}
+
+/** The `raintree` field of a node's `started` line: the layers its RainTree router runs; null when absent or malformed. */
+function layersOf (field: unknown): TestbedReport['raintreeLayers'] {
+  if (typeof field !== 'object' || field === null) return null
+  const { ack, cleanup } = field as Record<string, unknown>
+  return typeof ack === 'boolean' && typeof cleanup === 'boolean' ? { ack, cleanup } : null
 }
 
 function describeExit (exit: { code: number | null, signal: NodeJS.Signals | null }): string {

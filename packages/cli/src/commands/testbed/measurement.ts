@@ -18,8 +18,19 @@ export const TESTBED_METRICS = {
   /** full message copies gossipsub put in its RPCs: `messages` of background */
   gossipMessages: 'gossipsub_rpc_sent_message_total',
   /** bytes of the gossipsub RPCs sent, control messages included (IHAVE/IWANT, GRAFT/PRUNE): `bytes` of background */
-  gossipBytes: 'gossipsub_rpc_sent_bytes_total'
+  gossipBytes: 'gossipsub_rpc_sent_bytes_total',
+  /** RainTree's clean-up layer by `event` (`query_sent`, `have`, `want`, `repaired`, …): `cleanup` of raintree */
+  cleanup: 'pokt_raintree_cleanup_total'
 } as const
+
+/**
+ * The clean-up events that start or make a node's walk: a query sent or that could not be sent, or the message not
+ * kept (no walk at all). Every node holding a message makes at least one of them, a few ACK timeouts after it got it.
+ */
+const WALK_EVENTS = ['query_sent', 'query_failed', 'not_retained'] as const
+
+/** The counters that are one number per node. */
+export type CounterKey = 'raintreeWrites' | 'transportSent' | 'gossipMessages' | 'gossipBytes'
 
 /** One node's counters at one scrape. */
 export interface Counters {
@@ -27,6 +38,8 @@ export interface Counters {
   transportSent: number
   gossipMessages: number
   gossipBytes: number
+  /** `pokt_raintree_cleanup_total` by its `event` label */
+  cleanup: Record<string, number>
 }
 
 /** The counters the report uses, out of one exposition. */
@@ -35,12 +48,51 @@ export function countersOf (e: Exposition): Counters {
     raintreeWrites: sumOf(e, TESTBED_METRICS.raintreeWrites),
     transportSent: sumOf(e, TESTBED_METRICS.transportBytes, { direction: 'sent' }),
     gossipMessages: sumOf(e, TESTBED_METRICS.gossipMessages),
-    gossipBytes: sumOf(e, TESTBED_METRICS.gossipBytes)
+    gossipBytes: sumOf(e, TESTBED_METRICS.gossipBytes),
+    cleanup: cleanupOf(e)
   }
 }
 
+function cleanupOf (e: Exposition): Record<string, number> {
+  const by: Record<string, number> = {}
+  for (const s of e.samples) {
+    const event = s.labels.event
+    if (s.name !== TESTBED_METRICS.cleanup || event === undefined || !Number.isFinite(s.value)) continue
+    by[event] = (by[event] ?? 0) + s.value
+  }
+  return by
+}
+
+/** Σ over the nodes counted on both sides of max(0, after − before) of each clean-up event; only the events that moved. */
+export function cleanupDelta (before: Map<string, Counters>, after: Map<string, Counters>): Record<string, number> {
+  const total: Record<string, number> = {}
+  for (const [name, a] of after) {
+    const b = before.get(name)
+    if (b === undefined) continue
+    for (const [event, v] of Object.entries(a.cleanup)) {
+      const d = Math.max(0, v - (b.cleanup[event] ?? 0))
+      if (d > 0) total[event] = (total[event] ?? 0) + d
+    }
+  }
+  return Object.fromEntries(Object.entries(total).sort(([x], [y]) => x < y ? -1 : x > y ? 1 : 0))
+}
+
+/**
+ * The nodes of `holders` counted on both sides that have not made a clean-up walk between `before` and `after` yet
+ * (see {@link WALK_EVENTS}): while any is left, the broadcast's clean-up traffic is not over.
+ */
+export function walksPending (before: Map<string, Counters>, after: Map<string, Counters>, holders: (name: string) => boolean): string[] {
+  const walks = (c: Counters): number => WALK_EVENTS.reduce((s, e) => s + (c.cleanup[e] ?? 0), 0)
+  const pending: string[] = []
+  for (const [name, a] of after) {
+    const b = before.get(name)
+    if (b !== undefined && holders(name) && walks(a) <= walks(b)) pending.push(name)
+  }
+  return pending
+}
+
 /** Σ over the nodes counted on both sides of max(0, after − before) of `key`; only node `only` if given. */
-export function counterDelta (before: Map<string, Counters>, after: Map<string, Counters>, key: keyof Counters, only?: string): number {
+export function counterDelta (before: Map<string, Counters>, after: Map<string, Counters>, key: CounterKey, only?: string): number {
   let total = 0
   for (const [name, a] of after) {
     if (only !== undefined && name !== only) continue
@@ -162,7 +214,7 @@ export class BroadcastRecord {
       }
       // without counters on both sides (a broadcast of a stream), the stream's are the measure: see summarize
       const measured = this.before.size > 0 && this.after.size > 0
-      const sum = (key: keyof Counters, only?: string): number | null => measured ? counterDelta(this.before, this.after, key, only) : null
+      const sum = (key: CounterKey, only?: string): number | null => measured ? counterDelta(this.before, this.after, key, only) : null
       return {
         reached: reachedNodes.length,
         liveReached: reachedNodes.filter(n => live(n.name)).length,
@@ -171,6 +223,7 @@ export class BroadcastRecord {
         messages: sum(r === 'raintree' ? 'raintreeWrites' : 'gossipMessages'),
         bytes: sum(r === 'raintree' ? 'transportSent' : 'gossipBytes'),
         originatorUploadBytes: sum(r === 'raintree' ? 'transportSent' : 'gossipBytes', originator),
+        cleanup: r === 'raintree' && measured ? cleanupDelta(this.before, this.after) : null,
         missing: eligible.filter(n => n.name !== originator && live(n.name) && !this.has(n.name, r)).map(n => n.name)
       }
     }
@@ -207,7 +260,7 @@ export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter
   const covered = xs.map(x => x.fullCoverageMs).filter((v): v is number => v !== null).sort((a, b) => a - b)
   const [messagesKey, bytesKey] = router === 'raintree' ? ['raintreeWrites', 'transportSent'] as const : ['gossipMessages', 'gossipBytes'] as const
   // a stream's broadcasts overlap: the mean is the stream's counters over its broadcasts through this router
-  const mean = (f: (x: TestbedBroadcastRouter) => number | null, key: keyof Counters, only?: string): number => stream === undefined
+  const mean = (f: (x: TestbedBroadcastRouter) => number | null, key: CounterKey, only?: string): number => stream === undefined
     ? round1(xs.reduce((s, x) => s + (f(x) ?? 0), 0) / xs.length)
     : round1(counterDelta(stream.before, stream.after, key, only) / xs.length)
   return {
@@ -219,8 +272,17 @@ export function summarize (broadcasts: TestbedBroadcast[], router: TestbedRouter
     fullyCovered: covered.length,
     messages: mean(x => x.messages, messagesKey),
     bytes: mean(x => x.bytes, bytesKey),
-    originatorUploadBytes: mean(x => x.originatorUploadBytes, bytesKey, stream?.originator)
+    originatorUploadBytes: mean(x => x.originatorUploadBytes, bytesKey, stream?.originator),
+    cleanup: router === 'raintree' ? cleanupTotals(xs, stream) : null
   }
+}
+
+/** Σ per clean-up event over the broadcasts (a stream's: over the stream). */
+function cleanupTotals (xs: TestbedBroadcastRouter[], stream?: { before: Map<string, Counters>, after: Map<string, Counters> }): Record<string, number> {
+  if (stream !== undefined) return cleanupDelta(stream.before, stream.after)
+  const total: Record<string, number> = {}
+  for (const x of xs) for (const [event, v] of Object.entries(x.cleanup ?? {})) total[event] = (total[event] ?? 0) + v
+  return total
 }
 
 function median (sorted: number[]): number {

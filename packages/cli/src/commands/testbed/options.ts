@@ -1,4 +1,4 @@
-import { choiceOption, intOption, numberOption, parseOptions, stringOption, UsageError } from '../../args.js'
+import { choiceOption, intOption, numberOption, onOffOption, parseOptions, stringOption, UsageError } from '../../args.js'
 import { CONTROL_MAX_PAYLOAD_BYTES } from '../control.js'
 
 /** The largest test bed: the network gives each host one address of a /24 (hosts 2..251). */
@@ -34,6 +34,13 @@ pokt-p2p testbed clean [--force] [--json]
   --stop K               SIGSTOP K validators then, SIGCONT them --stop-ms later (default 3000)
   --partition K          take K nodes' links down then (never val_1), up again --partition-ms later (default 5000)
   --restart K            SIGKILL K validators then and start them again at once, same key and config
+  --kill-on-receive K    SIGKILL K validators (never val_1), each the moment the test bed reads its own "received"
+                         line for the first measured broadcast: it has the message, has ACKed it and is
+                         forwarding it (a crash the ACK layer cannot see; the clean-up layer can)
+  --ack on|off           every node's RainTree ACK / adjust / resend layer (default: the router's default, on)
+  --cleanup on|off       every node's RainTree clean-up layer, IGYW (default: the router's default, off); with
+                         it on, each broadcast's counters are read once every node holding it has made its
+                         clean-up walk (a few ACK timeouts after it got it), so that they include its cost
   --seed S               key seed, and which nodes the faults pick (default "pokt")
   --timeout-ms MS        how long one broadcast may take to reach every awaited node (default 60000), and the
                          bound of each set-up phase (start, readiness); then the missing nodes are named
@@ -76,6 +83,16 @@ export interface TestbedOptions {
   partitionMs: number
   /** validators killed and restarted with the same key (`--restart`) */
   restart: number
+  /**
+   * validators SIGKILLed each as soon as the test bed reads its `received` line for the first measured broadcast
+   * (`--kill-on-receive`)
+   * @default 0
+   */
+  killOnReceive?: number
+  /** every node's RainTree ACK layer (`--ack`); undefined: the router's default, whatever it is in this build */
+  ack?: boolean
+  /** every node's RainTree clean-up layer (`--cleanup`); undefined: the router's default, whatever it is in this build */
+  cleanup?: boolean
   /** key seed, also the seed of the fault picks (`--seed`) */
   seed: string
   /** bound of one broadcast's wait and of each set-up phase, ms (`--timeout-ms`) */
@@ -106,6 +123,9 @@ export function parseTestbedOptions (argv: string[]): TestbedOptions & {
     partition: { type: 'string' },
     'partition-ms': { type: 'string' },
     restart: { type: 'string' },
+    'kill-on-receive': { type: 'string' },
+    ack: { type: 'string' },
+    cleanup: { type: 'string' },
     seed: { type: 'string' },
     'timeout-ms': { type: 'string' },
     json: { type: 'boolean' }
@@ -120,19 +140,23 @@ export function parseTestbedOptions (argv: string[]): TestbedOptions & {
   const kill = intOption('kill', o.kill, 0, 0, validators - 1)
   const stop = intOption('stop', o.stop, 0, 0, validators - 1)
   const restart = intOption('restart', o.restart, 0, 0, validators - 1)
-  if (kill + stop + restart > validators - 1) {
-    throw new UsageError(`testbed: --kill ${kill}, --stop ${stop} and --restart ${restart} pick ${kill + stop + restart} validators; ` +
-      `at most ${validators - 1} (every validator but the originator val_1) can be picked`)
+  const killOnReceive = intOption('kill-on-receive', o['kill-on-receive'], 0, 0, validators - 1)
+  if (kill + stop + restart + killOnReceive > validators - 1) {
+    throw new UsageError(`testbed: --kill ${kill}, --stop ${stop}, --restart ${restart} and --kill-on-receive ${killOnReceive} pick ` +
+      `${kill + stop + restart + killOnReceive} validators; at most ${validators - 1} (every validator but the originator val_1) can be picked`)
   }
   const partition = intOption('partition', o.partition, 0, 0, validators + unstaked - 1)
-  if (kill + stop + restart + partition > validators + unstaked - 1) {
-    throw new UsageError(`testbed: --partition ${partition} and the other faults pick ${kill + stop + restart + partition} nodes; ` +
+  if (kill + stop + restart + killOnReceive + partition > validators + unstaked - 1) {
+    throw new UsageError(`testbed: --partition ${partition} and the other faults pick ${kill + stop + restart + killOnReceive + partition} nodes; ` +
       `at most ${validators + unstaked - 1} (every node but val_1) can be picked`)
   }
   for (const [flag, needs] of [['stop-ms', 'stop'], ['partition-ms', 'partition']] as const) {
     if (o[flag] !== undefined && o[needs] === undefined) throw new UsageError(`testbed: --${flag} needs --${needs}`)
   }
   const uplink = numberOption('uplink-mbps', o['uplink-mbps'], null, { min: 0, max: 100_000, exclusiveMin: true })
+  // absent: no value is passed on, and the nodes run the router's own default
+  const ack = onOffOption('ack', o.ack)
+  const cleanup = onOffOption('cleanup', o.cleanup)
   return {
     help: false,
     validators,
@@ -148,6 +172,9 @@ export function parseTestbedOptions (argv: string[]): TestbedOptions & {
     partition,
     partitionMs: intOption('partition-ms', o['partition-ms'], 5000, 1, 600_000),
     restart,
+    killOnReceive,
+    ...(ack === undefined ? {} : { ack }),
+    ...(cleanup === undefined ? {} : { cleanup }),
     seed: stringOption('seed', o.seed) ?? 'pokt',
     timeoutMs: intOption('timeout-ms', o['timeout-ms'], 60_000, 1000, 3_600_000),
     json: o.json === true
@@ -157,6 +184,6 @@ export function parseTestbedOptions (argv: string[]): TestbedOptions & {
 function defaults (): TestbedOptions {
   return {
     validators: 2, unstaked: 0, uplinkMbps: null, payloadBytes: 1024, broadcasts: 1, router: 'both', intervalMs: 0, kill: 0, stop: 0,
-    stopMs: 3000, partition: 0, partitionMs: 5000, restart: 0, seed: 'pokt', timeoutMs: 60_000, json: false
+    stopMs: 3000, partition: 0, partitionMs: 5000, restart: 0, killOnReceive: 0, seed: 'pokt', timeoutMs: 60_000, json: false
   }
 }
