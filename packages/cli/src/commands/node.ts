@@ -51,7 +51,7 @@ export const nodeHelp = `pokt-p2p node --config FILE [--broadcast TEXT] [--broad
                              Without it stdin is not read at all
   --ack on|off               RainTree's ACK / adjust / resend layer (default: the router's own default, on)
   --cleanup on|off           RainTree's clean-up layer, IGYW: neighbours ask each other for a message after a delay
-                             and repair who lacks it (default: the router's own default, off). Both apply to the
+                             and repair who lacks it (default: the router's own default, on). Both apply to the
                              staked router only, and need its stream protocol; "started" says what is in effect
 
   control channel (--control stdin): one JSON command a line, each at most ${CONTROL_MAX_LINE_BYTES} bytes; commands that

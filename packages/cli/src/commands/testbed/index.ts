@@ -282,11 +282,12 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
     if (raintree) await warmUp('raintree')
     if (background) await warmUp('background')
     if (beforeWarmUp !== undefined) {
-      // the warm-up's walks end before the measured broadcasts start, or their queries would count in the first's
+      // the warm-up's walks end before the measured broadcasts start, or their queries would count in the first's:
+      // one walk per warm-up message a node holds (a loaded test bed may take a dozen tries, each a message)
       out.say('waiting for the clean-up walks of the RainTree warm-up')
-      const last = [...records.values()].filter(r => r.router === 'raintree').at(-1)
+      const warmUpRecords = [...records.values()].filter(r => r.router === 'raintree')
       await scrapeQuiet(nodes, beforeWarmUp, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS,
-        name => name === originator.name || last?.has(name, 'raintree') === true)
+        name => warmUpRecords.filter(r => name === originator.name || r.has(name, 'raintree')).length)
     }
     const setupMs = now() - setupStart
     out.say(`ready in ${(setupMs / 1000).toFixed(1)} s: every node answered, and a warm-up broadcast through ${[raintree ? 'raintree' : '', background ? 'background' : ''].filter(t => t !== '').join(' and ')} reached every node`)
@@ -430,7 +431,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       }
       await waited
       rec.after = await scrapeQuiet(nodes, rec.before, present, network, conditions, signal, scrapeErrors, now() + MAX_QUIET_WAIT_MS,
-        walks && rec.routers.includes('raintree') ? name => name === originator.name || rec.has(name, 'raintree') : undefined)
+        walks && rec.routers.includes('raintree') ? name => (name === originator.name || rec.has(name, 'raintree')) ? 1 : 0 : undefined)
       reachedLine(rec)
     }
     await Promise.all(waits)
@@ -560,12 +561,12 @@ async function scrapeAll (nodes: TestbedNode[], net: TestbedNetwork, signal: Abo
 
 /**
  * Scrapes the present nodes until two scrapes {@link QUIET_MS} apart show no new RainTree write, clean-up event nor
- * gossip message (the broadcast's traffic is over: late resends, gossip to peers that had it) and, with `holders`
+ * gossip message (the broadcast's traffic is over: late resends, gossip to peers that had it) and, with `walks`
  * (clean-up on), every node it names has made its clean-up walk since `before`; or until `deadline` (wall-clock ms).
  */
 async function scrapeQuiet (nodes: TestbedNode[], before: Map<string, Counters>, present: (name: string) => boolean, net: TestbedNetwork,
   conditions: Conditions, signal: AbortSignal, errors: { malformed: number }, deadline: number,
-  holders?: (name: string) => boolean): Promise<Map<string, Counters>> {
+  walks?: (name: string) => number): Promise<Map<string, Counters>> {
   const activity = (m: Map<string, Counters>): number => [...m.values()].reduce((s, c) =>
     s + c.raintreeWrites + c.gossipMessages + Object.values(c.cleanup).reduce((x, y) => x + y, 0), 0)
   const up = (): TestbedNode[] => nodes.filter(n => present(n.name) && before.has(n.name))
@@ -575,7 +576,7 @@ async function scrapeQuiet (nodes: TestbedNode[], before: Map<string, Counters>,
     const again = await scrapeAll(up(), net, signal, errors)
     const same = again.size === last.size && activity(again) === activity(last)
     last = again
-    if (same && (holders === undefined || walksPending(before, again, holders).length === 0)) break
+    if (same && (walks === undefined || walksPending(before, again, walks).length === 0)) break
   }
   return last
 }

@@ -78,15 +78,16 @@ export function cleanupDelta (before: Map<string, Counters>, after: Map<string, 
 }
 
 /**
- * The nodes of `holders` counted on both sides that have not made a clean-up walk between `before` and `after` yet
- * (see {@link WALK_EVENTS}): while any is left, the broadcast's clean-up traffic is not over.
+ * The nodes counted on both sides that have made fewer clean-up walks between `before` and `after` than `expected`
+ * says (one per RainTree message it holds from those broadcasts; see {@link WALK_EVENTS}): while any is left, the
+ * broadcasts' clean-up traffic is not over.
  */
-export function walksPending (before: Map<string, Counters>, after: Map<string, Counters>, holders: (name: string) => boolean): string[] {
+export function walksPending (before: Map<string, Counters>, after: Map<string, Counters>, expected: (name: string) => number): string[] {
   const walks = (c: Counters): number => WALK_EVENTS.reduce((s, e) => s + (c.cleanup[e] ?? 0), 0)
   const pending: string[] = []
   for (const [name, a] of after) {
     const b = before.get(name)
-    if (b !== undefined && holders(name) && walks(a) <= walks(b)) pending.push(name)
+    if (b !== undefined && walks(a) - walks(b) < expected(name)) pending.push(name)
   }
   return pending
 }

@@ -38,7 +38,7 @@ pokt-p2p testbed clean [--force] [--json]
                          line for the first measured broadcast: it has the message, has ACKed it and is
                          forwarding it (a crash the ACK layer cannot see; the clean-up layer can)
   --ack on|off           every node's RainTree ACK / adjust / resend layer (default: the router's default, on)
-  --cleanup on|off       every node's RainTree clean-up layer, IGYW (default: the router's default, off); with
+  --cleanup on|off       every node's RainTree clean-up layer, IGYW (default: the router's default, on); with
                          it on, each broadcast's counters are read once every node holding it has made its
                          clean-up walk (a few ACK timeouts after it got it), so that they include its cost
   --seed S               key seed, and which nodes the faults pick (default "pokt")
