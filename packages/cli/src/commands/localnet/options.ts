@@ -1,5 +1,5 @@
 import type { ConnectionType, RainTreeMode } from '@pokt-p2p/types'
-import { choiceOption, intOption, numberOption, parseOptions, stringOption, UsageError } from '../../args.js'
+import { choiceOption, intOption, numberOption, onOffOption, parseOptions, stringOption, UsageError } from '../../args.js'
 
 /** The help text of `pokt-p2p localnet` (`--help`). */
 export const localnetHelp = `pokt-p2p localnet [options]
@@ -135,8 +135,8 @@ export function parseFaultOptions (o: Record<'dead' | 'crash-after-receive' | 'a
     throw new UsageError('--crash-after-receive needs --background off: the crash is made in front of RainTree\'s transport, and ' +
       'gossipsub (inside libp2p) would receive and forward the same broadcast on its own')
   }
-  const ack = o.ack === undefined ? undefined : choiceOption('ack', o.ack, ['on', 'off'] as const, 'off') === 'on'
-  const cleanup = o.cleanup === undefined ? undefined : choiceOption('cleanup', o.cleanup, ['on', 'off'] as const, 'off') === 'on'
+  const ack = onOffOption('ack', o.ack)
+  const cleanup = onOffOption('cleanup', o.cleanup)
   return {
     dead,
     crashAfterReceive,
