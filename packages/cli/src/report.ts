@@ -299,7 +299,10 @@ export interface TestbedBroadcast {
   missing: string[]
   /** nodes that got it only after the wait for it ended (e.g. once healed), by name */
   late: string[]
-  /** nodes whose application got it more than once (`received` twice): a de-duplication bug, by name */
+  /**
+   * nodes whose application got it more than once (`received` twice from one process: a de-duplication bug), by
+   * name; a restarted node's new process taking again what its old one had is not counted
+   */
   deliveredMoreThanOnce: string[]
   /** live nodes that got it exactly once */
   deliveredOnce: number

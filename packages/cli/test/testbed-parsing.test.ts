@@ -142,6 +142,18 @@ describe('measurement', () => {
     expect(walksPending(before, after, n => n === 'val_2' ? 2 : 0)).toEqual(['val_2'])
   })
 
+  it('delivered more than once means twice from one process: a restarted node taking it again in its new process is not', () => {
+    const r = new BroadcastRecord('b1', 'raintree', 100)
+    r.startAt = 0
+    r.copy('val_2', 'received', 'raintree', 5, 5, 1)
+    r.copy('val_2', 'received', 'raintree', 900, 900, 2)
+    r.copy('val_3', 'received', 'raintree', 6, 6, 1)
+    r.copy('val_3', 'received', 'raintree', 7, 7, 1)
+    const rep = r.report(nodes, 'val_1', () => true, 0)
+    expect(rep.deliveredMoreThanOnce).toEqual(['val_3'])
+    expect(rep.deliveredOnce).toBe(1)
+  })
+
   it('a copy after the wait ended is late, and the coverage is not full', () => {
     const r = new BroadcastRecord('b2', 'raintree', 100)
     r.startAt = 0

@@ -22,8 +22,9 @@ async function inProcess (n: number, mode: RainTreeMode, latency: LatencyModel, 
   const metrics = new MemoryMetrics()
   const firstMs: Array<number | null> = peers.map((_, i) => (i === 0 ? 0 : null))
   const routers = peers.map((p, i) => {
-    // ACKs off, as the simulator's default (the bare tree): data messages alone are compared
-    const router = rainTree({ mode, ack: false })({ selfAddress: p.address, transport: net.createTransport(p), peers: set, clock, metrics })
+    // ACKs and clean-up off, as the simulator's default (the bare tree; the router's own defaults turn both on):
+    // data messages alone are compared
+    const router = rainTree({ mode, ack: false, cleanup: false })({ selfAddress: p.address, transport: net.createTransport(p), peers: set, clock, metrics })
     router.events.on('message', () => { firstMs[i] ??= clock.now() })
     return router
   })

@@ -180,7 +180,7 @@ export async function runTestbed (opts: TestbedOptions, ctx: CommandContext, ini
       const rec = id === undefined ? undefined : records.get(id)
       if (ev === 'received' || ev === 'duplicate') {
         if (rec === undefined) return
-        rec.copy(node.name, ev, record.router, record.at, now())
+        rec.copy(node.name, ev, record.router, record.at, now(), node.runs)
         if (ev === 'received' && id === measuredFirst) receivedFirst(node)
         // the faults come with the first measured broadcast's first copy (a late warm-up copy is not it)
         if (ev === 'received' && firstCopy !== undefined && id === measuredFirst) { const f = firstCopy; firstCopy = undefined; f() }

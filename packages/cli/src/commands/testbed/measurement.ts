@@ -117,6 +117,13 @@ interface NodeCopies {
   firstSeen: Partial<Record<TestbedRouter, number>>
   /** `received` events: application deliveries */
   received: number
+  /**
+   * the most `received` events of one process of the node (a restarted node's new process has none of its old one's
+   * messages: getting one again is its first delivery, not a second)
+   */
+  mostInOneRun: number
+  /** `received` events by the node's process run (1, 2, … as it was restarted) */
+  receivedByRun: Map<number, number>
   /** when the test bed read the first `received` line, by its own clock */
   receivedSeen: number | undefined
 }
@@ -157,13 +164,17 @@ export class BroadcastRecord {
    * Records a `received` or `duplicate` event of `node` for this broadcast.
    * @param at - the event's `at` (the node's clock)
    * @param seenAt - when the test bed read the line (its own clock)
+   * @param run - which process of the node wrote it (1, then 2 after a restart, …)
    */
-  copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown, seenAt: number): void {
-    const c = this.copies.get(node) ?? { first: {}, firstSeen: {}, received: 0, receivedSeen: undefined }
+  copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown, seenAt: number, run = 1): void {
+    const c: NodeCopies = this.copies.get(node) ?? { first: {}, firstSeen: {}, received: 0, mostInOneRun: 0, receivedByRun: new Map(), receivedSeen: undefined }
     this.copies.set(node, c)
     const when = typeof at === 'number' && Number.isFinite(at) ? at : seenAt
     if (kind === 'received') {
       c.received++
+      const inRun = (c.receivedByRun.get(run) ?? 0) + 1
+      c.receivedByRun.set(run, inRun)
+      c.mostInOneRun = Math.max(c.mostInOneRun, inRun)
       c.receivedSeen ??= seenAt
     }
     if (router === 'raintree' || router === 'background') {
@@ -231,7 +242,9 @@ export class BroadcastRecord {
     const eligibleAny = nodes.filter(n => n.name !== originator && live(n.name) && this.routers.some(r => BroadcastRecord.eligible(n, r)))
     const missing = eligibleAny.filter(n => (this.copies.get(n.name)?.received ?? 0) === 0).map(n => n.name)
     const late = [...this.copies].filter(([, c]) => c.receivedSeen !== undefined && this.waitEndedAt !== undefined && c.receivedSeen > this.waitEndedAt).map(([n]) => n)
-    const twice = [...this.copies].filter(([, c]) => c.received > 1).map(([n]) => n)
+    // an application delivered it twice: two `received` lines from one process (a restarted node's new process may
+    // take again what its old one had)
+    const twice = [...this.copies].filter(([, c]) => c.mostInOneRun > 1).map(([n]) => n)
     const scraped = new Set([...this.after.keys()].filter(n => this.before.has(n)))
     return {
       id: this.id,
@@ -246,7 +259,7 @@ export class BroadcastRecord {
       missing: sortNames(missing),
       late: sortNames(late),
       deliveredMoreThanOnce: sortNames(twice),
-      deliveredOnce: eligibleAny.filter(n => this.copies.get(n.name)?.received === 1).length,
+      deliveredOnce: eligibleAny.filter(n => this.copies.get(n.name)?.mostInOneRun === 1).length,
       sendFailures: [...this.sendFailures],
       // a broadcast of a stream has no counters of its own: nobody is left out of them
       unscraped: this.before.size === 0 ? [] : sortNames(nodes.filter(n => !scraped.has(n.name)).map(n => n.name))
