@@ -1,5 +1,6 @@
 // What the commands need from routers, as interfaces: no command depends on a concrete router class.
 import { signalWithTimeout, type BootstrapFailure, type Router } from '@pokt-p2p/types'
+import type { RainTreeInit } from '@pokt-p2p/raintree'
 
 /** `detail` of a gossip router's `gossip:peers` event: how many peers it has on its topic, and in its mesh. */
 export interface GossipPeers {
@@ -76,4 +77,12 @@ export function onBootstrap (router: Router, listener: (outcome: BootstrapOutcom
 function isBootstrapFailure (f: unknown): f is BootstrapFailure {
   const x = f as Partial<BootstrapFailure> | null
   return typeof x?.target === 'string' && typeof x.attempts === 'number' && x.error instanceof Error
+}
+
+/**
+ * RainTree's layer switches (`--ack`, `--cleanup`) as a router init: only those given, so that an absent one leaves
+ * the router's own default (which may change) in effect.
+ */
+export function rainTreeLayers (ack: boolean | undefined, cleanup: boolean | undefined): Pick<RainTreeInit, 'ack' | 'cleanup'> {
+  return { ...(ack === undefined ? {} : { ack }), ...(cleanup === undefined ? {} : { cleanup }) }
 }

@@ -6,7 +6,7 @@ import {
   type Router
 } from '@pokt-p2p/types'
 import { anyOf, createP2P, parseP2PConfig, type P2PConfig, type RouterRole } from '@pokt-p2p/p2p'
-import { RainTreeRouter, type RainTreeInit } from '@pokt-p2p/raintree'
+import { RainTreeRouter } from '@pokt-p2p/raintree'
 import {
   bootstrap, genesisPeerstoreProvider, loadGenesisFile, readRegularTextFile, rpcCurrentHeightProvider, rpcPeerstoreProvider,
   rpcServer, staticProviders
@@ -18,7 +18,7 @@ import { startInterruptibly } from '../lifecycle.js'
 import { jsonLogger } from '../logging.js'
 import { serveMetrics, type MetricsServer } from '../metrics-server.js'
 import { checkPortsFree } from '../ports.js'
-import { isGossipRouter, onBootstrap, waitForTopicPeers } from '../routers.js'
+import { isGossipRouter, onBootstrap, rainTreeLayers, waitForTopicPeers } from '../routers.js'
 import {
   CONTROL_MAX_LINE_BYTES, CONTROL_MAX_PAYLOAD_BYTES, CONTROL_MAX_PENDING, ControlChannel, controlPayload, controlPayloadId, ControlRouterUnavailableError,
   preciseNow, type BroadcastCommand
@@ -163,17 +163,6 @@ function followRouter (router: Router, ctx: CommandContext): void {
   })
 }
 
-/**
- * `--ack` and `--cleanup` as the staked router's init: only the layers given, so that an absent option leaves the
- * router's own default (which may change) in effect.
- * @throws {UsageError} naming the option, for a value other than on or off
- */
-export function raintreeLayerOptions (ack: string | boolean | undefined, cleanup: string | boolean | undefined): Pick<RainTreeInit, 'ack' | 'cleanup'> {
-  const a = onOffOption('ack', ack)
-  const c = onOffOption('cleanup', cleanup)
-  return { ...(a === undefined ? {} : { ack: a }), ...(c === undefined ? {} : { cleanup: c }) }
-}
-
 /** The RainTree layers in effect (read from the router: the options say only what was asked), for `started`. */
 function raintreeLayers (router: Router | undefined): { raintree?: { ack: boolean, cleanup: boolean } } {
   if (!(router instanceof RainTreeRouter)) return {}
@@ -205,7 +194,7 @@ export async function node (argv: string[], ctx: CommandContext): Promise<number
   if (o['metrics-host'] !== undefined && metricsPort === undefined) throw new UsageError('node: --metrics-host needs --metrics-port')
   const control = stringOption('control', o.control)
   if (control !== undefined && control !== 'stdin') throw new UsageError(`node: --control must be stdin (the only channel so far), got ${JSON.stringify(control)}`)
-  const raintree = raintreeLayerOptions(o.ack, o.cleanup)
+  const raintree = rainTreeLayers(onOffOption('ack', o.ack), onOffOption('cleanup', o.cleanup))
   const path = resolve(file)
   let text: string
   try {

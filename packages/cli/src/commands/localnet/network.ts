@@ -6,12 +6,12 @@ import { performance } from 'node:perf_hooks'
 import { createPeer, MemoryMetrics, signalWithTimeout, type Address, type Identity, type Peer } from '@pokt-p2p/types'
 import { createP2P, type P2PModule } from '@pokt-p2p/p2p'
 import { readRegularTextFile, staticProviders } from '@pokt-p2p/providers'
-import { rainTree, simulateBroadcast, type RainTreeInit } from '@pokt-p2p/raintree'
+import { rainTree, simulateBroadcast } from '@pokt-p2p/raintree'
 import { memoryMultiaddr, multiaddrsOf, peerIdOf } from '@pokt-p2p/transport'
 import type { BackgroundInit } from '@pokt-p2p/background'
 import { localnetIdentities } from '../../keys.js'
 import { startInterruptibly } from '../../lifecycle.js'
-import { isGossipRouter } from '../../routers.js'
+import { isGossipRouter, rainTreeLayers } from '../../routers.js'
 import { LocalnetFaults, planLocalnetFaults } from './faults.js'
 import type { LocalnetOptions } from './options.js'
 
@@ -60,7 +60,8 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
   const metrics = ids.map(() => new MemoryMetrics())
   const link = linkOf(opts)
   const faults = new LocalnetFaults(planLocalnetFaults(opts))
-  const raintree = rainTreeInitOf(opts)
+  // `--ack` and `--cleanup` when given (or implied by the faults), else the router's defaults
+  const raintree = rainTreeLayers(opts.ack, opts.cleanup)
   const modules: P2PModule[] = ids.map((id, i) => createP2P({
     config: {
       private_key: id.privateKeyHex,
@@ -90,14 +91,6 @@ export async function createLocalNetwork (opts: LocalnetOptions): Promise<LocalN
   }))
   faults.onCrash = i => { modules[i]?.stop().catch(() => {}) }
   return { ids, peers, ports, indexOf: new Map(peers.map((p, i) => [p.address, i])), metrics, modules, faults }
-}
-
-/** The RainTree options of every node: `--ack` and `--cleanup` when given (or implied by the faults), else none. */
-function rainTreeInitOf (opts: LocalnetOptions): Omit<RainTreeInit, 'mode'> {
-  return {
-    ...(opts.ack === undefined ? {} : { ack: opts.ack }),
-    ...(opts.cleanup === undefined ? {} : { cleanup: opts.cleanup })
-  }
 }
 
 /**

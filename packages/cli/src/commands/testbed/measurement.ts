@@ -115,14 +115,10 @@ interface NodeCopies {
    * after the wait for it ended (the nodes' clocks may be a few ms apart: each process fixes its time origin at start)
    */
   firstSeen: Partial<Record<TestbedRouter, number>>
-  /** `received` events: application deliveries */
-  received: number
   /**
-   * the most `received` events of one process of the node (a restarted node's new process has none of its old one's
-   * messages: getting one again is its first delivery, not a second)
+   * `received` events (application deliveries) by the node's process run (1, 2, … as it was restarted): a restarted
+   * node's new process has none of its old one's messages, so getting one again is its first delivery, not a second
    */
-  mostInOneRun: number
-  /** `received` events by the node's process run (1, 2, … as it was restarted) */
   receivedByRun: Map<number, number>
   /** when the test bed read the first `received` line, by its own clock */
   receivedSeen: number | undefined
@@ -167,14 +163,11 @@ export class BroadcastRecord {
    * @param run - which process of the node wrote it (1, then 2 after a restart, …)
    */
   copy (node: string, kind: 'received' | 'duplicate', router: unknown, at: unknown, seenAt: number, run = 1): void {
-    const c: NodeCopies = this.copies.get(node) ?? { first: {}, firstSeen: {}, received: 0, mostInOneRun: 0, receivedByRun: new Map(), receivedSeen: undefined }
+    const c: NodeCopies = this.copies.get(node) ?? { first: {}, firstSeen: {}, receivedByRun: new Map(), receivedSeen: undefined }
     this.copies.set(node, c)
     const when = typeof at === 'number' && Number.isFinite(at) ? at : seenAt
     if (kind === 'received') {
-      c.received++
-      const inRun = (c.receivedByRun.get(run) ?? 0) + 1
-      c.receivedByRun.set(run, inRun)
-      c.mostInOneRun = Math.max(c.mostInOneRun, inRun)
+      c.receivedByRun.set(run, (c.receivedByRun.get(run) ?? 0) + 1)
       c.receivedSeen ??= seenAt
     }
     if (router === 'raintree' || router === 'background') {
@@ -240,11 +233,13 @@ export class BroadcastRecord {
       }
     }
     const eligibleAny = nodes.filter(n => n.name !== originator && live(n.name) && this.routers.some(r => BroadcastRecord.eligible(n, r)))
-    const missing = eligibleAny.filter(n => (this.copies.get(n.name)?.received ?? 0) === 0).map(n => n.name)
+    // the most deliveries by one process of each node that had any
+    const most = (name: string): number => Math.max(0, ...(this.copies.get(name)?.receivedByRun.values() ?? []))
+    const missing = eligibleAny.filter(n => most(n.name) === 0).map(n => n.name)
     const late = [...this.copies].filter(([, c]) => c.receivedSeen !== undefined && this.waitEndedAt !== undefined && c.receivedSeen > this.waitEndedAt).map(([n]) => n)
     // an application delivered it twice: two `received` lines from one process (a restarted node's new process may
     // take again what its old one had)
-    const twice = [...this.copies].filter(([, c]) => c.mostInOneRun > 1).map(([n]) => n)
+    const twice = [...this.copies.keys()].filter(name => most(name) > 1)
     const scraped = new Set([...this.after.keys()].filter(n => this.before.has(n)))
     return {
       id: this.id,
@@ -259,7 +254,7 @@ export class BroadcastRecord {
       missing: sortNames(missing),
       late: sortNames(late),
       deliveredMoreThanOnce: sortNames(twice),
-      deliveredOnce: eligibleAny.filter(n => this.copies.get(n.name)?.mostInOneRun === 1).length,
+      deliveredOnce: eligibleAny.filter(n => most(n.name) === 1).length,
       sendFailures: [...this.sendFailures],
       // a broadcast of a stream has no counters of its own: nobody is left out of them
       unscraped: this.before.size === 0 ? [] : sortNames(nodes.filter(n => !scraped.has(n.name)).map(n => n.name))
