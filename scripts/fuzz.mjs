@@ -26,7 +26,7 @@ let failed = 0
 for (const p of packages) {
   const cwd = join(root, 'packages', p)
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--experimental-vm-modules', join(root, 'scripts/jest.mjs'), ...fuzzFiles(p), '--testTimeout', String(24 * 3600_000)], {
+  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--experimental-vm-modules', join(root, 'scripts/jest-run.mjs'), ...fuzzFiles(p), '--testTimeout', String(24 * 3600_000)], {
     cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, POKT_FUZZ_RUNS: String(runs) }
   })
   const seconds = ((performance.now() - t0) / 1000).toFixed(0)

@@ -1,36 +1,133 @@
-// Runs jest for the package in the current directory and writes `test-results.json`, the compact report that
-// scripts/summarize-tests.mjs sums up. Why not `jest --json --outputFile --forceExit`: jest's own JSON has no
-// reason for a suite that failed to run in a form we can print, and `--forceExit` prints a warning on every run.
-// Leaving explicitly once the run is done gives the same protection against a leaked handle hanging CI.
-// Arguments are jest's own (`-t name`, a path pattern, ...).
-import { writeFileSync } from 'node:fs'
-import { relative } from 'node:path'
-import { buildArgv, runCLI } from 'jest'
+// Every package's `test` script: runs jest (scripts/jest-run.mjs) in a child process and stops it if it stalls, so
+// that a hung test or a hung jest process fails the package in bounded time instead of holding CI until its limit.
+// A CI run once sat 85 minutes in one test file whose own 300 s timeout never fired (its process was blocked, not
+// busy), and another in a jest process idle in a futex wait: neither can be caught from inside the process.
+//
+//   node --experimental-vm-modules scripts/jest.mjs [jest arguments]
+//
+// The rule: if no test file starts or finishes for POKT_TEST_STALL_S seconds (default 900: the slowest file takes
+// under 3 minutes on a loaded 2-core machine), the run has stalled. The supervisor then prints what was running and
+// each of its processes' threads (with native stacks when gdb is installed), stops the process group (SIGTERM, then
+// SIGKILL after 10 s) and writes test-results.json itself: the files that finished keep their counts, each file that
+// was running counts as one failure, and the files that never started count as one failure together. Exit code 1.
+// POKT_TEST_STALL_S=0 turns the rule off. (scripts/fuzz.mjs runs jest-run.mjs directly: its files run for hours.)
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
-const argv = await buildArgv(process.argv.slice(2))
-const { results } = await runCLI(argv, [process.cwd()])
+const stallSeconds = Number(process.env.POKT_TEST_STALL_S ?? '900')
+if (!Number.isFinite(stallSeconds) || stallSeconds < 0) {
+  console.error(`jest: POKT_TEST_STALL_S must be a number of seconds ≥ 0 (0: no limit), got ${JSON.stringify(process.env.POKT_TEST_STALL_S)}`)
+  process.exit(2)
+}
+const POLL_MS = 5_000
+const KILL_GRACE_MS = 10_000
 
-/** The first lines of a failure, without jest's colour codes: enough to see what broke in the summary. */
-function brief (message) {
-  // eslint-disable-next-line no-control-regex
-  const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '').trim()
-  return plain.split('\n').filter(line => line.trim() !== '').slice(0, 6).join('\n')
+const progressDir = mkdtempSync(join(tmpdir(), 'pokt-jest-'))
+const progressFile = join(progressDir, 'progress.jsonl')
+writeFileSync(progressFile, '')
+rmSync('test-results.json', { force: true })
+
+// Its own process group (detached), so that a stall stops jest, its workers and every process a test spawned.
+const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'jest-run.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  detached: true,
+  env: { ...process.env, POKT_JEST_PROGRESS: progressFile }
+})
+
+// Ctrl-C and turbo's shutdown reach this process only (the child has its own group): pass them on.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => { try { process.kill(-child.pid, signal) } catch {} })
 }
 
-const suites = results.testResults.map(suite => ({
-  file: relative(process.cwd(), suite.testFilePath),
-  passed: suite.numPassingTests,
-  failed: suite.numFailingTests,
-  // a suite that could not run (import error, throw at top level) has no test results, only this
-  error: suite.testExecError != null ? brief(suite.testExecError.message) : undefined,
-  failures: suite.testResults
-    .filter(test => test.status === 'failed')
-    .map(test => ({ name: test.fullName, message: brief(test.failureMessages[0]) }))
-}))
-writeFileSync('test-results.json', JSON.stringify({
-  node: process.version,
-  passed: results.numPassedTests,
-  failed: results.numFailedTests,
-  suites
-}, null, 1) + '\n')
-process.exit(results.success ? 0 : 1)
+/** The progress events scripts/jest-progress.mjs (a jest reporter) wrote so far. */
+function readProgress () {
+  return readFileSync(progressFile, 'utf8').split('\n').filter(line => line !== '').map(line => JSON.parse(line))
+}
+
+let lastSize = 0
+let lastChange = performance.now()
+let stalled = false
+const poll = stallSeconds === 0
+  ? undefined
+  : setInterval(() => {
+    let size = 0
+    try { size = readFileSync(progressFile).length } catch {}
+    if (size !== lastSize) { lastSize = size; lastChange = performance.now(); return }
+    if (performance.now() - lastChange < stallSeconds * 1000 || stalled) return
+    stalled = true
+    stopStalled()
+  }, POLL_MS)
+
+child.on('exit', (code) => {
+  if (poll !== undefined) clearInterval(poll)
+  // after a stall: what the tests spawned may outlive jest
+  if (stalled) try { process.kill(-child.pid, 'SIGKILL') } catch {}
+  rmSync(progressDir, { recursive: true, force: true })
+  process.exit(stalled ? 1 : (code ?? 1))
+})
+
+function stopStalled () {
+  const events = readProgress()
+  const finished = new Map(events.filter(e => e.event === 'finish').map(e => [e.file, e.suite]))
+  const running = [...new Set(events.filter(e => e.event === 'start' && !finished.has(e.file)).map(e => e.file))]
+  const total = events.find(e => e.event === 'run-start')?.total
+  const where = events.length === 0
+    ? 'before jest reported its first test file (global setup, or jest itself)'
+    : running.length > 0
+      ? `while running ${running.join(', ')}`
+      : events.some(e => e.event === 'complete') ? 'after the last file finished (jest did not exit)' : 'between test files'
+  console.error(`\njest: stalled: no test file started or finished for ${stallSeconds} s, ${where}; stopping it (POKT_TEST_STALL_S sets the limit)`)
+  printProcesses(child.pid)
+
+  const neverStarted = total === undefined ? 0 : Math.max(0, total - finished.size - running.length)
+  const message = `no test file started or finished for ${stallSeconds} s: stopped (the threads of its processes are printed above)`
+  const suites = [
+    ...finished.values(),
+    ...running.map(file => ({ file, passed: 0, failed: 1, failures: [{ name: '(the file did not finish)', message }] }))
+  ]
+  if (neverStarted > 0) {
+    suites.push({ file: '(not started)', passed: 0, failed: 1, failures: [{ name: `${neverStarted} test file(s) never started`, message }] })
+  } else if (running.length === 0) {
+    suites.push({ file: '(jest)', passed: 0, failed: 1, failures: [{ name: `jest stalled ${where}`, message }] })
+  }
+  writeFileSync('test-results.json', JSON.stringify({
+    node: process.version,
+    passed: suites.reduce((sum, s) => sum + s.passed, 0),
+    failed: suites.reduce((sum, s) => sum + s.failed, 0),
+    suites
+  }, null, 1) + '\n')
+
+  try { process.kill(-child.pid, 'SIGTERM') } catch {}
+  // a process blocked in the kernel or in a lock ignores SIGTERM: the exit handler above ends the supervisor
+  setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }, KILL_GRACE_MS).unref()
+}
+
+/** Every process of the group, each thread's state and kernel wait, and (with gdb) the native stacks: why it hangs. */
+function printProcesses (pgid) {
+  const pids = readdirSync('/proc').filter(name => /^\d+$/.test(name)).filter(pid => {
+    try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2] === String(pgid) } catch { return false }
+  })
+  const gdb = spawnSync('gdb', ['--version'], { stdio: 'ignore' }).status === 0
+  for (const pid of pids) {
+    let cmdline = ''
+    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() } catch { continue }
+    console.error(`  process ${pid}: ${cmdline.replaceAll(`${process.cwd()}/`, '')}`)
+    const threads = existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : []
+    for (const tid of threads) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+        const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
+        const wchan = readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8')
+        console.error(`    thread ${tid} ${name}: ${state} ${wchan}`)
+      } catch {}
+    }
+    if (gdb && cmdline.includes('node')) {
+      const r = spawnSync('gdb', ['-p', pid, '-batch', '-ex', 'thread apply all bt 25'], { encoding: 'utf8', timeout: 60_000 })
+      console.error((r.stdout ?? '').split('\n').filter(line => /^(Thread|#)/.test(line)).map(line => `      ${line}`).join('\n'))
+    }
+  }
+  if (pids.length === 0) console.error(`  (no process left in group ${pgid})`)
+}
