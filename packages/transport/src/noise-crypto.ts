@@ -1,4 +1,4 @@
-import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@libp2p/noise/crypto'
 import type { ICryptoInterface } from '@libp2p/noise'
 
@@ -18,11 +18,13 @@ const privateKeys = new WeakMap<Uint8Array, KeyObject>()
 export const noiseCrypto: ICryptoInterface = {
   ...defaultCrypto,
   generateX25519KeyPair () {
-    const { privateKey } = generateKeyPairSync('x25519')
-    // the private JWK holds both halves, raw
-    const jwk = privateKey.export({ format: 'jwk' })
+    // The private JWK holds both halves, raw. It comes from the generation itself, not from `privateKey.export()`:
+    // on Node 20 that export deadlocks its thread for good when a garbage collection during it finalises the
+    // generation job of the same key (the job's destructor takes the key's lock, which the export holds). A CI run
+    // hung 85 minutes on it (test/noise-crypto.test.ts).
+    const { privateKey: jwk } = generateKeyPairSync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'jwk' } })
     const pair = { publicKey: Buffer.from(jwk.x as string, 'base64url'), privateKey: Buffer.from(jwk.d as string, 'base64url') }
-    privateKeys.set(pair.privateKey, privateKey)
+    privateKeys.set(pair.privateKey, createPrivateKey({ key: jwk, format: 'jwk' }))
     return pair
   },
   generateX25519SharedKey (privateKey, publicKey) {
