@@ -10,8 +10,8 @@ import { buildArgv, runCLI } from 'jest'
 import { suiteSummary } from './jest-progress.mjs'
 
 const argv = await buildArgv(process.argv.slice(2))
-// the progress reporter beside jest's own, unless the arguments chose reporters
-if (argv.reporters === undefined) argv.reporters = ['default', join(import.meta.dirname, 'jest-progress.mjs')]
+// the progress reporter beside jest's own (or beside the ones the arguments chose)
+argv.reporters = [...(argv.reporters ?? ['default']), join(import.meta.dirname, 'jest-progress.mjs')]
 const { results } = await runCLI(argv, [process.cwd()])
 
 writeFileSync('test-results.json', JSON.stringify({

@@ -16,12 +16,16 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const stallSeconds = Number(process.env.POKT_TEST_STALL_S ?? '900')
+const jestArgs = process.argv.slice(2)
+// watch mode waits for edits, not for tests: no limit there
+const watching = jestArgs.some(a => /^--watch(All)?(=|$)/.test(a))
+const stallSeconds = watching ? 0 : Number(process.env.POKT_TEST_STALL_S ?? '900')
 if (!Number.isFinite(stallSeconds) || stallSeconds < 0) {
   console.error(`jest: POKT_TEST_STALL_S must be a number of seconds ≥ 0 (0: no limit), got ${JSON.stringify(process.env.POKT_TEST_STALL_S)}`)
   process.exit(2)
 }
-const POLL_MS = 5_000
+// a check every 5 s (sooner under a short limit, so that the limit holds to within half of itself)
+const POLL_MS = Math.min(5_000, Math.max(100, stallSeconds * 500))
 const KILL_GRACE_MS = 10_000
 
 const progressDir = mkdtempSync(join(tmpdir(), 'pokt-jest-'))
@@ -30,7 +34,7 @@ writeFileSync(progressFile, '')
 rmSync('test-results.json', { force: true })
 
 // Its own process group (detached), so that a stall stops jest, its workers and every process a test spawned.
-const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'jest-run.mjs'), ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [...process.execArgv, join(import.meta.dirname, 'jest-run.mjs'), ...jestArgs], {
   stdio: 'inherit',
   detached: true,
   env: { ...process.env, POKT_JEST_PROGRESS: progressFile }
