@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { defaultCrypto } from '@libp2p/noise/crypto'
 import type { ICryptoInterface } from '@libp2p/noise'
 
@@ -22,7 +22,8 @@ export const noiseCrypto: ICryptoInterface = {
     // on Node 20 that export deadlocks its thread for good when a garbage collection during it finalises the
     // generation job of the same key (the job's destructor takes the key's lock, which the export holds). A CI run
     // hung 85 minutes on it (test/noise-crypto.test.ts).
-    const { privateKey: jwk } = generateKeyPairSync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'jwk' } })
+    // (@types/node's overloads lack the JWK encoding that Node has had since 15.9)
+    const jwk = (generateKeyPairSync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'jwk' } } as never) as unknown as { privateKey: JsonWebKey }).privateKey
     const pair = { publicKey: Buffer.from(jwk.x as string, 'base64url'), privateKey: Buffer.from(jwk.d as string, 'base64url') }
     privateKeys.set(pair.privateKey, createPrivateKey({ key: jwk, format: 'jwk' }))
     return pair
