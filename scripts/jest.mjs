@@ -83,7 +83,12 @@ function stopStalled () {
       ? `while running ${running.join(', ')}`
       : events.some(e => e.event === 'complete') ? 'after the last file finished (jest did not exit)' : 'between test files'
   console.error(`\njest: stalled: no test file started or finished for ${stallSeconds} s, ${where}; stopping it (POKT_TEST_STALL_S sets the limit)`)
-  printProcesses(child.pid)
+  try {
+    printProcesses(child.pid)
+  } catch (err) {
+    // the details are a help, stopping the run is the point: never let them stand in its way
+    console.error(`  (could not list its processes: ${err.message})`)
+  }
 
   const neverStarted = total === undefined ? 0 : Math.max(0, total - finished.size - running.length)
   const message = `no test file started or finished for ${stallSeconds} s: stopped (the threads of its processes are printed above)`
@@ -104,14 +109,18 @@ function stopStalled () {
   }, null, 1) + '\n')
 
   try { process.kill(-child.pid, 'SIGTERM') } catch {}
-  // a process blocked in the kernel or in a lock ignores SIGTERM: the exit handler above ends the supervisor
+  // jest or a test may catch SIGTERM and not finish; the exit handler above ends the supervisor either way
   setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }, KILL_GRACE_MS).unref()
 }
 
 /** Every process of the group, each thread's state and kernel wait, and (with gdb) the native stacks: why it hangs. */
 function printProcesses (pgid) {
   const pids = readdirSync('/proc').filter(name => /^\d+$/.test(name)).filter(pid => {
-    try { return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2] === String(pgid) } catch { return false }
+    // `pid (name) state ppid pgrp …`: the name may hold spaces and parentheses, so read from the last one
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2] === String(pgid)
+    } catch { return false }
   })
   const gdb = spawnSync('gdb', ['--version'], { stdio: 'ignore' }).status === 0
   for (const pid of pids) {
