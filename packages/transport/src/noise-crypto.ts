@@ -21,8 +21,8 @@ export const noiseCrypto: ICryptoInterface = {
     // The private JWK holds both halves, raw. It comes from the generation itself, not from `privateKey.export()`:
     // on Node 20 that export deadlocks its thread for good when a garbage collection during it finalises the
     // generation job of the same key (the job's destructor takes the key's lock, which the export holds). A CI run
-    // hung 85 minutes on it (test/noise-crypto.test.ts).
-    // (@types/node's overloads lack the JWK encoding that Node has had since 15.9)
+    // hung 85 minutes on it; test/noise-crypto.test.ts tells more. The casts: @types/node's overloads lack the JWK
+    // encoding that Node has had since 15.9.
     const jwk = (generateKeyPairSync('x25519', { privateKeyEncoding: { type: 'pkcs8', format: 'jwk' } } as never) as unknown as { privateKey: JsonWebKey }).privateKey
     const pair = { publicKey: Buffer.from(jwk.x as string, 'base64url'), privateKey: Buffer.from(jwk.d as string, 'base64url') }
     privateKeys.set(pair.privateKey, createPrivateKey({ key: jwk, format: 'jwk' }))
