@@ -12,7 +12,7 @@
 // was running counts as one failure, and the files that never started count as one failure together. Exit code 1.
 // POKT_TEST_STALL_S=0 turns the rule off. (scripts/fuzz.mjs runs jest-run.mjs directly: its files run for hours.)
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -57,7 +57,7 @@ const poll = stallSeconds === 0
   ? undefined
   : setInterval(() => {
     let size = 0
-    try { size = readFileSync(progressFile).length } catch {}
+    try { size = statSync(progressFile).size } catch {}
     if (size !== lastSize) { lastSize = size; lastChange = performance.now(); return }
     if (performance.now() - lastChange < stallSeconds * 1000 || stalled) return
     stalled = true
